@@ -1,0 +1,48 @@
+# govstats developer tasks. Bare `make` runs lint and tests.
+# `make setup` builds .venv from nothing with the standard library's venv and pip.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+YEAR ?= 2017
+
+.PHONY: all setup demo test lint format docs docs-check bench clean
+
+all: lint test
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet -e . --group dev
+	touch $@
+
+setup: $(BIN)/.installed
+
+demo: setup
+	$(BIN)/govstats template --year 2017 --unit-code 430200-99 --unit-name 示例单位 -o outputs/example-2017.xlsx
+	$(BIN)/govstats validate outputs/example-2017.xlsx --year 2017
+
+test: setup
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+	$(BIN)/codespell src tests docs README.md
+
+format: setup
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+docs: setup
+	$(PY) -m govstats.docs write
+
+docs-check: setup
+	$(PY) -m govstats.docs check
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

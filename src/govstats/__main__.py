@@ -1,0 +1,5 @@
+"""``python -m govstats``."""
+
+from govstats.cli import main
+
+main()

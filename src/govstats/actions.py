@@ -1,0 +1,89 @@
+"""The library API: one function per CLI verb, each returning objects, never text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from govstats.io.excel import ACCEPTED_SUFFIXES
+from govstats.problems import GovstatsError, Problem
+
+if TYPE_CHECKING:
+    from govstats.validate import Validation
+
+__all__ = ["expand_paths", "make_template", "validate_workbooks"]
+
+
+def make_template(
+    year: int,
+    output: str | Path,
+    unit_code: str = "",
+    unit_name: str = "",
+    format_id: str | None = None,
+) -> Path:
+    """Write the blank workbook of ``year`` for one unit.
+
+    :param format_id: a format to use instead of the one the year picks.
+    :returns: the path written.
+    """
+    from govstats.formats import format_for_year
+    from govstats.io.output import write_workbook
+    from govstats.template import build_template
+
+    fmt = format_for_year(year, format_id)
+    wb = build_template(fmt, year, unit_code=unit_code, unit_name=unit_name)
+    path = Path(output)
+    write_workbook(wb, path)
+    return path
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, and the workbooks inside any folder given, sorted by name.
+
+    Office lock files (``~$name.xlsx``) and hidden files in folders are skipped.
+    """
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(
+                sorted(
+                    f
+                    for f in p.iterdir()
+                    if f.is_file()
+                    and f.suffix.lower() in ACCEPTED_SUFFIXES
+                    and not f.name.startswith(("~$", "."))
+                )
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def validate_workbooks(
+    paths: Sequence[str | Path],
+    year: int | None = None,
+    roster: str | Path | None = None,
+    format_id: str | None = None,
+    max_problems: int | None = None,
+    progress: Callable[[Path], None] | None = None,
+) -> Validation:
+    """Check workbooks against their format; every problem of every file at once.
+
+    :param year: the report year the workbooks must state (it also picks the format);
+        without it the year each workbook states picks the format.
+    :param roster: ``units.csv``: unit codes must be in it.
+    :param max_problems: list at most this many problems per file.
+    :raises GovstatsError: when the roster or format cannot be used.
+    """
+    from govstats.roster import read_roster
+    from govstats.validate import load_units, validate_units
+
+    files = expand_paths(paths)
+    if not files:
+        raise GovstatsError(
+            Problem.make("file-not-found", file=", ".join(map(str, paths)) or ".")
+        )
+    units_roster = read_roster(roster) if roster else None
+    fmt, units = load_units(files, year, format_id, progress)
+    return validate_units(units, fmt, year, units_roster, max_problems)

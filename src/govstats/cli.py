@@ -1,0 +1,200 @@
+"""The ``govstats`` command line: a thin shell over :mod:`govstats.actions`.
+
+Each command parses its options, calls one library function, presents the result
+(stdout for results, stderr for diagnostics) and chooses the exit code: 0 ok
+(warnings allowed), 1 data invalid, 2 usage. Heavy libraries are imported inside
+the commands so that ``govstats --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+app = typer.Typer(
+    name="govstats",
+    help="政府信息公开工作年度报告统计：模板、校验、汇总、审核。\n\n"
+    "Government-information-disclosure annual report statistics: "
+    "template, validate, compile, audit.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+T = TypeVar("T")
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+# Shared options, defined once.
+LangOption = Annotated[
+    Lang, typer.Option("--lang", help="Language of messages: zh (default) or en.")
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", help="text for people, json for programs."),
+]
+FormatIdOption = Annotated[
+    str | None,
+    typer.Option("--format-id", help="Report format to use instead of the year's."),
+]
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="Show a traceback on unexpected errors.")
+]
+
+
+def _run(fn: Callable[[], T], debug: bool, lang: str = "zh") -> T:
+    """Call the library; a domain error becomes one located line on stderr, exit 2."""
+    from govstats.problems import GovstatsError
+
+    try:
+        return fn()
+    except GovstatsError as exc:
+        p = exc.problem
+        where = ": ".join(x for x in (p.file, p.sheet) if x)
+        typer.echo(
+            f"govstats: {where + ': ' if where else ''}{p.message(lang)}", err=True
+        )
+        raise typer.Exit(2) from None
+    except (KeyboardInterrupt, typer.Exit):
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        typer.echo(
+            f"govstats: 内部错误 (internal error): {type(exc).__name__}: {exc}\n"
+            "请使用 --debug 重新运行并报告此问题 (rerun with --debug and report it).",
+            err=True,
+        )
+        raise typer.Exit(3) from None
+
+
+@app.command()
+def template(
+    year: Annotated[
+        int, typer.Option("--year", help="Report year (picks the format).")
+    ],
+    unit_code: Annotated[str, typer.Option("--unit-code", help="单位代码.")] = "",
+    unit_name: Annotated[str, typer.Option("--unit-name", help="单位名称.")] = "",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="File to write (default: <code>-<year>.xlsx)."
+        ),
+    ] = None,
+    format_id: FormatIdOption = None,
+    lang: LangOption = Lang.zh,
+    debug: DebugOption = False,
+) -> None:
+    """Write the blank yearly workbook for one reporting unit.
+
+    Example:
+
+        govstats template --year 2017 --unit-code 430200-001 --unit-name 株洲市财政局
+    """
+    from govstats.actions import make_template
+
+    target = output or Path(f"{unit_code or 'template'}-{year}.xlsx")
+    path = _run(
+        lambda: make_template(year, target, unit_code, unit_name, format_id),
+        debug,
+        lang.value,
+    )
+    typer.echo(str(path))
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path], typer.Argument(help="Workbooks, or folders of workbooks.")
+    ],
+    roster: Annotated[
+        Path | None,
+        typer.Option("--roster", help="units.csv: unit codes must be in it."),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="The report year the workbooks must state."),
+    ] = None,
+    output_format: FormatOption = OutputFormat.text,
+    lang: LangOption = Lang.zh,
+    annotate: Annotated[
+        Path | None,
+        typer.Option(
+            "--annotate",
+            help="Write a copy of each workbook into this folder with its problem "
+            "cells marked and a 问题清单 sheet.",
+        ),
+    ] = None,
+    max_problems: Annotated[
+        int | None,
+        typer.Option("--max-problems", min=1, help="List at most N problems per file."),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Show only problems of this code or category."),
+    ] = None,
+    format_id: FormatIdOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Check workbooks and list every problem at once, located to the cell.
+
+    Exit code 0 when no file has an error (warnings allowed), 1 otherwise.
+
+    Example:
+
+        govstats validate inputs/2017/ --roster inputs/2017/units.csv --year 2017
+    """
+    from govstats.actions import validate_workbooks
+
+    def work() -> Any:
+        result = validate_workbooks(files, year, roster, format_id, max_problems)
+        if annotate is not None:
+            from govstats.annotate import annotate_workbooks
+
+            written = annotate_workbooks(result, annotate, lang.value)
+            for path in written:
+                typer.echo(f"govstats: annotated copy {path}", err=True)
+        return result
+
+    result = _run(work, debug, lang.value)
+    report = result.report
+    if only:
+        from govstats.problems import catalogue
+
+        codes = [o for o in only if o in catalogue()]
+        categories = [o for o in only if o not in catalogue()]
+        shown = report.filter(codes, categories)
+    else:
+        shown = report
+    _emit_report(shown, output_format, lang.value)
+    raise typer.Exit(int(not report.valid))
+
+
+def _emit_report(report: Any, output_format: OutputFormat, lang: str) -> None:
+    if output_format is OutputFormat.json:
+        typer.echo(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2))
+    else:
+        from govstats.render import report_text
+
+        sys.stdout.write(report_text(report, lang))
+
+
+def main() -> None:
+    """Entry point of the ``govstats`` console script."""
+    app()

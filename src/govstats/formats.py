@@ -1,0 +1,298 @@
+"""Report formats, loaded from the declarations in ``schemas/*.yaml``.
+
+A format declares its tables (one sheet each), the indicators in them, their units,
+and the cross-field rules. Nothing about a particular format is written in Python:
+the template, the validation schemas and the aggregation are all built from a
+:class:`Format`.
+
+A *list table* has one indicator per row and one value column (本年). A *matrix
+table* declares ``columns`` too; each cell of it is an indicator coded
+``<prefix>.<row>.<column>``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from govstats.problems import GovstatsError, Problem
+
+__all__ = [
+    "Field",
+    "Format",
+    "Indicator",
+    "InfoField",
+    "Rule",
+    "Table",
+    "format_for_year",
+    "list_formats",
+    "load_format",
+    "schemas_dir",
+]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One figure of the format, e.g. ``sq.received``."""
+
+    code: str
+    label: str
+    unit: str
+    places: int
+    table: str
+    indent: int = 0
+
+    @property
+    def is_count(self) -> bool:
+        """True when the value must be a whole number."""
+        return self.places == 0
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column header of a list table."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the format, laid out on a sheet of its own."""
+
+    id: str
+    number: str
+    title: str
+    indicators: tuple[Indicator, ...]
+    note: str = ""
+
+    @property
+    def sheet(self) -> str:
+        """The sheet name a template gives this table, e.g. ``表1 主动公开政府信息情况``."""
+        return f"{self.number} {self.title}"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(ind.code for ind in self.indicators)
+
+
+@dataclass(frozen=True)
+class InfoField:
+    """A label/value row of the identification sheet (基本信息)."""
+
+    key: str
+    label: str
+    required: bool = False
+    type: str = "text"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule between indicators.
+
+    ``kind`` is one of ``sum``, ``le``, ``ge``, ``change``, ``single_part``; ``subject``
+    is the indicator whose cell carries a failure; ``codes`` are all indicators the
+    rule reads (a rule is not evaluated when one of them has no valid value).
+    """
+
+    id: str
+    kind: str
+    severity: str
+    subject: str
+    codes: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(self.params.get("parts", ()))
+
+
+@dataclass(frozen=True, eq=False)
+class Format:
+    """A report format: its tables, indicators and rules."""
+
+    id: str
+    title: str
+    title_en: str
+    first_year: int
+    last_year: int
+    units: dict[str, int]
+    info_sheet: str
+    info_fields: tuple[InfoField, ...]
+    columns: dict[str, str]
+    tables: tuple[Table, ...]
+    rules: tuple[Rule, ...]
+    source: Path
+
+    @functools.cached_property
+    def indicators(self) -> dict[str, Indicator]:
+        """Every indicator by code, in declaration order."""
+        return {ind.code: ind for t in self.tables for ind in t.indicators}
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self.indicators)
+
+    def table_of(self, code: str) -> Table:
+        """The table that holds ``code``."""
+        ind = self.indicators[code]
+        return next(t for t in self.tables if t.id == ind.table)
+
+    @property
+    def max_places(self) -> int:
+        return max(self.units.values())
+
+
+# Load
+
+
+def schemas_dir() -> Path:
+    """The folder with the format declarations.
+
+    In a checkout (or an editable install) that is ``schemas/`` at the project root;
+    a wheel carries a copy as ``govstats/_schemas``.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parents[1] / "schemas", here / "_schemas"):
+        if candidate.is_dir():
+            return candidate
+    raise GovstatsError(Problem.make("format-unknown", found="schemas/"))
+
+
+def list_formats() -> list[str]:
+    """The ids of every declared format, sorted."""
+    return sorted(p.stem for p in schemas_dir().glob("*.yaml"))
+
+
+@functools.cache
+def load_format(format_id: str) -> Format:
+    """Load and check the declaration ``schemas/<format_id>.yaml``.
+
+    :raises GovstatsError: ``format-unknown`` when there is no such declaration.
+    """
+    import yaml
+
+    path = schemas_dir() / f"{format_id}.yaml"
+    if not re.fullmatch(r"[a-z0-9_-]+", format_id) or not path.is_file():
+        raise GovstatsError(
+            Problem.make(
+                "format-unknown", found=format_id, expected=", ".join(list_formats())
+            )
+        )
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return _build(data, path)
+
+
+def format_for_year(year: int, format_id: str | None = None) -> Format:
+    """The format a report for ``year`` uses (or ``format_id`` when given).
+
+    :raises GovstatsError: ``format-unknown`` when no declared format covers the year.
+    """
+    if format_id:
+        return load_format(format_id)
+    for fid in list_formats():
+        fmt = load_format(fid)
+        if fmt.first_year <= year <= fmt.last_year:
+            return fmt
+    raise GovstatsError(
+        Problem.make(
+            "format-unknown", found=str(year), expected=", ".join(list_formats())
+        )
+    )
+
+
+def _build(data: dict[str, Any], path: Path) -> Format:
+    units = {name: int(spec["places"]) for name, spec in data["units"].items()}
+    tables = []
+    for t in data["tables"]:
+        indicators = tuple(
+            Indicator(
+                code=row["code"],
+                label=row["label"],
+                unit=row["unit"],
+                places=units[row["unit"]],
+                table=t["id"],
+                indent=int(row.get("indent", 0)),
+            )
+            for row in t["rows"]
+        )
+        tables.append(
+            Table(
+                id=t["id"],
+                number=t["number"],
+                title=t["title"],
+                indicators=indicators,
+                note=t.get("note", ""),
+            )
+        )
+    all_codes = [ind.code for t in tables for ind in t.indicators]
+    if len(set(all_codes)) != len(all_codes):
+        raise ValueError(f"{path}: duplicated indicator code")
+    rules = tuple(_build_rule(r, all_codes) for r in data.get("rules", []))
+    info = data["info"]
+    return Format(
+        id=data["id"],
+        title=data["title"],
+        title_en=data.get("title_en", data["title"]),
+        first_year=int(data["years"]["first"]),
+        last_year=int(data["years"]["last"]),
+        units=units,
+        info_sheet=info["sheet"],
+        info_fields=tuple(InfoField(**f) for f in info["fields"]),
+        columns=dict(data["list_columns"]),
+        tables=tuple(tables),
+        rules=rules,
+        source=path,
+    )
+
+
+def expand_codes(patterns: list[str], codes: list[str]) -> tuple[str, ...]:
+    """Expand ``sq.ch.*`` style patterns against ``codes``, keeping their order."""
+    out: list[str] = []
+    for pat in patterns:
+        if pat.endswith("*"):
+            matched = [c for c in codes if c.startswith(pat[:-1])]
+        else:
+            matched = [pat] if pat in codes else []
+        if not matched:
+            raise ValueError(f"rule pattern {pat!r} matches no indicator")
+        out.extend(matched)
+    return tuple(out)
+
+
+def _build_rule(spec: dict[str, Any], codes: list[str]) -> Rule:
+    kind = spec["kind"]
+    severity = spec.get("severity", "error")
+    params: dict[str, Any] = {}
+    if kind in ("sum", "single_part"):
+        parts = expand_codes(spec["parts"], codes)
+        subject = expand_codes([spec["total"]], codes)[0]
+        params = {"total": subject, "parts": parts}
+        if kind == "single_part":
+            params["min"] = int(spec["min"])
+        used = (subject, *parts)
+    elif kind == "le":
+        part, whole = expand_codes([spec["part"], spec["whole"]], codes)
+        subject, params, used = part, {"part": part, "whole": whole}, (part, whole)
+    elif kind == "ge":
+        a, b = expand_codes([spec["a"], spec["b"]], codes)
+        subject, params, used = a, {"a": a, "b": b}, (a, b)
+    elif kind == "change":
+        value, base = expand_codes([spec["value"], spec["base"]], codes)
+        params = {"value": value, "base": base, "limit": Decimal(str(spec["limit"]))}
+        subject, used = value, (value, base)
+    else:
+        raise ValueError(f"unknown rule kind {kind!r} in {spec.get('id')}")
+    return Rule(
+        id=spec["id"],
+        kind=kind,
+        severity=severity,
+        subject=subject,
+        codes=used,
+        params=params,
+    )

@@ -1,0 +1,83 @@
+"""Writing outputs: atomically, and byte-identical for the same content.
+
+Every file is written to a temporary file in the target folder and moved into place
+with :func:`os.replace`, so a reader (or a crash) never sees half a file. Workbooks
+are saved through :func:`workbook_bytes`, which removes what openpyxl would make
+differ between two runs: the save time in ``docProps/core.xml`` and the zip entries'
+timestamps.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FIXED_TIME", "atomic_write", "put", "workbook_bytes", "write_workbook"]
+
+# The timestamp every generated workbook carries (zip entries and core properties).
+FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+_CORE_TIME = re.compile(
+    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:(created|modified)>)"
+)
+
+
+def atomic_write(path: str | Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` so that it is either wholly there or not at all."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def workbook_bytes(wb: Any) -> bytes:
+    """Save an openpyxl workbook to bytes that depend only on its content."""
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(buf) as src,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _CORE_TIME.sub(rb"\g<1>2000-01-01T00:00:00Z\g<3>", data)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def write_workbook(wb: Any, path: str | Path) -> None:
+    """Save an openpyxl workbook atomically and reproducibly."""
+    atomic_write(path, workbook_bytes(wb))
+
+
+def put(ws: Any, row: int, col: int, value: Any) -> Any:
+    """Write a value into a cell; text always stays text.
+
+    openpyxl turns any string starting with ``=`` into a formula. Text that came from
+    a workbook (a unit name, a remark, a message quoting one) must never become a
+    formula in an output a person opens, so strings are stored as strings.
+    """
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell

@@ -1,0 +1,101 @@
+"""The roster of reporting units of a year (``inputs/<year>/units.csv``)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from govstats.problems import GovstatsError, Problem
+
+__all__ = ["COLUMNS", "LEVELS", "KINDS", "Roster", "Unit", "read_roster"]
+
+# Column headers of units.csv (gk2008.md, "Who submits what").
+COLUMNS = {"code": "单位代码", "name": "单位名称", "level": "层级", "kind": "类别"}
+LEVELS = ("市本级", "县市区")
+KINDS = ("市政府", "市政府工作部门", "县市区政府", "其他")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One reporting unit (填报单位)."""
+
+    code: str
+    name: str
+    level: str
+    kind: str
+
+    def attribute(self, key: str) -> str:
+        """The value of a roster column by its Chinese header (层级, 类别, …)."""
+        by_header = {v: k for k, v in COLUMNS.items()}
+        return str(getattr(self, by_header.get(key, key)))
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The units of a year, in file order."""
+
+    path: Path
+    units: tuple[Unit, ...]
+
+    def get(self, code: str) -> Unit | None:
+        return next((u for u in self.units if u.code == code), None)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(u.code for u in self.units)
+
+
+def read_roster(path: str | Path) -> Roster:
+    """Read and check ``units.csv`` (UTF-8, with or without BOM).
+
+    :raises GovstatsError: ``roster-invalid`` naming the line at fault.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise GovstatsError(Problem.make("file-not-found", file=str(path)))
+
+    def bad(detail: str, line: int | None = None) -> GovstatsError:
+        return GovstatsError(
+            Problem.make(
+                "roster-invalid", file=str(path), row=line, context={"detail": detail}
+            )
+        )
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise bad("文件不是UTF-8编码 (not UTF-8)") from exc
+    reader = csv.DictReader(text.splitlines())
+    missing = [h for h in COLUMNS.values() if h not in (reader.fieldnames or [])]
+    if missing:
+        raise bad(f"缺少列 (missing columns) {', '.join(missing)}")
+    units: list[Unit] = []
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+        values = {k: (row.get(h) or "").strip() for k, h in COLUMNS.items()}
+        if not any(values.values()):
+            continue
+        if not values["code"] or not values["name"]:
+            raise bad(
+                f"第{line}行缺少单位代码或单位名称 (line {line}: code or name missing)",
+                line,
+            )
+        if values["code"] in seen:
+            raise bad(
+                f"第{line}行单位代码“{values['code']}”重复 (line {line}: duplicate code)",
+                line,
+            )
+        if values["level"] not in LEVELS:
+            raise bad(
+                f"第{line}行层级应为 {'/'.join(LEVELS)} (line {line}: bad 层级)", line
+            )
+        if values["kind"] not in KINDS:
+            raise bad(
+                f"第{line}行类别应为 {'/'.join(KINDS)} (line {line}: bad 类别)", line
+            )
+        seen.add(values["code"])
+        units.append(Unit(**values))
+    if not units:
+        raise bad("名册中没有任何单位 (no units)")
+    return Roster(path=path, units=tuple(units))

@@ -1,0 +1,248 @@
+"""Validating workbooks: structure, cell values and cross-field rules, all at once.
+
+The flow for any number of workbooks:
+
+1. read each workbook and locate its figures by code (:mod:`govstats.workbook`),
+   collecting structural problems;
+2. stack every value cell of every workbook into one long frame and validate it
+   with one lazy pandera call (:func:`govstats.schemas.cell_schema`);
+3. pivot the valid values into one row per workbook and validate the cross-field
+   rules with one more pandera call (:func:`govstats.schemas.unit_schema`);
+4. check identification, the year, the roster and duplicate units across files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govstats.formats import Format, format_for_year, list_formats, load_format
+from govstats.io.excel import read_workbook
+from govstats.problems import GovstatsError, Problem
+from govstats.report import FileReport, Report, limit_problems
+from govstats.roster import Roster
+from govstats.rules import describe_failure
+from govstats.workbook import UnitWorkbook, load_unit_from_raw, peek_year
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Validation", "validate_units"]
+
+
+@dataclass
+class Validation:
+    """Workbooks checked together: what they hold and what is wrong with them."""
+
+    fmt: Format
+    units: list[UnitWorkbook]
+    report: Report
+    values: pd.DataFrame = field(repr=False)
+    scale: int = 1
+
+    def unit_values(self, index: int) -> dict[str, Decimal]:
+        """The exact values of one workbook (valid cells only), by code."""
+        row = self.values.iloc[index]
+        return {
+            str(code): Decimal(int(v)) / self.scale
+            for code, v in row.items()
+            if v is not None and not _isna(v)
+        }
+
+
+def _isna(v: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(v))
+
+
+def load_units(
+    paths: Sequence[Path],
+    year: int | None,
+    format_id: str | None,
+    progress: Callable[[Path], None] | None = None,
+) -> tuple[Format, list[UnitWorkbook]]:
+    """Read every workbook; the format comes from the year (given, or the first one found)."""
+    fmt: Format | None = load_format(format_id) if format_id else None
+    if fmt is None and year is not None:
+        fmt = format_for_year(year)
+    units: list[UnitWorkbook] = []
+    raws: list[Any] = []
+    for path in paths:
+        try:
+            raws.append(read_workbook(path))
+        except GovstatsError as exc:
+            raws.append(exc.problem.located(file=str(path)))
+    if fmt is None:
+        years = [
+            peek_year(r, load_format(fid))
+            for r in raws
+            if not isinstance(r, Problem)
+            for fid in list_formats()[:1]
+        ]
+        first = next((y for y in years if y is not None), None)
+        fmt = (
+            format_for_year(first)
+            if first is not None
+            else load_format(list_formats()[0])
+        )
+    for path, raw in zip(paths, raws, strict=True):
+        if isinstance(raw, Problem):
+            units.append(UnitWorkbook(path=path, problems=[raw]))
+        else:
+            units.append(load_unit_from_raw(raw, fmt))
+        if progress is not None:
+            progress(path)
+    return fmt, units
+
+
+def validate_units(
+    units: list[UnitWorkbook],
+    fmt: Format,
+    year: int | None = None,
+    roster: Roster | None = None,
+    max_problems: int | None = None,
+) -> Validation:
+    """Check workbooks already read; every problem of every file, at once."""
+    import pandas as pd
+
+    from govstats.schemas import cell_schema, failures, unit_schema
+
+    scale = 10**fmt.max_places
+    problems: list[list[Problem]] = [list(u.problems) for u in units]
+
+    # Cell checks: one long frame, one pandera call.
+    records: list[tuple[int, str, Any, int, int]] = []
+    for i, unit in enumerate(units):
+        for code, cell in unit.cells.items():
+            if cell.value is None:
+                continue
+            ind = fmt.indicators[code]
+            scaled = int((cell.value * scale).to_integral_value())
+            records.append((i, code, scaled, cell.decimals, ind.places))
+    cells = pd.DataFrame(
+        {
+            "unit": pd.Series([r[0] for r in records], dtype="int64"),
+            "code": pd.Series([r[1] for r in records], dtype=object),
+            "value": pd.Series([r[2] for r in records], dtype="Int64"),
+            "decimals": pd.Series([r[3] for r in records], dtype="int64"),
+            "places": pd.Series([r[4] for r in records], dtype="int64"),
+        }
+    )
+    bad_cells: set[tuple[int, str]] = set()
+    for check, index, _value in failures(cell_schema(fmt), cells):
+        i, code = records[int(index)][0], records[int(index)][1]
+        bad_cells.add((i, code))
+        cell = units[i].cells[code]
+        ind = fmt.indicators[code]
+        problems[i].append(
+            Problem.make(
+                check,
+                file=str(units[i].path),
+                sheet=cell.sheet,
+                row=cell.row,
+                column=cell.column,
+                indicator=code,
+                found=str(cell.value),
+                expected=str(ind.places) if check == "too-many-decimals" else "",
+                context={"label": ind.label, "unit": ind.unit},
+            )
+        )
+
+    # Cross-field rules: one row per workbook, one pandera call.
+    wide: dict[int, dict[str, int]] = {i: {} for i in range(len(units))}
+    for i, code, scaled, _d, _p in records:
+        if (i, code) not in bad_cells:
+            wide[i][code] = scaled
+    values = (
+        pd.DataFrame.from_dict(wide, orient="index")
+        .reindex(index=range(len(units)), columns=list(fmt.codes))
+        .astype("Int64")
+    )
+    rules = {r.id: r for r in fmt.rules}
+    for check, index, _value in failures(unit_schema(fmt, scale), values):
+        rule = rules.get(check)
+        if rule is None:  # a column-level failure; the cell checks cover those
+            continue
+        i = int(index)
+        unit_vals = {c: Decimal(wide[i][c]) / scale for c in rule.codes}
+        cell = units[i].cells[rule.subject]
+        problems[i].append(
+            describe_failure(rule, fmt, unit_vals, cell.remark).located(
+                file=str(units[i].path),
+                sheet=cell.sheet,
+                row=cell.row,
+                column=cell.column,
+            )
+        )
+
+    _check_identity(units, fmt, year, roster, problems)
+    report = Report(
+        [
+            FileReport(
+                path=str(u.path),
+                unit_code=u.unit_code,
+                unit_name=u.unit_name,
+                problems=limit_problems(problems[i], max_problems),
+            )
+            for i, u in enumerate(units)
+        ]
+    )
+    return Validation(fmt=fmt, units=units, report=report, values=values, scale=scale)
+
+
+def _check_identity(
+    units: list[UnitWorkbook],
+    fmt: Format,
+    year: int | None,
+    roster: Roster | None,
+    problems: list[list[Problem]],
+) -> None:
+    """Year, roster membership and duplicate unit codes across the files."""
+    labels = {f.key: f.label for f in fmt.info_fields}
+    seen: dict[str, int] = {}
+    for i, unit in enumerate(units):
+        if not unit.cells and not unit.info:
+            continue  # unreadable: its file problem says it all
+
+        def at(key: str, unit: UnitWorkbook = unit) -> dict[str, Any]:
+            sheet, row, col = unit.info_cells.get(key, (fmt.info_sheet, None, None))
+            return {"file": str(unit.path), "sheet": sheet, "row": row, "column": col}
+
+        found_year = unit.info.get("year")
+        if year is not None and found_year not in (None, "") and found_year != year:
+            problems[i].append(
+                Problem.make(
+                    "year-mismatch",
+                    found=found_year,
+                    expected=year,
+                    context={"label": labels.get("year", "")},
+                    **at("year"),
+                )
+            )
+        code = unit.unit_code
+        if not code:
+            continue
+        if roster is not None and roster.get(code) is None:
+            problems[i].append(
+                Problem.make(
+                    "unit-not-in-roster",
+                    found=code,
+                    context={"label": labels.get("unit_code", "")},
+                    **at("unit_code"),
+                )
+            )
+        if code in seen:
+            problems[i].append(
+                Problem.make(
+                    "unit-duplicate",
+                    found=code,
+                    expected=str(units[seen[code]].path),
+                    **at("unit_code"),
+                )
+            )
+        else:
+            seen[code] = i

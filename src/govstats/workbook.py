@@ -1,0 +1,354 @@
+"""Locating a unit's figures in its workbook, by indicator code.
+
+A clerk may reorder rows, insert blank ones, rename a sheet or hide it: values are
+found by their code, never by their row number. This module turns a
+:class:`~govstats.io.excel.RawWorkbook` into a :class:`UnitWorkbook`: the identification
+fields, one :class:`CellValue` per indicator, and the structural problems found on
+the way (missing sheets and codes, duplicated codes, cells that are not numbers).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from govstats.formats import Format, Table
+from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
+from govstats.numbers import format_decimal, parse_value
+from govstats.problems import Problem
+
+__all__ = [
+    "CellValue",
+    "UnitWorkbook",
+    "load_unit",
+    "load_unit_from_raw",
+    "normalize",
+    "peek_year",
+]
+
+HEADER_SCAN_ROWS = 30
+INFO_VALUE_HEADER = "内容"
+_CODE_LIKE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
+
+
+def normalize(value: Any) -> str:
+    """Text of a cell for matching: NFKC (full-width → half-width), no spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+
+
+@dataclass
+class CellValue:
+    """One indicator's value as found in the workbook."""
+
+    code: str
+    sheet: str
+    row: int
+    column: int
+    raw: Any
+    value: Decimal | None
+    remark: str = ""
+
+    @property
+    def decimals(self) -> int:
+        """How many decimals the value is written with (0 for whole numbers)."""
+        if self.value is None:
+            return 0
+        exponent = self.value.normalize().as_tuple().exponent
+        return max(0, -int(exponent))
+
+
+@dataclass
+class UnitWorkbook:
+    """What one workbook says, and the problems found while reading it."""
+
+    path: Path
+    info: dict[str, Any] = field(default_factory=dict)
+    info_cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    cells: dict[str, CellValue] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def unit_code(self) -> str:
+        return str(self.info.get("unit_code") or "")
+
+    @property
+    def unit_name(self) -> str:
+        return str(self.info.get("unit_name") or "")
+
+
+def load_unit(path: str | Path, fmt: Format) -> UnitWorkbook:
+    """Read a workbook and locate every indicator of ``fmt`` in it.
+
+    :raises GovstatsError: when the file cannot be read at all.
+    """
+    return load_unit_from_raw(read_workbook(path), fmt)
+
+
+def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
+    """Locate every indicator of ``fmt`` in a workbook already read."""
+    unit = UnitWorkbook(path=raw.path, problems=list(raw.problems))
+    _read_info(raw, fmt, unit)
+    _read_tables(raw, fmt, unit)
+    return unit
+
+
+def peek_year(raw: RawWorkbook, fmt: Format) -> int | None:
+    """The report year a workbook states on its identification sheet, if any."""
+    unit = UnitWorkbook(path=raw.path)
+    _read_info(raw, fmt, unit)
+    year = unit.info.get("year")
+    return year if isinstance(year, int) else None
+
+
+# Identification sheet
+
+
+def _find_sheet(raw: RawWorkbook, name: str) -> RawSheet | None:
+    wanted = normalize(name)
+    for sheet in raw.sheets.values():
+        if normalize(sheet.name) == wanted:
+            return sheet
+    return None
+
+
+def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
+    sheet = _find_sheet(raw, fmt.info_sheet)
+    file = str(raw.path)
+    if sheet is None:
+        unit.problems.append(
+            Problem.make("sheet-missing", file=file, expected=fmt.info_sheet)
+        )
+        return
+    labels = {normalize(f.label): f for f in fmt.info_fields}
+    # The value is in the 内容 column when the sheet has that header, else right of
+    # the label (a clerk's own layout: 单位名称 | 株洲市财政局).
+    value_col = None
+    for line in sheet.grid[:HEADER_SCAN_ROWS]:
+        for c, value in enumerate(line, start=1):
+            if normalize(value) == INFO_VALUE_HEADER:
+                value_col = c
+    found: dict[str, tuple[int, int, Any]] = {}
+    for r, line in enumerate(sheet.grid[: HEADER_SCAN_ROWS * 2], start=1):
+        for c, value in enumerate(line, start=1):
+            key = normalize(value).rstrip(":：")
+            if key in labels and labels[key].key not in found:
+                col = value_col if value_col and value_col > c else c + 1
+                found[labels[key].key] = (r, col, sheet.value(r, col))
+    for f in fmt.info_fields:
+        at: tuple[int | None, int | None, Any] = (None, None, "")
+        if f.key in found:
+            at = found[f.key]
+            unit.info_cells[f.key] = (sheet.name, found[f.key][0], found[f.key][1])
+        at_row, at_col, value = at
+        text = normalize(value)
+        if f.type == "year" and text:
+            digits = text.removesuffix("年")
+            unit.info[f.key] = int(digits) if digits.isdigit() else text
+        elif text:
+            unit.info[f.key] = str(value).strip() if isinstance(value, str) else text
+        if f.required and not text:
+            unit.problems.append(
+                Problem.make(
+                    "info-missing",
+                    file=file,
+                    sheet=sheet.name,
+                    row=at_row,
+                    column=at_col,
+                    context={"label": f.label},
+                )
+            )
+
+
+# Tables
+
+
+def _header(sheet: RawSheet, fmt: Format) -> dict[str, int] | None:
+    """Columns of the list-table header (``{'code': 2, 'value': 4, ...}``) or None."""
+    wanted = {normalize(label): key for key, label in fmt.columns.items()}
+    for r, line in enumerate(sheet.grid[:HEADER_SCAN_ROWS], start=1):
+        cols = {}
+        for c, value in enumerate(line, start=1):
+            key = wanted.get(normalize(value))
+            if key and key not in cols:
+                cols[key] = c
+        if "code" in cols and "value" in cols:
+            cols["row"] = r
+            return cols
+    return None
+
+
+def _locate_tables(
+    raw: RawWorkbook, fmt: Format, unit: UnitWorkbook
+) -> list[tuple[Table, RawSheet]]:
+    """Match each table of the format to a sheet: by name, by number, by content."""
+    file = str(raw.path)
+    used: set[str] = {fmt.info_sheet}
+    located: list[tuple[Table, RawSheet]] = []
+    for table in fmt.tables:
+        sheet = _find_sheet(raw, table.sheet)
+        if sheet is None:
+            sheet = _by_number(raw, table, used) or _by_content(raw, table, used)
+            if sheet is None:
+                unit.problems.append(
+                    Problem.make("sheet-missing", file=file, expected=table.sheet)
+                )
+                continue
+            unit.problems.append(
+                Problem.make(
+                    "sheet-renamed",
+                    file=file,
+                    sheet=sheet.name,
+                    found=sheet.name,
+                    expected=table.sheet,
+                )
+            )
+        used.add(sheet.name)
+        located.append((table, sheet))
+    for sheet in raw.sheets.values():
+        if not sheet.visible and sheet.name in used:
+            unit.problems.append(
+                Problem.make("sheet-hidden", file=file, sheet=sheet.name)
+            )
+    return located
+
+
+def _by_number(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | None:
+    number = normalize(table.number)
+    for sheet in raw.sheets.values():
+        name = normalize(sheet.name)
+        if sheet.name not in used and name.startswith(number):
+            rest = name[len(number) :]
+            if not rest[:1].isdigit():
+                return sheet
+    return None
+
+
+def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | None:
+    codes = set(table.codes)
+    best, best_hits = None, 0
+    for sheet in raw.sheets.values():
+        if sheet.name in used:
+            continue
+        hits = sum(
+            1 for line in sheet.grid for v in line if isinstance(v, str) and v in codes
+        )
+        if hits > best_hits:
+            best, best_hits = sheet, hits
+    return best
+
+
+def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
+    file = str(raw.path)
+    unreadable: set[str] = set()
+    for table, sheet in _locate_tables(raw, fmt, unit):
+        cols = _header(sheet, fmt)
+        if cols is None:
+            unit.problems.append(
+                Problem.make(
+                    "header-missing",
+                    file=file,
+                    sheet=sheet.name,
+                    expected=f"{fmt.columns['code']}, {fmt.columns['value']}",
+                )
+            )
+            unreadable.add(table.id)
+            continue
+        _read_rows(raw, sheet, cols, fmt, unit)
+    renamed = {p.expected: p.sheet for p in unit.problems if p.code == "sheet-renamed"}
+    absent = {p.expected for p in unit.problems if p.code == "sheet-missing"}
+    for code, ind in fmt.indicators.items():
+        table = fmt.table_of(code)
+        # A missing sheet or header is reported once, not once per indicator.
+        if code in unit.cells or table.sheet in absent or table.id in unreadable:
+            continue
+        unit.problems.append(
+            Problem.make(
+                "code-missing",
+                file=file,
+                sheet=renamed.get(table.sheet, table.sheet),
+                indicator=code,
+                context={"label": ind.label},
+            )
+        )
+
+
+def _read_rows(
+    raw: RawWorkbook,
+    sheet: RawSheet,
+    cols: dict[str, int],
+    fmt: Format,
+    unit: UnitWorkbook,
+) -> None:
+    file = str(raw.path)
+    code_col, value_col = cols["code"], cols["value"]
+    remark_col = cols.get("remark")
+    # "22件" is read whatever the row's unit: the number is unambiguous.
+    units = tuple(sorted(fmt.units, key=len, reverse=True))
+    for r in range(cols["row"] + 1, len(sheet.grid) + 1):
+        code = normalize(sheet.value(r, code_col))
+        if not code:
+            continue
+        here = functools.partial(Problem.make, file=file, sheet=sheet.name, row=r)
+        ind = fmt.indicators.get(code)
+        if ind is None:
+            if _CODE_LIKE.fullmatch(code):
+                unit.problems.append(here("code-unknown", column=code_col, found=code))
+            continue
+        ctx = {"label": ind.label, "unit": ind.unit}
+        if code in unit.cells:
+            first = unit.cells[code]
+            where = f"{first.sheet}!{_a1(first.row, code_col)}"
+            unit.problems.append(
+                here(
+                    "code-duplicate",
+                    column=code_col,
+                    indicator=code,
+                    expected=where,
+                    context=ctx,
+                )
+            )
+            continue
+        value_raw = sheet.value(r, value_col)
+        remark = sheet.value(r, remark_col) if remark_col else ""
+        parsed = parse_value(value_raw, units)
+        problem, shown = parsed.problem, parsed.shown
+        if problem == "value-blank" and value_raw in ("", None):
+            problem, shown = raw.explain_blank(sheet.name, r, value_col)
+        unit.cells[code] = CellValue(
+            code=code,
+            sheet=sheet.name,
+            row=r,
+            column=value_col,
+            raw=value_raw,
+            value=parsed.value,
+            remark=str(remark).strip() if remark not in ("", None) else "",
+        )
+        if problem is not None:
+            expected = ""
+            if problem == "number-as-text" and parsed.value is not None:
+                expected = format_decimal(parsed.value)
+            unit.problems.append(
+                here(
+                    problem,
+                    column=value_col,
+                    indicator=code,
+                    found=shown,
+                    expected=expected,
+                    context=ctx,
+                )
+            )
+
+
+def _a1(row: int, col: int) -> str:
+    from govstats.problems import column_letter
+
+    return f"{column_letter(col)}{row}"

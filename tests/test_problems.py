@@ -1,0 +1,83 @@
+"""Contracts of the problem catalogue."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from govstats.problems import LANGS, Problem, catalogue, column_letter
+
+CODES = list(catalogue())
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_code_has_zh_and_en_text(code):
+    t = catalogue()[code]
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", code)
+    assert t.category in ("file", "sheet", "row", "cell", "rule")
+    assert t.severity in ("error", "warning")
+    for lang in LANGS:
+        assert t.title[lang] and t.description[lang] and t.template[lang]
+    # Chinese first: the zh text is in Chinese.
+    assert re.search(r"[\u4e00-\u9fff]", t.template["zh"])
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_templates_name_only_known_placeholders(code):
+    known = {
+        "file",
+        "sheet",
+        "cell",
+        "indicator",
+        "label",
+        "found",
+        "expected",
+        "unit",
+        "detail",
+        "whole_label",
+        "other_label",
+        "part_label",
+        "remark_note",
+        "base",
+        "change",
+    }
+    for lang in LANGS:
+        names = set(re.findall(r"{(\w+)}", catalogue()[code].template[lang]))
+        assert names <= known
+
+
+def test_message_fills_placeholders():
+    p = Problem.make(
+        "negative-value",
+        file="a.xlsx",
+        sheet="表3",
+        row=5,
+        column=4,
+        indicator="sq.ch.fax",
+        found=-1,
+        context={"label": "传真申请"},
+    )
+    assert p.cell == "D5"
+    assert p.rule == "negative-value"
+    assert p.message() == "“传真申请”不能为负数，实际填写 -1。"
+    assert p.message("en") == "'传真申请' cannot be negative; the cell holds -1."
+
+
+@pytest.mark.parametrize(
+    ("col", "letters"), [(1, "A"), (26, "Z"), (27, "AA"), (16384, "XFD")]
+)
+def test_column_letter(col, letters):
+    assert column_letter(col) == letters
+
+
+def test_errors_doc_is_current():
+    from govstats.docs import DOCS, errors_markdown
+
+    assert (DOCS / "errors.md").read_text(encoding="utf-8") == errors_markdown()
+
+
+def test_cli_doc_is_current():
+    from govstats.docs import DOCS, cli_markdown
+
+    assert (DOCS / "cli.md").read_text(encoding="utf-8") == cli_markdown()

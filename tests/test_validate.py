@@ -1,0 +1,242 @@
+"""Validation of gk2008 workbooks: each kind of mistake, located to its cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from govstats.actions import validate_workbooks
+from tests.conftest import set_value
+
+
+def problems(path: Path, **kw):
+    report = validate_workbooks([path], **kw).report
+    return report.flatten(["code", "severity", "sheet", "cell", "indicator"])
+
+
+T1 = "表1 主动公开政府信息情况"
+T3 = "表3 依申请公开情况"
+T5 = "表5 行政复议、行政诉讼和举报投诉情况"
+
+
+def test_consistent_workbook_is_valid(make_workbook):
+    result = validate_workbooks([make_workbook()], year=2017)
+    assert result.report.valid
+    assert result.report.problems == []
+    assert result.unit_values(0)["sq.received"] == 12
+    assert str(result.unit_values(0)["zd.portal_visits"]) == "12.5"
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "expected"),
+    [
+        ("sq.ch.fax", -1, ["negative-value", "error", T3, "D6", "sq.ch.fax"]),
+        ("sq.ch.fax", "abc", ["not-a-number", "error", T3, "D6", "sq.ch.fax"]),
+        ("sq.ch.fax", None, ["value-blank", "error", T3, "D6", "sq.ch.fax"]),
+        ("sq.ch.fax", 3.5, ["not-integer", "error", T3, "D6", "sq.ch.fax"]),
+        (
+            "sf.fees",
+            1.255,
+            ["too-many-decimals", "error", "表4 依申请公开收费情况", "D4", "sf.fees"],
+        ),
+        ("sq.ch.fax", True, ["not-a-number", "error", T3, "D6", "sq.ch.fax"]),
+    ],
+)
+def test_bad_cell_is_located(make_workbook, code, value, expected):
+    path = make_workbook(edit=lambda wb: set_value(wb, code, value))
+    found = problems(path)
+    assert expected in found
+    # A cell with no valid value does not also trip the totals that use it.
+    assert all(p[0] not in ("total-mismatch",) for p in found)
+
+
+def test_total_differs_from_parts(make_workbook):
+    path = make_workbook(values={"sq.received": 13})
+    report = validate_workbooks([path]).report
+    [p] = [p for p in report.problems if p.code == "total-mismatch"]
+    assert (p.sheet, p.cell, p.rule, p.found, p.expected) == (
+        T3,
+        "D4",
+        "SQ-CH-SUM",
+        "13",
+        "12",
+    )
+    assert "各分项之和为 12" in p.message("zh")
+    assert "当面申请 3 + 传真申请 0 + 网络申请 8 + 信函申请 1" in p.message("zh")
+    assert "add up to 12" in p.message("en")
+
+
+def test_subset_larger_than_whole(make_workbook):
+    path = make_workbook(values={"fy.litigation_upheld": 2})
+    assert problems(path) == [
+        ["subset-exceeds", "error", T5, "D6", "fy.litigation_upheld"],
+    ]
+
+
+def test_deleted_code_row(make_workbook):
+    path = make_workbook(edit=lambda wb: wb[T3].delete_rows(6))
+    found = problems(path)
+    assert ["code-missing", "error", T3, "", "sq.ch.fax"] in found
+
+
+def test_duplicated_code_row(make_workbook):
+    def dup(wb):
+        ws = wb[T3]
+        ws.cell(30, 2, "sq.ch.fax")
+        ws.cell(30, 4, 0)
+
+    assert problems(make_workbook(edit=dup)) == [
+        ["code-duplicate", "error", T3, "B30", "sq.ch.fax"]
+    ]
+
+
+def test_reordered_rows_and_blank_rows_are_fine(make_workbook):
+    def shuffle(wb):
+        ws = wb[T3]
+        ws.protection.sheet = False
+        ws.insert_rows(6, 3)
+        ws.move_range("A4:E4", rows=30)
+
+    assert problems(make_workbook(edit=shuffle)) == []
+
+
+def test_text_numbers_are_read_with_warning(make_workbook):
+    def edit(wb):
+        set_value(wb, "sq.ch.in_person", " 3 ")
+        set_value(wb, "sq.ch.online", "８")
+        set_value(wb, "sq.ch.letter", "1件")
+        set_value(wb, "zd.news", "30")
+
+    result = validate_workbooks([make_workbook(edit=edit)])
+    assert result.report.valid
+    assert [p.code for p in result.report.problems] == ["number-as-text"] * 4
+    assert result.unit_values(0)["sq.ch.online"] == 8
+
+
+def test_grouped_thousands(make_workbook):
+    def edit(wb):
+        set_value(wb, "zd.news", "1,234")
+        set_value(wb, "zd.total", 1263)
+
+    result = validate_workbooks([make_workbook(edit=edit)])
+    assert result.report.valid
+    assert result.unit_values(0)["zd.news"] == 1234
+
+
+def test_renamed_and_hidden_sheets_are_recognised(make_workbook):
+    def edit(wb):
+        wb[T3].title = "依申请公开"
+        wb[T1].sheet_state = "hidden"
+
+    found = problems(make_workbook(edit=edit))
+    assert sorted(found) == [
+        ["sheet-hidden", "warning", T1, "", ""],
+        ["sheet-renamed", "warning", "依申请公开", "", ""],
+    ]
+
+
+def test_missing_sheet_is_reported_once(make_workbook):
+    found = problems(make_workbook(edit=lambda wb: wb.remove(wb[T5])))
+    assert found == [["sheet-missing", "error", "", "", ""]]
+
+
+def test_formula_cells_use_cached_value_or_ask_to_save(make_workbook):
+    path = make_workbook(edit=lambda wb: set_value(wb, "sq.received", "=SUM(D5:D8)"))
+    assert problems(path) == [["formula-no-value", "error", T3, "D4", "sq.received"]]
+
+
+def test_merged_value_cell(make_workbook):
+    path = make_workbook(edit=lambda wb: wb[T3].merge_cells("D5:D6"))
+    assert ["merged-cell", "error", T3, "D6", "sq.ch.fax"] in problems(path)
+
+
+def test_soft_rules_warn_and_quote_the_remark(make_workbook):
+    def edit(wb):
+        set_value(wb, "sq.answered", 11)
+        set_value(wb, "sq.out.other", 2)
+        wb[T3].cell(9, 5, "1件年底仍在办理")
+
+    result = validate_workbooks([make_workbook(edit=edit)])
+    assert result.report.valid
+    [p] = result.report.problems
+    assert (p.code, p.rule, p.severity, p.cell) == (
+        "values-differ",
+        "SQ-OPEN",
+        "warning",
+        "D9",
+    )
+    assert "（说明：1件年底仍在办理）" in p.message()
+
+
+def test_year_roster_and_duplicates(make_workbook, tmp_path):
+    roster = tmp_path / "units.csv"
+    roster.write_text(
+        "单位代码,单位名称,层级,类别\nU01,测试局,市本级,市政府工作部门\n",
+        encoding="utf-8",
+    )
+    a = make_workbook("a.xlsx", year=2016)
+    b = make_workbook("b.xlsx", unit_code="U99")
+    c = make_workbook("c.xlsx", year=2017)
+    report = validate_workbooks([a, b, c], year=2017, roster=roster).report
+    assert report.flatten(["file", "code", "cell"]) == [
+        [str(a), "year-mismatch", "B5"],
+        [str(b), "unit-not-in-roster", "B4"],
+        [str(c), "unit-duplicate", "B4"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("empty.xlsx", b"", "file-unreadable"),
+        ("text.xlsx", b"just some text\n", "file-unreadable"),
+        ("data.csv", "单位代码,值\n".encode(), "file-format-unsupported"),
+        ("truncated.xlsx", None, "file-unreadable"),
+    ],
+)
+def test_unreadable_files_become_problems(make_workbook, tmp_path, name, content, code):
+    path = tmp_path / name
+    if content is None:
+        content = make_workbook().read_bytes()[:1000]
+    path.write_bytes(content)
+    report = validate_workbooks([path]).report
+    assert report.flatten(["code", "file"]) == [[code, str(path)]]
+    assert not report.valid
+
+
+def test_missing_file(tmp_path):
+    report = validate_workbooks([tmp_path / "nope.xlsx"]).report
+    assert report.flatten(["code"]) == [["file-not-found"]]
+
+
+def test_every_problem_of_many_files_at_once(make_workbook):
+    paths = [
+        make_workbook(f"u{i}.xlsx", unit_code=f"U{i}", values={"zd.total": 59 + i})
+        for i in range(3)
+    ]
+    report = validate_workbooks(paths).report
+    assert [f.valid for f in report.files] == [True, False, False]
+    assert report.stats == {"files": 3, "invalid_files": 2, "errors": 2, "warnings": 0}
+
+
+def test_max_problems_adds_limit_warning(make_workbook):
+    def edit(wb):
+        for code in ("sq.ch.fax", "sq.ch.letter", "zd.org"):
+            set_value(wb, code, "x")
+
+    report = validate_workbooks([make_workbook(edit=edit)], max_problems=2).report
+    assert [p.code for p in report.problems] == [
+        "not-a-number",
+        "not-a-number",
+        "limit-reached",
+    ]
+
+
+def test_input_is_never_modified(make_workbook):
+    import hashlib
+
+    path = make_workbook(values={"sq.received": 1})
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    validate_workbooks([path])
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
