@@ -10,9 +10,10 @@ from govstats.io.excel import ACCEPTED_SUFFIXES
 from govstats.problems import GovstatsError, Problem
 
 if TYPE_CHECKING:
+    from govstats.compilation import Compilation
     from govstats.validate import Validation
 
-__all__ = ["expand_paths", "make_template", "validate_workbooks"]
+__all__ = ["compile_year", "expand_paths", "make_template", "validate_workbooks"]
 
 
 def make_template(
@@ -66,7 +67,7 @@ def validate_workbooks(
     roster: str | Path | None = None,
     format_id: str | None = None,
     max_problems: int | None = None,
-    progress: Callable[[Path], None] | None = None,
+    progress: Callable[[int, int, Path], None] | None = None,
 ) -> Validation:
     """Check workbooks against their format; every problem of every file at once.
 
@@ -87,3 +88,21 @@ def validate_workbooks(
     units_roster = read_roster(roster) if roster else None
     fmt, units = load_units(files, year, format_id, progress)
     return validate_units(units, fmt, year, units_roster, max_problems)
+
+
+def compile_year(
+    year: int,
+    inputs: str | Path = "inputs",
+    outputs: str | Path = "outputs",
+    partial: bool = False,
+    rounding: str = "half-up",
+    templates: str | Path | None = None,
+    progress: Callable[[int, int, Path], None] | None = None,
+) -> Compilation:
+    """Compile ``inputs/<year>/`` into the report's figures in ``outputs/<year>/``.
+
+    See :func:`govstats.compilation.compile_year`.
+    """
+    from govstats.compilation import compile_year as run
+
+    return run(year, inputs, outputs, partial, rounding, templates, progress)

@@ -8,9 +8,10 @@ the commands so that ``govstats --help`` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
+PROGRESS_MIN = 20  # workbooks; fewer are read too fast for a bar to help
 
 
 class Lang(StrEnum):
@@ -184,6 +186,101 @@ def validate(
         shown = report
     _emit_report(shown, output_format, lang.value)
     raise typer.Exit(int(not report.valid))
+
+
+class Rounding(StrEnum):
+    half_up = "half-up"
+    half_even = "half-even"
+
+
+@app.command("compile")
+def compile_(
+    year: Annotated[int, typer.Argument(help="The report year to compile.")],
+    inputs: Annotated[
+        Path,
+        typer.Option("--inputs", help="Folder holding <year>/units.csv and workbooks."),
+    ] = Path("inputs"),
+    outputs: Annotated[
+        Path, typer.Option("--outputs", help="Folder to write <year>/ into.")
+    ] = Path("outputs"),
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help="Compile the valid units even if others have errors (outputs say so).",
+        ),
+    ] = False,
+    rounding: Annotated[
+        Rounding,
+        typer.Option("--rounding", help="half-up (四舍五入) or half-even (GB/T 8170)."),
+    ] = Rounding.half_up,
+    templates: Annotated[
+        Path | None,
+        typer.Option(
+            "--templates", help="Folder of report templates replacing the shipped ones."
+        ),
+    ] = None,
+    output_format: FormatOption = OutputFormat.text,
+    lang: LangOption = Lang.zh,
+    debug: DebugOption = False,
+) -> None:
+    """Validate, add up and write the report's numeric sections for a year.
+
+    Reads inputs/<year>/units.csv and every workbook beside it; writes report.md,
+    tables.xlsx, figures.json, validation.json, validation.md and summary.xlsx to
+    outputs/<year>/, all at once. Exit code 1 when a workbook has errors (nothing
+    is written unless --partial).
+
+    Example:
+
+        govstats compile 2017
+    """
+    from govstats.actions import compile_year
+
+    with _progress(lang.value) as progress:
+        result = _run(
+            lambda: compile_year(
+                year, inputs, outputs, partial, rounding.value, templates, progress
+            ),
+            debug,
+            lang.value,
+        )
+    if output_format is OutputFormat.json:
+        typer.echo(json.dumps(result.to_dict(lang.value), ensure_ascii=False, indent=2))
+    else:
+        from govstats.render import compilation_text
+
+        sys.stdout.write(compilation_text(result, lang.value))
+    raise typer.Exit(0 if result.compiled and not result.partial else 1)
+
+
+@contextlib.contextmanager
+def _progress(lang: str) -> Iterator[Callable[[int, int, Path], None] | None]:
+    """A progress bar on stderr when it is a terminal and there are many workbooks."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    label = "读取工作簿" if lang == "zh" else "Reading workbooks"
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        task = None
+
+        def advance(done: int, total: int, path: Path) -> None:
+            nonlocal task
+            if total < PROGRESS_MIN:
+                return
+            if task is None:
+                task = bar.add_task(label, total=total)
+            bar.update(task, completed=done)
+
+        yield advance
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _emit_report(report: Any, output_format: OutputFormat, lang: str) -> None:

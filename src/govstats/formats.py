@@ -24,6 +24,10 @@ from govstats.problems import GovstatsError, Problem
 __all__ = [
     "Field",
     "Format",
+    "Group",
+    "Rate",
+    "ReportSpec",
+    "ReportTable",
     "Indicator",
     "InfoField",
     "Rule",
@@ -111,6 +115,67 @@ class Rule:
         return tuple(self.params.get("parts", ()))
 
 
+@dataclass(frozen=True)
+class Group:
+    """A subset of the roster, by roster columns (``{'层级': '市本级'}``); empty = all."""
+
+    where: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """``层级=市本级,类别=市政府工作部门``; ``""`` for the whole roster."""
+        return ",".join(f"{k}={v}" for k, v in self.where)
+
+    @classmethod
+    def parse(cls, key: str) -> Group:
+        """The group written as ``层级=市本级,类别=市政府工作部门``."""
+        if not key:
+            return cls()
+        pairs = (item.split("=", 1) for item in key.split(","))
+        return cls(tuple((k.strip(), v.strip()) for k, v in pairs))
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """A standard table of the compiled report: a total, its parts, their shares."""
+
+    id: str
+    section: str
+    title: str
+    total: str
+    parts: tuple[str, ...]
+    shares: bool
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate or year-on-year change the report quotes."""
+
+    label: str
+    kind: str  # "rate" (numerator / denominator) or "change" ((n - d) / d)
+    numerator: str
+    denominator: str
+    group: Group = Group()
+
+    @property
+    def id(self) -> str:
+        """The public id of the figure, e.g. ``sq.answered/sq.received@类别=市政府``."""
+        if self.kind == "change":
+            base = f"({self.numerator}-{self.denominator})/{self.denominator}"
+        else:
+            base = f"{self.numerator}/{self.denominator}"
+        return f"{base}@{self.group.key}" if self.group.key else base
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What the compiled report of a format contains."""
+
+    groups: tuple[Group, ...] = ()
+    tables: tuple[ReportTable, ...] = ()
+    rates: tuple[Rate, ...] = ()
+
+
 @dataclass(frozen=True, eq=False)
 class Format:
     """A report format: its tables, indicators and rules."""
@@ -127,6 +192,7 @@ class Format:
     tables: tuple[Table, ...]
     rules: tuple[Rule, ...]
     source: Path
+    report: ReportSpec = ReportSpec()
 
     @functools.cached_property
     def indicators(self) -> dict[str, Indicator]:
@@ -248,7 +314,38 @@ def _build(data: dict[str, Any], path: Path) -> Format:
         tables=tuple(tables),
         rules=rules,
         source=path,
+        report=_build_report(data.get("report") or {}, all_codes),
     )
+
+
+def _group(spec: dict[str, str] | None) -> Group:
+    return Group(tuple((str(k), str(v)) for k, v in (spec or {}).items()))
+
+
+def _build_report(data: dict[str, Any], codes: list[str]) -> ReportSpec:
+    tables = tuple(
+        ReportTable(
+            id=t["id"],
+            section=t.get("section", ""),
+            title=t["title"],
+            total=expand_codes([t["total"]], codes)[0],
+            parts=expand_codes(t["parts"], codes),
+            shares=bool(t.get("shares", False)),
+        )
+        for t in data.get("tables", [])
+    )
+    rates = tuple(
+        Rate(
+            label=r["label"],
+            kind=r.get("kind", "rate"),
+            numerator=expand_codes([r["numerator"]], codes)[0],
+            denominator=expand_codes([r["denominator"]], codes)[0],
+            group=_group(r.get("group")),
+        )
+        for r in data.get("rates", [])
+    )
+    groups = tuple(_group(g) for g in data.get("groups", []))
+    return ReportSpec(groups=groups, tables=tables, rates=rates)
 
 
 def expand_codes(patterns: list[str], codes: list[str]) -> tuple[str, ...]:

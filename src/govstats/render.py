@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from govstats.problems import Problem
 from govstats.report import Report
 
-__all__ = ["report_markdown", "report_text"]
+if TYPE_CHECKING:
+    from govstats.compilation import Compilation
+
+__all__ = ["compilation_text", "report_markdown", "report_text"]
 
 _WORDS = {
     "zh": {
@@ -110,3 +115,48 @@ def report_markdown(report: Report, lang: str = "zh", title: str = "") -> str:
             out.append("| " + " | ".join(_md(c) for c in cells) + " |")
         out.append("")
     return "\n".join(out)
+
+
+_COMPILE_WORDS = {
+    "zh": {
+        "head": "{year}年汇总：{units} 个单位纳入汇总",
+        "partial": "部分汇总：未纳入 {names}",
+        "failed": "汇总未进行：有错误的单位须先改正（或使用 --partial 只汇总通过校验的单位）。原有输出未改动。",
+        "written": "已写入 {path}",
+        "table": "单位校验：{files} 个文件，{invalid} 个未通过；错误 {errors} 个，警告 {warnings} 个。",
+    },
+    "en": {
+        "head": "{year}: {units} unit(s) compiled",
+        "partial": "Partial compile: left out {names}",
+        "failed": "Nothing compiled: fix the units with errors first (or use --partial to compile the valid ones). Previous outputs are untouched.",
+        "written": "wrote {path}",
+        "table": "Validation: {files} file(s), {invalid} invalid; {errors} error(s), {warnings} warning(s).",
+    },
+}
+
+
+def compilation_text(result: Compilation, lang: str = "zh") -> str:
+    """A compile's result for a terminal: problems (if any), outputs, a closing summary."""
+    w = _COMPILE_WORDS[lang]
+    lines: list[str] = []
+    problem_files = [f for f in result.report.files if f.problems]
+    if problem_files:
+        lines.append(report_text(Report(problem_files), lang).rstrip("\n"))
+    if not result.compiled:
+        lines.append(w["failed"])
+    else:
+        units = len(result.figures.units) if result.figures else 0
+        lines.append(w["head"].format(year=result.year, units=units))
+        if result.partial:
+            lines.append(w["partial"].format(names="、".join(result.excluded)))
+        lines += [w["written"].format(path=p) for p in result.written]
+    s = result.report.stats
+    lines.append(
+        w["table"].format(
+            files=s["files"],
+            invalid=s["invalid_files"],
+            errors=s["errors"],
+            warnings=s["warnings"],
+        )
+    )
+    return "\n".join(lines) + "\n"

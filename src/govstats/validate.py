@@ -63,7 +63,7 @@ def load_units(
     paths: Sequence[Path],
     year: int | None,
     format_id: str | None,
-    progress: Callable[[Path], None] | None = None,
+    progress: Callable[[int, int, Path], None] | None = None,
 ) -> tuple[Format, list[UnitWorkbook]]:
     """Read every workbook; the format comes from the year (given, or the first one found)."""
     fmt: Format | None = load_format(format_id) if format_id else None
@@ -89,13 +89,13 @@ def load_units(
             if first is not None
             else load_format(list_formats()[0])
         )
-    for path, raw in zip(paths, raws, strict=True):
+    for n, (path, raw) in enumerate(zip(paths, raws, strict=True), start=1):
         if isinstance(raw, Problem):
             units.append(UnitWorkbook(path=path, problems=[raw]))
         else:
             units.append(load_unit_from_raw(raw, fmt))
         if progress is not None:
-            progress(path)
+            progress(n, len(paths), path)
     return fmt, units
 
 

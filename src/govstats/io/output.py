@@ -17,10 +17,18 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FIXED_TIME", "atomic_write", "put", "workbook_bytes", "write_workbook"]
+__all__ = [
+    "FIXED_TIME",
+    "atomic_write",
+    "put",
+    "put_formula",
+    "workbook_bytes",
+    "write_workbook",
+]
 
 # The timestamp every generated workbook carries (zip entries and core properties).
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f><v />')
 _CORE_TIME = re.compile(
     rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:(created|modified)>)"
 )
@@ -44,10 +52,22 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
         raise
 
 
-def workbook_bytes(wb: Any) -> bytes:
-    """Save an openpyxl workbook to bytes that depend only on its content."""
+def workbook_bytes(
+    wb: Any, cached: dict[tuple[str, str], float] | None = None
+) -> bytes:
+    """Save an openpyxl workbook to bytes that depend only on its content.
+
+    :param cached: values to store as the cached results of formula cells, by
+        ``(sheet title, A1 reference)``. openpyxl writes formulas without a result,
+        so a viewer that does not recalculate (a previewer, pandas) would show
+        nothing; with the cached value it shows the number.
+    """
     buf = io.BytesIO()
     wb.save(buf)
+    paths = {
+        f"xl/worksheets/sheet{i}.xml": ws.title
+        for i, ws in enumerate(wb.worksheets, start=1)
+    }
     out = io.BytesIO()
     with (
         zipfile.ZipFile(buf) as src,
@@ -57,11 +77,23 @@ def workbook_bytes(wb: Any) -> bytes:
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = _CORE_TIME.sub(rb"\g<1>2000-01-01T00:00:00Z\g<3>", data)
+            elif cached and info.filename in paths:
+                data = _fill_cached(data, paths[info.filename], cached)
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
             dst.writestr(entry, data)
     return out.getvalue()
+
+
+def _fill_cached(xml: bytes, title: str, cached: dict[tuple[str, str], float]) -> bytes:
+    def fill(m: re.Match[bytes]) -> bytes:
+        value = cached.get((title, m.group(1).decode()))
+        if value is None:
+            return m.group(0)
+        return m.group(0).replace(b"<v />", b"<v>" + repr(value).encode() + b"</v>")
+
+    return _FORMULA_CELL.sub(fill, xml)
 
 
 def write_workbook(wb: Any, path: str | Path) -> None:
@@ -80,4 +112,13 @@ def put(ws: Any, row: int, col: int, value: Any) -> Any:
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
+    return cell
+
+
+def put_formula(ws: Any, row: int, col: int, formula: str) -> Any:
+    """Write a formula of govstats' own making (never text from an input)."""
+    if not formula.startswith("="):
+        raise ValueError(f"not a formula: {formula!r}")
+    cell = ws.cell(row=row, column=col)
+    cell.value = formula
     return cell

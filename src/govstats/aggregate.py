@@ -1,0 +1,199 @@
+"""Adding up the units: sums over the roster and its groups, and derived figures.
+
+Sums are taken on the exact scaled integers of the validation (one column per
+indicator), so they are exact whatever the number of units. Derived figures (shares,
+rates, year-on-year changes) are computed from those exact sums as fractions and
+rounded once, by :func:`govstats.numbers.percent`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from govstats.formats import Format, Group
+from govstats.numbers import format_decimal, format_percent, percent, quantize
+from govstats.roster import Roster, Unit
+
+if TYPE_CHECKING:
+    from govstats.validate import Validation
+
+__all__ = ["Derived", "Figures", "aggregate", "approx_wan", "format_value"]
+
+PLACES = 1
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A percentage computed from two exact figures."""
+
+    id: str
+    kind: str  # share | rate | change
+    label: str
+    numerator: str
+    denominator: str
+    group: str
+    num: Decimal
+    den: Decimal
+    rounding: str
+    value: Decimal | None
+
+    @property
+    def printed(self) -> str:
+        """As the report prints it: ``7.0%``; ``—`` when the base is 0."""
+        if self.value is None:
+            return "—"
+        if self.kind == "change":
+            return format_percent(abs(self.value))
+        return format_percent(self.value)
+
+    @property
+    def direction(self) -> str:
+        """For a change: 增加, 减少 or 持平."""
+        if self.value is None or self.value == 0:
+            return "持平"
+        return "增加" if self.value > 0 else "减少"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "label": self.label,
+            "group": self.group,
+            "numerator": {"code": self.numerator, "value": format_decimal(self.num)},
+            "denominator": {
+                "code": self.denominator,
+                "value": format_decimal(self.den),
+            },
+            "formula": _formula(self),
+            "places": PLACES,
+            "rounding": self.rounding,
+            "value": None if self.value is None else format_decimal(self.value),
+            "printed": self.printed,
+        }
+
+
+def _formula(d: Derived) -> str:
+    if d.kind == "change":
+        return f"({d.numerator} - {d.denominator}) / {d.denominator} × 100"
+    return f"{d.numerator} / {d.denominator} × 100"
+
+
+@dataclass
+class Figures:
+    """The compiled figures of a year."""
+
+    fmt: Format
+    year: int
+    rounding: str
+    units: list[tuple[Unit, dict[str, Decimal]]]
+    sums: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    derived: dict[str, Derived] = field(default_factory=dict)
+
+    @property
+    def city(self) -> dict[str, Decimal]:
+        """Sums over every unit compiled."""
+        return self.sums[""]
+
+    def value(self, code: str, group: str = "") -> Decimal:
+        """The sum of ``code`` over a group (``""``: all units)."""
+        return self.sums[group][code]
+
+    def share(self, part: str, whole: str, group: str = "") -> Derived:
+        """The share of ``part`` in ``whole`` (registered by the format)."""
+        key = f"{part}/{whole}" + (f"@{group}" if group else "")
+        return self.derived[key]
+
+
+def _members(roster_units: list[Unit], group: Group) -> list[bool]:
+    return [all(u.attribute(k) == v for k, v in group.where) for u in roster_units]
+
+
+def aggregate(
+    validation: Validation,
+    roster: Roster,
+    included: list[int],
+    rounding: str = "half-up",
+    year: int = 0,
+) -> Figures:
+    """Sum the included workbooks over the roster and its groups; derive percentages.
+
+    :param included: indexes of the workbooks (in ``validation.units``) to add up;
+        each must carry a unit code of ``roster``.
+    """
+    fmt, scale = validation.fmt, validation.scale
+    units = [roster.get(validation.units[i].unit_code) for i in included]
+    known = [u for u in units if u is not None]
+    if len(known) != len(units):
+        raise ValueError("every included workbook must be in the roster")
+    frame = validation.values.iloc[included]
+    groups = [Group(), *fmt.report.groups]
+    for rate in fmt.report.rates:
+        if rate.group not in groups:
+            groups.append(rate.group)
+    figures = Figures(
+        fmt=fmt,
+        year=year,
+        rounding=rounding,
+        units=[
+            (u, validation.unit_values(i)) for u, i in zip(known, included, strict=True)
+        ],
+    )
+    for group in groups:
+        mask = _members(known, group)
+        totals = frame[mask].sum(skipna=True) if any(mask) else frame.iloc[:0].sum()
+        figures.sums[group.key] = {
+            code: Decimal(int(totals.get(code, 0))) / scale for code in fmt.codes
+        }
+    _derive(figures)
+    return figures
+
+
+def _derive(f: Figures) -> None:
+    spec = f.fmt.report
+    for table in spec.tables:
+        if not table.shares:
+            continue
+        for part in table.parts:
+            _add(f, "share", f.fmt.indicators[part].label, part, table.total, "")
+    for rate in spec.rates:
+        _add(f, rate.kind, rate.label, rate.numerator, rate.denominator, rate.group.key)
+
+
+def _add(
+    f: Figures, kind: str, label: str, num_code: str, den_code: str, group: str
+) -> None:
+    num, den = f.value(num_code, group), f.value(den_code, group)
+    if kind == "change":
+        value = percent(num - den, den, PLACES, f.rounding)
+        key = f"({num_code}-{den_code})/{den_code}"
+    else:
+        value = percent(num, den, PLACES, f.rounding)
+        key = f"{num_code}/{den_code}"
+    key += f"@{group}" if group else ""
+    f.derived[key] = Derived(
+        id=key,
+        kind=kind,
+        label=label,
+        numerator=num_code,
+        denominator=den_code,
+        group=group,
+        num=num,
+        den=den,
+        rounding=f.rounding,
+        value=value,
+    )
+
+
+def format_value(value: Decimal, places: int) -> str:
+    """A figure as the report prints it: counts whole, amounts with ``places`` decimals."""
+    if places == 0:
+        return format_decimal(value.quantize(Decimal(1)))
+    return format_decimal(value.quantize(Decimal(1).scaleb(-places)))
+
+
+def approx_wan(value: Decimal, rounding: str = "half-up") -> str:
+    """A count in 万 with one decimal, as reports round it: 22966 → ``2.3万``."""
+    return f"{format_decimal(quantize(Fraction(value) / 10000, 1, rounding))}万"

@@ -1,0 +1,355 @@
+"""Compiling a year: validate every workbook, add them up, write the outputs.
+
+All outputs of a compile are rendered in memory, written into a fresh folder beside
+the target and swapped in with two renames, under a lock. A compile that fails (bad
+inputs, a crash, an interrupt) leaves the previous ``outputs/<year>/`` as it was;
+the same inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from govstats.aggregate import Figures, aggregate, approx_wan, format_value
+from govstats.formats import Format, format_for_year
+from govstats.numbers import ROUNDINGS, format_decimal
+from govstats.problems import GovstatsError, Problem
+from govstats.report import FileReport, Report
+from govstats.roster import Roster, read_roster
+from govstats.workbook import UnitWorkbook
+
+__all__ = ["OUTPUT_FILES", "Compilation", "compile_year"]
+
+OUTPUT_FILES = (
+    "report.md",
+    "tables.xlsx",
+    "figures.json",
+    "validation.json",
+    "validation.md",
+    "summary.xlsx",
+)
+ROUNDING_LABELS = {"half-up": "四舍五入", "half-even": "四舍六入五成双（GB/T 8170）"}
+
+
+@dataclass
+class Compilation:
+    """The result of compiling a year."""
+
+    year: int
+    report: Report
+    outputs: Path
+    partial: bool = False
+    excluded: list[str] = field(default_factory=list)
+    figures: Figures | None = None
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def compiled(self) -> bool:
+        """True when the outputs were written."""
+        return bool(self.written)
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "compiled": self.compiled,
+            "partial": self.partial,
+            "excluded": self.excluded,
+            "units": len(self.figures.units) if self.figures else 0,
+            "outputs": [str(p) for p in self.written],
+            "validation": self.report.to_dict(lang),
+        }
+
+
+def compile_year(
+    year: int,
+    inputs: str | Path = "inputs",
+    outputs: str | Path = "outputs",
+    partial: bool = False,
+    rounding: str = "half-up",
+    templates: str | Path | None = None,
+    progress: Callable[[int, int, Path], None] | None = None,
+) -> Compilation:
+    """Compile ``inputs/<year>/`` into ``outputs/<year>/``.
+
+    :param partial: compile the valid units even when others have errors; every
+        output then says it is partial and names the units left out.
+    :param rounding: ``half-up`` (四舍五入, default) or ``half-even`` (GB/T 8170).
+    :param templates: a folder whose templates replace the shipped ones.
+    :raises GovstatsError: when the year's folder or roster is missing, or another
+        compile of the same year is running.
+    """
+    from govstats.actions import expand_paths
+    from govstats.validate import load_units, validate_units
+
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding must be one of {ROUNDINGS}")
+    in_dir = Path(inputs) / str(year)
+    out_dir = Path(outputs) / str(year)
+    if not in_dir.is_dir():
+        raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
+    roster = read_roster(in_dir / "units.csv")
+    fmt = format_for_year(year)
+    files = expand_paths([in_dir])
+    fmt, units = load_units(files, year, fmt.id, progress)
+    validation = validate_units(units, fmt, year, roster)
+
+    # Roster completeness: every unit of the roster has submitted.
+    submitted = {u.unit_code for u in units if u.unit_code}
+    roster_file = FileReport(
+        path=str(roster.path),
+        problems=[
+            Problem.make(
+                "unit-not-submitted",
+                file=str(roster.path),
+                found=u.code,
+                context={"label": u.name},
+            )
+            for u in roster.units
+            if u.code not in submitted
+        ],
+    )
+    report = Report([roster_file, *validation.report.files])
+    included = [
+        i
+        for i, f in enumerate(validation.report.files)
+        if f.valid and roster.get(units[i].unit_code) is not None
+    ]
+    names = {u.code: u.name for u in roster.units}
+    excluded = [
+        f"{names.get(units[i].unit_code, '') or units[i].path.name}"
+        for i in range(len(units))
+        if i not in included
+    ] + [u.name for u in roster.units if u.code not in submitted]
+    result = Compilation(year=year, report=report, outputs=out_dir)
+    if not report.valid and not partial:
+        return result
+    if not included:
+        raise GovstatsError(Problem.make("no-valid-units", file=str(in_dir)))
+    result.partial = not report.valid
+    result.excluded = excluded if result.partial else []
+    figures = aggregate(validation, roster, included, rounding, year)
+    result.figures = figures
+    rendered = _render_all(result, figures, roster, units, templates)
+    result.written = _publish(out_dir, rendered)
+    return result
+
+
+# Render
+
+
+def _render_all(
+    result: Compilation,
+    figures: Figures,
+    roster: Roster,
+    units: list[UnitWorkbook],
+    templates: str | Path | None,
+) -> dict[str, bytes]:
+    from govstats.io.output import workbook_bytes
+    from govstats.render import report_markdown
+    from govstats.tables import tables_workbook
+    from govstats.template import build_template
+
+    fmt = figures.fmt
+    government = _government(roster)
+    note = ""
+    if result.partial:
+        note = "部分汇总：未纳入 " + "、".join(result.excluded)
+    out: dict[str, bytes] = {}
+    out["report.md"] = _report_md(result, figures, government, templates).encode()
+    out["tables.xlsx"] = tables_workbook(figures, note)
+    out["figures.json"] = _json(
+        _figures_dict(result, figures, government, roster, units)
+    )
+    out["validation.json"] = _json(result.report.to_dict("zh"))
+    out["validation.md"] = report_markdown(
+        result.report, "zh", f"{result.year}年统计报表校验结果"
+    ).encode()
+    gov_unit = next((u for u in roster.units if u.kind == "市政府"), None)
+    summary = build_template(
+        fmt,
+        result.year,
+        unit_code=gov_unit.code if gov_unit else "",
+        unit_name=gov_unit.name if gov_unit else government,
+        values={
+            code: v if fmt.indicators[code].places else int(v)
+            for code, v in figures.city.items()
+        },
+        info={"filler": "govstats 汇总" + ("（部分汇总）" if result.partial else "")},
+    )
+    out["summary.xlsx"] = workbook_bytes(summary)
+    return out
+
+
+def _government(roster: Roster) -> str:
+    unit = next((u for u in roster.units if u.kind == "市政府"), None)
+    return unit.name if unit else ""
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _jsonable(value: Decimal, places: int) -> int | str:
+    # Counts are JSON integers; amounts are decimal strings, never binary floats.
+    if places == 0:
+        return int(value)
+    return format_value(value, places)
+
+
+def _figures_dict(
+    result: Compilation,
+    figures: Figures,
+    government: str,
+    roster: Roster,
+    units: list[UnitWorkbook],
+) -> dict[str, Any]:
+    fmt = figures.fmt
+
+    def block(values: dict[str, Decimal]) -> dict[str, int | str]:
+        return {
+            code: _jsonable(values.get(code, Decimal(0)), ind.places)
+            for code, ind in fmt.indicators.items()
+        }
+
+    paths = {u.unit_code: u.path for u in units if u.unit_code}
+    return {
+        "format": fmt.id,
+        "year": result.year,
+        "government": government,
+        "partial": result.partial,
+        "excluded": result.excluded,
+        "rounding": figures.rounding,
+        "city": block(figures.city),
+        "groups": {k: block(v) for k, v in figures.sums.items() if k},
+        "derived": {k: d.to_dict() for k, d in figures.derived.items()},
+        "units": [
+            {
+                "code": unit.code,
+                "name": unit.name,
+                "层级": unit.level,
+                "类别": unit.kind,
+                "file": paths[unit.code].name if unit.code in paths else "",
+                "sha256": _sha256(paths[unit.code]) if unit.code in paths else "",
+                "values": block(values),
+            }
+            for unit, values in figures.units
+        ],
+        "inputs": {p.name: _sha256(p) for p in [roster.path, *(u.path for u in units)]},
+    }
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _report_md(
+    result: Compilation,
+    figures: Figures,
+    government: str,
+    templates: str | Path | None,
+) -> str:
+    from govstats.tables import share_sum_note
+
+    fmt: Format = figures.fmt
+    env = _environment(templates)
+
+    def v(code: str, group: str = "") -> str:
+        # Prose drops trailing zeros (1124万人次, 37.5万人次); money() keeps two.
+        value = figures.value(code, group)
+        if value == value.to_integral_value():
+            return format_value(value, 0)
+        return format_decimal(value.normalize())
+
+    def money(code: str, group: str = "") -> str:
+        return format_value(figures.value(code, group), 2)
+
+    context = {
+        "government": government,
+        "year": result.year,
+        "partial": result.partial,
+        "excluded": result.excluded,
+        "units_count": len(figures.units),
+        "rounding_label": ROUNDING_LABELS[figures.rounding],
+        "v": v,
+        "num": figures.value,
+        "money": money,
+        "share": figures.share,
+        "rate": lambda key: figures.derived[key],
+        "wan": lambda code: approx_wan(figures.value(code), figures.rounding),
+        "sum_note": lambda table_id: share_sum_note(figures, table_id),
+    }
+    return str(env.get_template(f"{fmt.id}/report.md.j2").render(context))
+
+
+def _environment(templates: str | Path | None) -> Any:
+    import jinja2
+
+    loaders: list[jinja2.BaseLoader] = []
+    if templates is not None:
+        loaders.append(jinja2.FileSystemLoader(str(templates)))
+    loaders.append(jinja2.FileSystemLoader(str(Path(__file__).with_name("templates"))))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+# Publish
+
+
+@contextlib.contextmanager
+def _lock(out_dir: Path) -> Iterator[None]:
+    import fcntl
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    path = out_dir.parent / f".{out_dir.name}.lock"
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GovstatsError(
+                Problem.make("compile-locked", file=str(out_dir))
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _publish(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Swap the rendered outputs in as ``out_dir``; the old ones stay until then."""
+    import tempfile
+
+    with _lock(out_dir):
+        old = out_dir.parent / f".{out_dir.name}.old"
+        if not out_dir.exists() and old.exists():
+            old.rename(out_dir)  # a previous swap was interrupted: restore
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        try:
+            for name, data in files.items():
+                with (tmp / name).open("wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            os.chmod(tmp, 0o755)
+            if old.exists():
+                shutil.rmtree(old)
+            if out_dir.exists():
+                out_dir.rename(old)
+            tmp.rename(out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    return [out_dir / name for name in files]

@@ -1,0 +1,212 @@
+"""``tables.xlsx``: the standard tables with live formulas an auditor can follow.
+
+Every share is an Excel formula (``=C4/C$11``) that also carries its cached value, so
+a viewer that does not recalculate shows the number too, and a column beside it
+holds the share exactly as the report prints it (exact arithmetic, rounded once).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from govstats.aggregate import Derived, Figures, format_value
+from govstats.formats import Group
+from govstats.io.output import put, put_formula, workbook_bytes
+from govstats.numbers import format_percent
+
+__all__ = ["share_sum_note", "tables_workbook"]
+
+HEADER = ("项目", "代码", "数量", "占比", "报告采用")
+
+
+def _cached(num: Decimal, den: Decimal) -> float | None:
+    # The value Excel itself computes for =num/den and caches in the file: the double
+    # nearest the exact quotient. It is never printed by govstats (the 报告采用
+    # column and report.md come from exact arithmetic).
+    if den == 0:
+        return None
+    return float(Fraction(num) / Fraction(den))
+
+
+def share_sum_note(figures: Figures, table_id: str) -> str:
+    """A note when the rounded shares of a table do not add up to 100 %, else ``""``."""
+    table = next(t for t in figures.fmt.report.tables if t.id == table_id)
+    shares = [figures.share(p, table.total) for p in table.parts]
+    if not table.shares or any(s.value is None for s in shares):
+        return ""
+    total = sum((s.value for s in shares if s.value is not None), Decimal(0))
+    if total == 100:
+        return ""
+    return f"（各项占比分别四舍五入，合计为{format_percent(total)}，未作调整。）"
+
+
+def tables_workbook(figures: Figures, partial_note: str = "") -> bytes:
+    """Build ``tables.xlsx`` and return its bytes (reproducible)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    cached: dict[tuple[str, str], float] = {}
+    bold = Font(bold=True)
+    fmt = figures.fmt
+    for table in fmt.report.tables:
+        ws = wb.create_sheet(_sheet_name(table.section, table.title))
+        put(ws, 1, 1, f"{table.title}（{table.section}）").font = Font(
+            bold=True, size=13
+        )
+        r = 2
+        if partial_note:
+            put(ws, r, 1, partial_note).font = Font(color="C00000", bold=True)
+            r += 1
+        for c, head in enumerate(HEADER, start=1):
+            put(ws, r, c, head).font = bold
+        first = r + 1
+        total_row = first + len(table.parts)
+        unit = fmt.indicators[table.total].unit
+        for i, code in enumerate(table.parts):
+            row = first + i
+            ind = fmt.indicators[code]
+            put(ws, row, 1, ind.label)
+            put(ws, row, 2, code)
+            put(ws, row, 3, _number(figures.value(code), ind.places))
+            if table.shares:
+                d = figures.share(code, table.total)
+                put_formula(
+                    ws, row, 4, f'=IF(C${total_row}=0,"",C{row}/C${total_row})'
+                ).number_format = "0.0%"
+                value = _cached(d.num, d.den)
+                if value is not None:
+                    cached[(ws.title, f"D{row}")] = value
+                put(ws, row, 5, d.printed)
+        put(ws, total_row, 1, f"合计：{fmt.indicators[table.total].label}").font = bold
+        put(ws, total_row, 2, table.total)
+        put_formula(ws, total_row, 3, f"=SUM(C{first}:C{total_row - 1})").font = bold
+        cached[(ws.title, f"C{total_row}")] = float(figures.value(table.total))
+        notes = [f"计量单位：{unit}。汇总单位数：{len(figures.units)}。"]
+        if table.shares:
+            put_formula(
+                ws, total_row, 4, f"=SUM(D{first}:D{total_row - 1})"
+            ).number_format = "0.0%"
+            if figures.value(table.total):
+                cached[(ws.title, f"D{total_row}")] = 1.0
+            note = share_sum_note(figures, table.id)
+            if note:
+                notes.append("注" + note.strip("（）"))
+        for k, text in enumerate(notes, start=total_row + 2):
+            put(ws, k, 1, text)
+        _widths(ws)
+    _rates_sheet(wb, figures, cached, partial_note)
+    _groups_sheet(wb, figures)
+    _units_sheet(wb, figures)
+    return workbook_bytes(wb, cached)
+
+
+def _rates_sheet(
+    wb: Any, figures: Figures, cached: dict[tuple[str, str], float], partial_note: str
+) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet("比率")
+    head = (
+        "比率",
+        "分子代码",
+        "分子",
+        "分母代码",
+        "分母",
+        "范围",
+        "比率（公式）",
+        "报告采用",
+        "编号",
+    )
+    r = 1
+    if partial_note:
+        put(ws, r, 1, partial_note).font = Font(color="C00000", bold=True)
+        r += 1
+    for c, text in enumerate(head, start=1):
+        put(ws, r, c, text).font = Font(bold=True)
+    rates: list[Derived] = [
+        d for d in figures.derived.values() if d.kind in ("rate", "change")
+    ]
+    for row, d in enumerate(rates, start=r + 1):
+        put(ws, row, 1, d.label)
+        put(ws, row, 2, d.numerator)
+        put(ws, row, 3, _number(d.num, 0))
+        put(ws, row, 4, d.denominator)
+        put(ws, row, 5, _number(d.den, 0))
+        put(ws, row, 6, d.group or "全部单位")
+        ratio = f"C{row}/E{row}" if d.kind == "rate" else f"(C{row}-E{row})/E{row}"
+        formula = f'=IF(E{row}=0,"",{ratio})'
+        put_formula(ws, row, 7, formula).number_format = "0.0%"
+        num = d.num - d.den if d.kind == "change" else d.num
+        value = _cached(num, d.den)
+        if value is not None:
+            cached[(ws.title, f"G{row}")] = value
+        printed = d.printed
+        if d.kind == "change" and d.value is not None:
+            printed = f"{d.direction}{d.printed}" if d.value else d.direction
+        put(ws, row, 8, printed)
+        put(ws, row, 9, d.id)
+    _widths(ws)
+
+
+def _groups_sheet(wb: Any, figures: Figures) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet("分组汇总")
+    keys = list(figures.sums)
+    head = ["指标名称", "代码", "计量单位"] + [
+        Group.parse(k).key or "全部单位" for k in keys
+    ]
+    for c, text in enumerate(head, start=1):
+        put(ws, 1, c, text).font = Font(bold=True)
+    for r, ind in enumerate(figures.fmt.indicators.values(), start=2):
+        put(ws, r, 1, ind.label)
+        put(ws, r, 2, ind.code)
+        put(ws, r, 3, ind.unit)
+        for c, key in enumerate(keys, start=4):
+            put(ws, r, c, _number(figures.value(ind.code, key), ind.places))
+    ws.freeze_panes = "D2"
+    _widths(ws)
+
+
+def _units_sheet(wb: Any, figures: Figures) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet("分单位明细")
+    inds = list(figures.fmt.indicators.values())
+    head = ["单位代码", "单位名称", "层级", "类别"] + [i.code for i in inds]
+    for c, text in enumerate(head, start=1):
+        put(ws, 1, c, text).font = Font(bold=True)
+    for r, (unit, values) in enumerate(figures.units, start=2):
+        for c, text in enumerate(
+            (unit.code, unit.name, unit.level, unit.kind), start=1
+        ):
+            put(ws, r, c, text)
+        for c, ind in enumerate(inds, start=5):
+            put(ws, r, c, _number(values.get(ind.code, Decimal(0)), ind.places))
+    ws.freeze_panes = "E2"
+
+
+def _number(value: Decimal, places: int) -> int | float:
+    # Excel stores every number as a double; amounts have at most two decimals,
+    # which a double holds to well within a cent.
+    if places == 0 or value == value.to_integral_value():
+        return int(value)
+    return float(format_value(value, places))
+
+
+def _sheet_name(section: str, title: str) -> str:
+    # Excel limits sheet names to 31 characters and forbids []:*?/\
+    name = f"{section} {title}"
+    for ch in "[]:*?/\\":
+        name = name.replace(ch, "")
+    return name[:31]
+
+
+def _widths(ws: Any) -> None:
+    ws.column_dimensions["A"].width = 48
+    for col in "BCDEFGHI":
+        ws.column_dimensions[col].width = 16
