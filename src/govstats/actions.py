@@ -11,7 +11,9 @@ from govstats.problems import GovstatsError, Problem
 
 if TYPE_CHECKING:
     from govstats.compilation import Compilation
+    from govstats.roster import Roster
     from govstats.validate import Validation
+    from govstats.workbook import UnitWorkbook
 
 __all__ = ["compile_year", "expand_paths", "make_template", "validate_workbooks"]
 
@@ -101,8 +103,69 @@ def compile_year(
 ) -> Compilation:
     """Compile ``inputs/<year>/`` into the report's figures in ``outputs/<year>/``.
 
-    See :func:`govstats.compilation.compile_year`.
-    """
-    from govstats.compilation import compile_year as run
+    Every workbook is validated and the roster checked (units missing, units not in
+    it, two workbooks for one unit); with no error, the units are added up and
+    report.md, tables.xlsx, figures.json, validation.json/.md and summary.xlsx are
+    written at once. With errors nothing is written, unless ``partial``.
 
-    return run(year, inputs, outputs, partial, rounding, templates, progress)
+    :param partial: compile the valid units even when others have errors; every
+        output then says it is partial and names the units left out.
+    :param rounding: ``half-up`` (四舍五入, default) or ``half-even`` (GB/T 8170).
+    :param templates: a folder whose templates replace the shipped ones.
+    :raises GovstatsError: when the year's folder or roster is missing, no unit is
+        valid, or another compile of the same year is running.
+    """
+    from govstats.aggregate import aggregate
+    from govstats.compilation import (
+        Compilation,
+        publish,
+        render_outputs,
+        roster_report,
+    )
+    from govstats.formats import format_for_year
+    from govstats.numbers import ROUNDINGS
+    from govstats.report import Report
+    from govstats.roster import read_roster
+    from govstats.validate import load_units, validate_units
+
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding must be one of {ROUNDINGS}")
+    in_dir = Path(inputs) / str(year)
+    if not in_dir.is_dir():
+        raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
+    roster = read_roster(in_dir / "units.csv")
+    fmt, units = load_units(
+        expand_paths([in_dir]), year, format_for_year(year).id, progress
+    )
+    validation = validate_units(units, fmt, year, roster)
+    roster_file = roster_report(roster, units)
+    report = Report([roster_file, *validation.report.files])
+    included = [
+        i
+        for i, f in enumerate(validation.report.files)
+        if f.valid and roster.get(units[i].unit_code) is not None
+    ]
+    result = Compilation(year=year, report=report, outputs=Path(outputs) / str(year))
+    if not report.valid and not partial:
+        return result
+    if not included:
+        raise GovstatsError(Problem.make("no-valid-units", file=str(in_dir)))
+    if not report.valid:
+        result.partial = True
+        result.excluded = [
+            _display_name(units[i], roster)
+            for i in range(len(units))
+            if i not in included
+        ] + [
+            roster.units[roster.codes.index(p.found)].name for p in roster_file.problems
+        ]
+    result.figures = aggregate(validation, roster, included, rounding, year)
+    rendered = render_outputs(result, result.figures, roster, units, templates)
+    result.written = publish(result.outputs, rendered)
+    return result
+
+
+def _display_name(unit: UnitWorkbook, roster: Roster) -> str:
+    """How a workbook is named to people: its roster name, own name, or file name."""
+    known = roster.get(unit.unit_code) if unit.unit_code else None
+    return known.name if known else unit.unit_name or unit.path.name

@@ -13,21 +13,27 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.aggregate import Figures, aggregate, approx_wan, format_value
-from govstats.formats import Format, format_for_year
-from govstats.numbers import ROUNDINGS, format_decimal
+from govstats.aggregate import Figures, approx_wan, format_value
+from govstats.formats import Format
+from govstats.numbers import format_decimal
 from govstats.problems import GovstatsError, Problem
 from govstats.report import FileReport, Report
-from govstats.roster import Roster, read_roster
+from govstats.roster import Roster
 from govstats.workbook import UnitWorkbook
 
-__all__ = ["OUTPUT_FILES", "Compilation", "compile_year"]
+__all__ = [
+    "OUTPUT_FILES",
+    "Compilation",
+    "publish",
+    "render_outputs",
+    "roster_report",
+]
 
 OUTPUT_FILES = (
     "report.md",
@@ -53,6 +59,11 @@ class Compilation:
     written: list[Path] = field(default_factory=list)
 
     @property
+    def units(self) -> int:
+        """How many units were added up."""
+        return len(self.figures.units) if self.figures else 0
+
+    @property
     def compiled(self) -> bool:
         """True when the outputs were written."""
         return bool(self.written)
@@ -63,48 +74,16 @@ class Compilation:
             "compiled": self.compiled,
             "partial": self.partial,
             "excluded": self.excluded,
-            "units": len(self.figures.units) if self.figures else 0,
+            "units": self.units,
             "outputs": [str(p) for p in self.written],
             "validation": self.report.to_dict(lang),
         }
 
 
-def compile_year(
-    year: int,
-    inputs: str | Path = "inputs",
-    outputs: str | Path = "outputs",
-    partial: bool = False,
-    rounding: str = "half-up",
-    templates: str | Path | None = None,
-    progress: Callable[[int, int, Path], None] | None = None,
-) -> Compilation:
-    """Compile ``inputs/<year>/`` into ``outputs/<year>/``.
-
-    :param partial: compile the valid units even when others have errors; every
-        output then says it is partial and names the units left out.
-    :param rounding: ``half-up`` (四舍五入, default) or ``half-even`` (GB/T 8170).
-    :param templates: a folder whose templates replace the shipped ones.
-    :raises GovstatsError: when the year's folder or roster is missing, or another
-        compile of the same year is running.
-    """
-    from govstats.actions import expand_paths
-    from govstats.validate import load_units, validate_units
-
-    if rounding not in ROUNDINGS:
-        raise ValueError(f"rounding must be one of {ROUNDINGS}")
-    in_dir = Path(inputs) / str(year)
-    out_dir = Path(outputs) / str(year)
-    if not in_dir.is_dir():
-        raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
-    roster = read_roster(in_dir / "units.csv")
-    fmt = format_for_year(year)
-    files = expand_paths([in_dir])
-    fmt, units = load_units(files, year, fmt.id, progress)
-    validation = validate_units(units, fmt, year, roster)
-
-    # Roster completeness: every unit of the roster has submitted.
+def roster_report(roster: Roster, units: list[UnitWorkbook]) -> FileReport:
+    """The roster's own check: every unit of it has submitted a workbook."""
     submitted = {u.unit_code for u in units if u.unit_code}
-    roster_file = FileReport(
+    return FileReport(
         path=str(roster.path),
         problems=[
             Problem.make(
@@ -117,36 +96,12 @@ def compile_year(
             if u.code not in submitted
         ],
     )
-    report = Report([roster_file, *validation.report.files])
-    included = [
-        i
-        for i, f in enumerate(validation.report.files)
-        if f.valid and roster.get(units[i].unit_code) is not None
-    ]
-    names = {u.code: u.name for u in roster.units}
-    excluded = [
-        f"{names.get(units[i].unit_code, '') or units[i].path.name}"
-        for i in range(len(units))
-        if i not in included
-    ] + [u.name for u in roster.units if u.code not in submitted]
-    result = Compilation(year=year, report=report, outputs=out_dir)
-    if not report.valid and not partial:
-        return result
-    if not included:
-        raise GovstatsError(Problem.make("no-valid-units", file=str(in_dir)))
-    result.partial = not report.valid
-    result.excluded = excluded if result.partial else []
-    figures = aggregate(validation, roster, included, rounding, year)
-    result.figures = figures
-    rendered = _render_all(result, figures, roster, units, templates)
-    result.written = _publish(out_dir, rendered)
-    return result
 
 
 # Render
 
 
-def _render_all(
+def render_outputs(
     result: Compilation,
     figures: Figures,
     roster: Roster,
@@ -327,8 +282,11 @@ def _lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _publish(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    """Swap the rendered outputs in as ``out_dir``; the old ones stay until then."""
+def publish(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Swap the rendered outputs in as ``out_dir``; the old ones stay until then.
+
+    :raises GovstatsError: ``compile-locked`` when another compile holds the lock.
+    """
     import tempfile
 
     with _lock(out_dir):

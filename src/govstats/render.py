@@ -36,8 +36,8 @@ def _where(p: Problem) -> str:
     return p.sheet or "-"
 
 
-def report_text(report: Report, lang: str = "zh") -> str:
-    """A report as lines for a terminal: a line per file, then one per problem."""
+def _problem_lines(report: Report, lang: str) -> list[str]:
+    """A line per file, then one per problem of it."""
     w = _WORDS[lang]
     lines: list[str] = []
     for f in report.files:
@@ -56,15 +56,22 @@ def report_text(report: Report, lang: str = "zh") -> str:
             lines.append(
                 f"  {w[p.severity]}  {_where(p)}  {p.code} [{p.rule}]{ind}  {p.message(lang)}"
             )
+    return lines
+
+
+def _totals(template: str, report: Report) -> str:
     s = report.stats
-    lines.append(
-        w["total"].format(
-            files=s["files"],
-            invalid=s["invalid_files"],
-            errors=s["errors"],
-            warnings=s["warnings"],
-        )
+    return template.format(
+        files=s["files"],
+        invalid=s["invalid_files"],
+        errors=s["errors"],
+        warnings=s["warnings"],
     )
+
+
+def report_text(report: Report, lang: str = "zh") -> str:
+    """A report as lines for a terminal: a line per file, then one per problem."""
+    lines = [*_problem_lines(report, lang), _totals(_WORDS[lang]["total"], report)]
     return "\n".join(lines) + "\n"
 
 
@@ -86,16 +93,7 @@ def report_markdown(report: Report, lang: str = "zh", title: str = "") -> str:
     if lang == "en":
         head = ("severity", "where", "code", "rule", "indicator", "message")
     out = [f"# {title}", ""] if title else []
-    s = report.stats
-    out += [
-        w["total"].format(
-            files=s["files"],
-            invalid=s["invalid_files"],
-            errors=s["errors"],
-            warnings=s["warnings"],
-        ),
-        "",
-    ]
+    out += [_totals(w["total"], report), ""]
     for f in report.files:
         name = f"{f.unit_code} {f.unit_name}".strip() or f.path
         out += [f"## {_md(name)}", "", f"`{_md(f.path)}`", ""]
@@ -123,40 +121,55 @@ _COMPILE_WORDS = {
         "partial": "部分汇总：未纳入 {names}",
         "failed": "汇总未进行：有错误的单位须先改正（或使用 --partial 只汇总通过校验的单位）。原有输出未改动。",
         "written": "已写入 {path}",
-        "table": "单位校验：{files} 个文件，{invalid} 个未通过；错误 {errors} 个，警告 {warnings} 个。",
+        "workbooks": "提交的工作簿",
+        "compiled": "纳入汇总的单位",
+        "left_out": "未纳入的单位",
+        "errors": "错误",
+        "warnings": "警告",
     },
     "en": {
         "head": "{year}: {units} unit(s) compiled",
         "partial": "Partial compile: left out {names}",
         "failed": "Nothing compiled: fix the units with errors first (or use --partial to compile the valid ones). Previous outputs are untouched.",
         "written": "wrote {path}",
-        "table": "Validation: {files} file(s), {invalid} invalid; {errors} error(s), {warnings} warning(s).",
+        "workbooks": "workbooks submitted",
+        "compiled": "units compiled",
+        "left_out": "units left out",
+        "errors": "errors",
+        "warnings": "warnings",
     },
 }
 
 
 def compilation_text(result: Compilation, lang: str = "zh") -> str:
-    """A compile's result for a terminal: problems (if any), outputs, a closing summary."""
+    """A compile's result for a terminal: problems (if any), outputs, a closing table."""
     w = _COMPILE_WORDS[lang]
-    lines: list[str] = []
-    problem_files = [f for f in result.report.files if f.problems]
-    if problem_files:
-        lines.append(report_text(Report(problem_files), lang).rstrip("\n"))
+    lines = _problem_lines(Report([f for f in result.report.files if f.problems]), lang)
     if not result.compiled:
         lines.append(w["failed"])
     else:
-        units = len(result.figures.units) if result.figures else 0
-        lines.append(w["head"].format(year=result.year, units=units))
+        lines.append(w["head"].format(year=result.year, units=result.units))
         if result.partial:
             lines.append(w["partial"].format(names="、".join(result.excluded)))
         lines += [w["written"].format(path=p) for p in result.written]
     s = result.report.stats
-    lines.append(
-        w["table"].format(
-            files=s["files"],
-            invalid=s["invalid_files"],
-            errors=s["errors"],
-            warnings=s["warnings"],
-        )
-    )
+    rows = [
+        (w["workbooks"], s["files"] - 1),
+        (w["compiled"], result.units),
+        (w["left_out"], len(result.excluded)),
+        (w["errors"], s["errors"]),
+        (w["warnings"], s["warnings"]),
+    ]
+    width = max(_display_width(label) for label, _ in rows) + 2
+    lines.append("")
+    for label, count in rows:
+        pad = " " * (width - _display_width(label))
+        lines.append(f"  {label}{pad}{count:>6}")
     return "\n".join(lines) + "\n"
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns of a text: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
