@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 YEAR ?= 2017
 
-.PHONY: all setup demo test lint format docs docs-check bench clean
+.PHONY: all setup demo inputs test lint format docs docs-check bench clean
 
 all: lint test
 
@@ -19,17 +19,19 @@ $(BIN)/.installed: pyproject.toml
 setup: $(BIN)/.installed
 
 demo: setup
-	$(BIN)/govstats template --year 2017 --unit-code 430200-99 --unit-name 示例单位 -o outputs/example-2017.xlsx
-	$(BIN)/govstats validate outputs/example-2017.xlsx --year 2017
+	$(BIN)/govstats compile $(YEAR)
+
+inputs: setup
+	$(PY) scripts/make_inputs_2017.py
 
 test: setup
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
-	$(BIN)/codespell src tests docs README.md
+	$(BIN)/codespell src tests scripts docs README.md
 
 format: setup
 	$(BIN)/ruff check --fix src tests

@@ -74,11 +74,12 @@ def tables_workbook(figures: Figures, partial_note: str = "") -> bytes:
             put(ws, row, 3, _number(figures.value(code), ind.places))
             if table.shares:
                 d = figures.share(code, table.total)
-                put_formula(
-                    ws, row, 4, f'=IF(C${total_row}=0,"",C{row}/C${total_row})'
-                ).number_format = "0.0%"
                 value = _cached(d.num, d.den)
-                if value is not None:
+                if value is None:  # a zero base: no share, as in the report
+                    put(ws, row, 4, d.printed)
+                else:
+                    formula = f"=C{row}/C${total_row}"
+                    put_formula(ws, row, 4, formula).number_format = "0.0%"
                     cached[(ws.title, f"D{row}")] = value
                 put(ws, row, 5, d.printed)
         put(ws, total_row, 1, f"合计：{fmt.indicators[table.total].label}").font = bold
@@ -87,14 +88,13 @@ def tables_workbook(figures: Figures, partial_note: str = "") -> bytes:
         cached[(ws.title, f"C{total_row}")] = float(figures.value(table.total))
         notes = [f"计量单位：{unit}。汇总单位数：{len(figures.units)}。"]
         if table.shares:
-            put_formula(
-                ws, total_row, 4, f"=SUM(D{first}:D{total_row - 1})"
-            ).number_format = "0.0%"
             if figures.value(table.total):
+                total_share = f"=SUM(D{first}:D{total_row - 1})"
+                put_formula(ws, total_row, 4, total_share).number_format = "0.0%"
                 cached[(ws.title, f"D{total_row}")] = 1.0
             note = share_sum_note(figures, table.id)
             if note:
-                notes.append("注" + note.strip("（）"))
+                notes.append("注：" + note.strip("（）"))
         for k, text in enumerate(notes, start=total_row + 2):
             put(ws, k, 1, text)
         _widths(ws)
@@ -137,12 +137,13 @@ def _rates_sheet(
         put(ws, row, 4, d.denominator)
         put(ws, row, 5, _number(d.den, 0))
         put(ws, row, 6, d.group or "全部单位")
-        ratio = f"C{row}/E{row}" if d.kind == "rate" else f"(C{row}-E{row})/E{row}"
-        formula = f'=IF(E{row}=0,"",{ratio})'
-        put_formula(ws, row, 7, formula).number_format = "0.0%"
+        formula = f"=C{row}/E{row}" if d.kind == "rate" else f"=(C{row}-E{row})/E{row}"
         num = d.num - d.den if d.kind == "change" else d.num
         value = _cached(num, d.den)
-        if value is not None:
+        if value is None:
+            put(ws, row, 7, d.printed)
+        else:
+            put_formula(ws, row, 7, formula).number_format = "0.0%"
             cached[(ws.title, f"G{row}")] = value
         printed = d.printed
         if d.kind == "change" and d.value is not None:

@@ -1,0 +1,185 @@
+"""The 2017 seed as a golden case: the demo inputs compile to the seed's figures.
+
+Compares whole outputs with reviewed golden files (``tests/golden/compile-2017``;
+regenerate with ``pytest --update-golden`` and review the diff), every figure of
+``shared/spec/zhuzhou-2017-figures.yaml`` with ``figures.json``, and every number the
+seed prints in the covered sections with ``report.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import yaml
+
+from govstats.actions import compile_year
+from govstats.numbers import quantize
+
+ROOT = Path(__file__).parents[1]
+SHARED = Path(__file__).parents[2] / "shared"
+FIGURES = SHARED / "spec" / "zhuzhou-2017-figures.yaml"
+SEED = SHARED / "seed" / "zhuzhou-2017-report.clean.txt"
+
+needs_shared = pytest.mark.skipif(
+    not FIGURES.exists() or not SEED.exists(),
+    reason="../shared is not beside the checkout",
+)
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory) -> Path:
+    """outputs/2017 of the demo inputs, compiled once for this module."""
+    root = tmp_path_factory.mktemp("seed")
+    shutil.copytree(ROOT / "inputs" / "2017", root / "inputs" / "2017")
+    result = compile_year(2017, root / "inputs", root / "outputs")
+    assert result.compiled and not result.partial
+    assert result.report.stats["warnings"] == 0
+    return root / "outputs" / "2017"
+
+
+def dump_xlsx(path: Path) -> str:
+    """A workbook as text: every non-empty cell with its formula and cached value."""
+    import openpyxl
+    import python_calamine as pc
+
+    formulas = openpyxl.load_workbook(path)
+    cached = pc.CalamineWorkbook.from_path(str(path))
+    lines = []
+    for ws in formulas.worksheets:
+        lines.append(f"## {ws.title}")
+        grid = cached.get_sheet_by_name(ws.title).to_python(skip_empty_area=False)
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                value = grid[cell.row - 1][cell.column - 1]
+                shown = repr(cell.value)
+                if cell.data_type == "f":
+                    shown += f" -> {value!r}"
+                lines.append(f"{cell.coordinate}\t{shown}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    "name", ["report.md", "figures.json", "validation.json", "validation.md"]
+)
+def test_text_outputs_match_golden(compiled, golden, name):
+    text = (compiled / name).read_text(encoding="utf-8")
+    # Input paths differ per run; the golden files name them from the project root.
+    text = text.replace(str(compiled.parents[1]) + "/", "")
+    golden(f"compile-2017/{name}", text)
+
+
+@pytest.mark.parametrize("name", ["tables.xlsx", "summary.xlsx"])
+def test_workbook_outputs_match_golden(compiled, golden, name):
+    golden(f"compile-2017/{name}.txt", dump_xlsx(compiled / name))
+
+
+@needs_shared
+def test_every_seed_figure_is_in_figures_json(compiled):
+    expected = yaml.safe_load(FIGURES.read_text(encoding="utf-8"))
+    figures = json.loads((compiled / "figures.json").read_text(encoding="utf-8"))
+    assert figures["government"] == expected["government"]
+    assert figures["format"] == expected["format"]
+    for code, value in expected["city"].items():
+        assert Decimal(str(figures["city"][code])) == Decimal(str(value)), code
+    for group, values in expected["groups"].items():
+        for code, value in values.items():
+            assert Decimal(str(figures["groups"][group][code])) == Decimal(str(value))
+
+
+# Every number the seed prints in a covered section, found in report.md.
+
+# The sentences of the seed that govstats compiles, from a start to an end marker.
+SNIPPETS = {
+    "一（四）": ("全年市政府共收到依申请公开事项", "回复率达到100%"),
+    "一（七）": ("2017年,市长热线共接通来电", "按期办结率89.5%"),
+    "二（三）": ("经清理调整", "其他行政权力324项"),
+    "三（一）": ("2017年,株洲政府门户网主动公开", "占70.2%"),
+    "三（二）": ("我市通过门户网站主动公开", "全年共出版4期"),
+    "三（三）": ("以市政府新闻办名义召开", "举办新闻发布会187场"),
+    "四（一）": ("共收到政府信息公开申请527件", "占40.4%"),
+    "四（二）": ("经审查受理政府信息公开申请527件", "155件,占29.4%"),
+    "四（三）": ("属于国家秘密", "政府信息20件"),
+    "五、": ("2017年市本级依申请提供政府信息", "未收取任何费用"),
+    "六、": ("全市因政府信息公开被申请行政复议", "举报投诉有4件"),
+}
+# The percentages of each section in the seed's order, as derived figures of ours.
+SHARES = {
+    "一（四）": ["sq.answered/sq.received@类别=市政府"],
+    "一（七）": [
+        "(rx.calls-rx.calls_prev)/rx.calls_prev",
+        "rx.on_the_spot/rx.accepted",
+        "rx.closed/rx.accepted",
+        "rx.closed_on_time/rx.accepted",
+    ],
+    "三（一）": [
+        f"zd.{c}/zd.total"
+        for c in ("policy", "plan", "org", "notice", "personnel", "interaction", "news")
+    ],
+    "四（一）": [
+        f"sq.ch.{c}/sq.received" for c in ("in_person", "fax", "online", "letter")
+    ],
+    "四（二）": [
+        f"sq.out.{c}/sq.answered"
+        for c in ("already_public", "granted", "partial", "denied", "other")
+    ],
+}
+# Where the seed's own arithmetic is wrong: (section, what the seed prints).
+SEED_ERRORS = [("三（一）", "70.2%"), ("四（二）", "7.1%")]
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|万(?!人次))?")
+
+
+def _section(report: str, key: str) -> str:
+    """The text of report.md under ``## 一、…`` (key ``一、``) or ``### （四）…`` of
+    it (key ``一（四）``)."""
+    tops = {p[:2]: p for p in re.split(r"^## ", report, flags=re.M)}
+    top = tops.get(key[0] + "、", "")
+    if key.endswith("、"):
+        return top
+    subs = [p for p in re.split(r"^### ", top, flags=re.M) if p.startswith(key[1:])]
+    return "\n".join(subs)
+
+
+@needs_shared
+def test_seed_numbers_appear_in_report(compiled):
+    seed = SEED.read_text(encoding="utf-8")
+    report = (compiled / "report.md").read_text(encoding="utf-8")
+    derived = json.loads((compiled / "figures.json").read_text(encoding="utf-8"))[
+        "derived"
+    ]
+    wrong = []
+    for section, (start, end) in SNIPPETS.items():
+        i = seed.index(start)
+        snippet = seed[i : seed.index(end, i) + len(end)]
+        ours = _section(report, section)
+        assert ours, section
+        ours_numbers = set(NUMBER.findall(ours))
+        percents = iter(SHARES.get(section, []))
+        for token in NUMBER.findall(snippet):
+            if token.endswith("%"):
+                d = derived[next(percents)]
+                num = Fraction(d["numerator"]["value"]) - (
+                    Fraction(d["denominator"]["value"]) if d["kind"] == "change" else 0
+                )
+                exact = abs(num) / Fraction(d["denominator"]["value"]) * 100
+                printed = Decimal(token[:-1])
+                places = max(0, -printed.as_tuple().exponent)
+                # The seed's precision may be coarser than ours ("14%"): same value
+                # at its precision, from the exact fraction, is a match.
+                if quantize(exact, places) != printed:
+                    wrong.append((section, token))
+                assert d["printed"] in ours
+            elif token.endswith("万"):
+                assert f"约{token}" in ours, (section, token)
+            else:
+                assert token in ours_numbers, (section, token)
+        assert next(percents, None) is None, section
+    assert wrong == SEED_ERRORS
