@@ -1,0 +1,102 @@
+"""Reading workbooks of every kind a department may send."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from govstats.actions import validate_workbooks
+from govstats.io.output import workbook_bytes
+from tests.conftest import set_value
+
+soffice = pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice is not installed"
+)
+
+
+def convert(path, suffix, tmp_path):
+    """Let LibreOffice save a workbook as .xls or .ods, as a clerk's office suite would."""
+    out = tmp_path / "converted"
+    proc = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--convert-to",
+            suffix,
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out / f"{path.stem}.{suffix}"
+
+
+@soffice
+@pytest.mark.parametrize("suffix", ["xls", "ods"])
+def test_xls_and_ods_are_read(make_workbook, tmp_path, suffix):
+    path = convert(make_workbook(values={"sq.received": 13}), suffix, tmp_path)
+    result = validate_workbooks([path], year=2017)
+    assert result.report.flatten(["code", "sheet", "cell"]) == [
+        ["total-mismatch", "表3 依申请公开情况", "D4"],
+        ["values-differ", "表3 依申请公开情况", "D9"],
+    ]
+    assert result.unit_values(0)["zd.portal_visits"] == 12.5
+
+
+@soffice
+def test_formulas_saved_by_an_office_suite_use_their_value(make_workbook, tmp_path):
+    path = make_workbook(edit=lambda wb: set_value(wb, "sq.received", "=SUM(D5:D8)"))
+    saved = convert(path, "xlsx", tmp_path)
+    assert validate_workbooks([saved]).report.problems == []
+
+
+def test_formula_with_cached_value(make_workbook, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(make_workbook())
+    set_value(wb, "sq.received", "=SUM(D5:D8)")
+    path = tmp_path / "cached.xlsx"
+    path.write_bytes(workbook_bytes(wb, {("表3 依申请公开情况", "D4"): 12.0}))
+    result = validate_workbooks([path])
+    assert result.report.problems == []
+    assert result.unit_values(0)["sq.received"] == 12
+
+
+def test_xlsm_is_read(make_workbook, tmp_path):
+    path = tmp_path / "macro.xlsm"
+    path.write_bytes(make_workbook().read_bytes())
+    assert validate_workbooks([path]).report.valid
+
+
+def test_password_protected_workbook(make_workbook, tmp_path):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    with make_workbook().open("rb") as fh:
+        OOXMLFile(fh).encrypt("secret", out)
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(out.getvalue())
+    report = validate_workbooks([path]).report
+    assert report.flatten(["code"]) == [["file-encrypted"]]
+    assert "取消密码" in report.problems[0].message()
+
+
+def test_zip_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "archive.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "not a workbook")
+    report = validate_workbooks([path]).report
+    assert report.flatten(["code", "found"]) == [
+        ["file-unreadable", "no xl/workbook.xml"]
+    ]
