@@ -65,38 +65,36 @@ def load_units(
     format_id: str | None,
     progress: Callable[[int, int, Path], None] | None = None,
 ) -> tuple[Format, list[UnitWorkbook]]:
-    """Read every workbook; the format comes from the year (given, or the first one found)."""
+    """Read every workbook and locate its figures, one workbook in memory at a time.
+
+    The format is ``format_id``, else the year's, else the year the first readable
+    workbook states on its identification sheet.
+    """
     fmt: Format | None = load_format(format_id) if format_id else None
     if fmt is None and year is not None:
         fmt = format_for_year(year)
     units: list[UnitWorkbook] = []
-    raws: list[Any] = []
-    for path in paths:
+    for n, path in enumerate(paths, start=1):
         try:
-            raws.append(read_workbook(path))
+            raw = read_workbook(path)
         except GovstatsError as exc:
-            raws.append(exc.problem.located(file=str(path)))
-    if fmt is None:
-        years = [
-            peek_year(r, load_format(fid))
-            for r in raws
-            if not isinstance(r, Problem)
-            for fid in list_formats()[:1]
-        ]
-        first = next((y for y in years if y is not None), None)
-        fmt = (
-            format_for_year(first)
-            if first is not None
-            else load_format(list_formats()[0])
-        )
-    for n, (path, raw) in enumerate(zip(paths, raws, strict=True), start=1):
-        if isinstance(raw, Problem):
-            units.append(UnitWorkbook(path=path, problems=[raw]))
+            units.append(
+                UnitWorkbook(path=path, problems=[exc.problem.located(file=str(path))])
+            )
         else:
+            if fmt is None:
+                stated = peek_year(raw, load_format(list_formats()[0]))
+                fmt = (
+                    format_for_year(stated)
+                    if stated
+                    else load_format(list_formats()[0])
+                )
+            # Only the located figures are kept: memory grows with the number of
+            # units by the size of their figures, not of their workbooks.
             units.append(load_unit_from_raw(raw, fmt))
         if progress is not None:
             progress(n, len(paths), path)
-    return fmt, units
+    return fmt or load_format(list_formats()[0]), units
 
 
 def validate_units(
