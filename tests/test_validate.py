@@ -240,3 +240,12 @@ def test_input_is_never_modified(make_workbook):
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     validate_workbooks([path])
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_unknown_stated_year_is_reported_not_fatal(make_workbook):
+    path = make_workbook(year=1999)
+    report = validate_workbooks([path], year=2017).report
+    assert report.flatten(["code", "found", "expected"]) == [
+        ["year-mismatch", "1999", "2017"]
+    ]
+    assert validate_workbooks([path]).report.valid  # without --year: read as gk2008

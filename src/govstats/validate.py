@@ -83,18 +83,24 @@ def load_units(
             )
         else:
             if fmt is None:
-                stated = peek_year(raw, load_format(list_formats()[0]))
-                fmt = (
-                    format_for_year(stated)
-                    if stated
-                    else load_format(list_formats()[0])
-                )
+                fmt = _stated_format(raw)
             # Only the located figures are kept: memory grows with the number of
             # units by the size of their figures, not of their workbooks.
             units.append(load_unit_from_raw(raw, fmt))
         if progress is not None:
             progress(n, len(paths), path)
     return fmt or load_format(list_formats()[0]), units
+
+
+def _stated_format(raw: Any) -> Format:
+    """The format of the year a workbook states; the first format when it states none
+    that is known (its year is then reported by the checks, not here)."""
+    default = load_format(list_formats()[0])
+    stated = peek_year(raw, default)
+    try:
+        return format_for_year(stated) if stated else default
+    except GovstatsError:
+        return default
 
 
 def validate_units(
