@@ -5,9 +5,12 @@ and the cross-field rules. Nothing about a particular format is written in Pytho
 the template, the validation schemas and the aggregation are all built from a
 :class:`Format`.
 
-A *list table* has one indicator per row and one value column (本年). A *matrix
-table* declares ``columns`` too; each cell of it is an indicator coded
-``<prefix>.<row>.<column>``.
+A table is laid out in *blocks*. A *list block* (the statistical-form layout of
+gk2008) has one indicator per row and one value column (本年): the row's code is the
+indicator's code. A *matrix block* (the national tables of gk2021) has rows and
+columns, each with a code; its ``cell`` pattern names the indicator of each cell,
+e.g. ``t3.{row}.{col}`` gives ``t3.new.natural``. Every cell is located in a
+workbook by its row code and column code, never by position.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from typing import Any
 
 from govstats.problems import GovstatsError, Problem
 
+PREV = "prev:"
+
 __all__ = [
-    "Field",
+    "Block",
+    "Column",
     "Format",
     "Group",
     "Rate",
@@ -30,6 +36,7 @@ __all__ = [
     "ReportTable",
     "Indicator",
     "InfoField",
+    "Row",
     "Rule",
     "Table",
     "format_for_year",
@@ -49,6 +56,8 @@ class Indicator:
     places: int
     table: str
     indent: int = 0
+    row: str = ""
+    column: str = ""
 
     @property
     def is_count(self) -> bool:
@@ -57,11 +66,44 @@ class Indicator:
 
 
 @dataclass(frozen=True)
-class Field:
-    """A column header of a list table."""
+class Column:
+    """A value column of a block; ``groups`` are the header cells above its label."""
 
-    key: str
+    code: str
     label: str
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row of a block; ``groups`` are the row headings it sits under."""
+
+    code: str
+    label: str
+    unit: str
+    indent: int = 0
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Block:
+    """Rows × value columns of a table, each cell an indicator (see module docs)."""
+
+    rows: tuple[Row, ...]
+    columns: tuple[Column, ...]
+    cell: str = "{row}"
+    title: str = ""
+    row_header: str = ""
+    note: str = ""
+
+    @property
+    def is_list(self) -> bool:
+        """True for the one-value-column layout, whose column has no code."""
+        return len(self.columns) == 1 and not self.columns[0].code
+
+    def code(self, row: str, col: str) -> str:
+        """The indicator code of a cell."""
+        return self.cell.format(row=row, col=col)
 
 
 @dataclass(frozen=True)
@@ -73,6 +115,21 @@ class Table:
     title: str
     indicators: tuple[Indicator, ...]
     note: str = ""
+    blocks: tuple[Block, ...] = ()
+    unit: str = ""
+
+    @functools.cached_property
+    def cells(self) -> dict[tuple[str, str], Indicator]:
+        """Every indicator by ``(row code, column code)``."""
+        return {(ind.row, ind.column): ind for ind in self.indicators}
+
+    @functools.cached_property
+    def row_codes(self) -> frozenset[str]:
+        return frozenset(ind.row for ind in self.indicators)
+
+    @functools.cached_property
+    def column_codes(self) -> frozenset[str]:
+        return frozenset(ind.column for ind in self.indicators if ind.column)
 
     @property
     def sheet(self) -> str:
@@ -98,9 +155,12 @@ class InfoField:
 class Rule:
     """A cross-field rule between indicators.
 
-    ``kind`` is one of ``sum``, ``le``, ``ge``, ``change``, ``single_part``; ``subject``
-    is the indicator whose cell carries a failure; ``codes`` are all indicators the
-    rule reads (a rule is not evaluated when one of them has no valid value).
+    ``kind`` is one of ``sum``, ``balance``, ``le``, ``ge``, ``change``,
+    ``single_part``; ``subject`` is the indicator whose cell carries a failure;
+    ``codes`` are all indicators the rule reads (a rule is not evaluated when one of
+    them has no valid value). A rule declared ``foreach`` row or column of a table
+    stands once per row or column: ``key`` tells the instances apart. A code
+    ``prev:<code>`` is last year's value of ``<code>`` (cross-year rules).
     """
 
     id: str
@@ -109,6 +169,7 @@ class Rule:
     subject: str
     codes: tuple[str, ...]
     params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    key: str = ""
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -212,6 +273,11 @@ class Format:
     def max_places(self) -> int:
         return max(self.units.values())
 
+    @property
+    def cross_year(self) -> bool:
+        """True when some rule reads last year's figures."""
+        return any(c.startswith(PREV) for r in self.rules for c in r.codes)
+
 
 # Load
 
@@ -274,32 +340,19 @@ def format_for_year(year: int, format_id: str | None = None) -> Format:
 
 def _build(data: dict[str, Any], path: Path) -> Format:
     units = {name: int(spec["places"]) for name, spec in data["units"].items()}
-    tables = []
-    for t in data["tables"]:
-        indicators = tuple(
-            Indicator(
-                code=row["code"],
-                label=row["label"],
-                unit=row["unit"],
-                places=units[row["unit"]],
-                table=t["id"],
-                indent=int(row.get("indent", 0)),
-            )
-            for row in t["rows"]
-        )
-        tables.append(
-            Table(
-                id=t["id"],
-                number=t["number"],
-                title=t["title"],
-                indicators=indicators,
-                note=t.get("note", ""),
-            )
-        )
+    columns = dict(data["list_columns"])
+    tables = [_build_table(t, units, columns) for t in data["tables"]]
     all_codes = [ind.code for t in tables for ind in t.indicators]
     if len(set(all_codes)) != len(all_codes):
-        raise ValueError(f"{path}: duplicated indicator code")
-    rules = tuple(_build_rule(r, all_codes) for r in data.get("rules", []))
+        dup = sorted({c for c in all_codes if all_codes.count(c) > 1})
+        raise ValueError(f"{path}: duplicated indicator code {dup}")
+    rows_of = {t.id: [r.code for b in t.blocks for r in b.rows] for t in tables}
+    cols_of = {t.id: [c.code for b in t.blocks for c in b.columns] for t in tables}
+    rules = tuple(
+        rule
+        for spec in data.get("rules", [])
+        for rule in _expand_rule(spec, all_codes, rows_of, cols_of)
+    )
     info = data["info"]
     return Format(
         id=data["id"],
@@ -310,11 +363,73 @@ def _build(data: dict[str, Any], path: Path) -> Format:
         units=units,
         info_sheet=info["sheet"],
         info_fields=tuple(InfoField(**f) for f in info["fields"]),
-        columns=dict(data["list_columns"]),
+        columns=columns,
         tables=tuple(tables),
         rules=rules,
         source=path,
         report=_build_report(data.get("report") or {}, all_codes),
+    )
+
+
+def _build_table(
+    t: dict[str, Any], units: dict[str, int], columns: dict[str, str]
+) -> Table:
+    # A table declared with plain `rows:` is one list block (gk2008's layout).
+    specs = t.get("blocks") or [{"rows": t["rows"]}]
+    blocks: list[Block] = []
+    indicators: list[Indicator] = []
+    for spec in specs:
+        unit = spec.get("unit", t.get("unit", ""))
+        cols = tuple(
+            Column(
+                code=str(c.get("code", "")),
+                label=c["label"],
+                groups=tuple(c.get("groups", ())),
+            )
+            for c in spec.get("columns", [{"code": "", "label": columns["value"]}])
+        )
+        rows = tuple(
+            Row(
+                code=str(r["code"]),
+                label=r["label"],
+                unit=r.get("unit", unit),
+                indent=int(r.get("indent", 0)),
+                groups=tuple(r.get("groups", ())),
+            )
+            for r in spec["rows"]
+        )
+        block = Block(
+            rows=rows,
+            columns=cols,
+            cell=spec.get("cell", "{row}"),
+            title=spec.get("title", ""),
+            row_header=spec.get("row_header", columns["label"]),
+            note=spec.get("note", ""),
+        )
+        blocks.append(block)
+        for row in rows:
+            for col in cols:
+                label = row.label if block.is_list else f"{row.label}（{col.label}）"
+                indicators.append(
+                    Indicator(
+                        code=block.code(row.code, col.code),
+                        label=label,
+                        unit=row.unit,
+                        places=units[row.unit],
+                        table=t["id"],
+                        indent=row.indent,
+                        row=row.code,
+                        column=col.code,
+                    )
+                )
+    return Table(
+        id=t["id"],
+        number=t["number"],
+        title=t["title"],
+        indicators=tuple(indicators),
+        note=t.get("note", ""),
+        blocks=tuple(blocks),
+        unit=t.get("unit", ""),
     )
 
 
@@ -349,20 +464,63 @@ def _build_report(data: dict[str, Any], codes: list[str]) -> ReportSpec:
 
 
 def expand_codes(patterns: list[str], codes: list[str]) -> tuple[str, ...]:
-    """Expand ``sq.ch.*`` style patterns against ``codes``, keeping their order."""
+    """Expand patterns against ``codes``, keeping the declaration order.
+
+    ``sq.ch.*`` and ``t3.r.deny.*.natural`` match by wildcard; ``prev:<pattern>``
+    expands like ``<pattern>`` and names last year's values.
+    """
+    import fnmatch
+
     out: list[str] = []
     for pat in patterns:
-        if pat.endswith("*"):
-            matched = [c for c in codes if c.startswith(pat[:-1])]
+        prefix = PREV if pat.startswith(PREV) else ""
+        bare = pat.removeprefix(PREV)
+        if "*" in bare:
+            matched = [c for c in codes if fnmatch.fnmatchcase(c, bare)]
         else:
-            matched = [pat] if pat in codes else []
+            matched = [bare] if bare in codes else []
         if not matched:
             raise ValueError(f"rule pattern {pat!r} matches no indicator")
-        out.extend(matched)
+        out.extend(prefix + c for c in matched)
     return tuple(out)
 
 
-def _build_rule(spec: dict[str, Any], codes: list[str]) -> Rule:
+def _substitute(value: Any, **names: str) -> Any:
+    if isinstance(value, str):
+        return value.format(**names) if "{" in value else value
+    if isinstance(value, list):
+        return [_substitute(v, **names) for v in value]
+    return value
+
+
+def _expand_rule(
+    spec: dict[str, Any],
+    codes: list[str],
+    rows_of: dict[str, list[str]],
+    cols_of: dict[str, list[str]],
+) -> list[Rule]:
+    """One rule, or one per row/column of a table for ``foreach: {rows: t3}``."""
+    foreach = spec.get("foreach")
+    if not foreach:
+        return [_build_rule(spec, codes)]
+    ((axis, table),) = foreach.items()
+    name = {"rows": "row", "columns": "col"}[axis]
+    keys = (rows_of if axis == "rows" else cols_of)[table]
+    skip = set(spec.get("except", ()))
+    rules = []
+    for key in dict.fromkeys(keys):
+        if key in skip:
+            continue
+        concrete = {k: _substitute(v, **{name: key}) for k, v in spec.items()}
+        rules.append(_build_rule(concrete, codes, key=key))
+    return rules
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _build_rule(spec: dict[str, Any], codes: list[str], key: str = "") -> Rule:
     kind = spec["kind"]
     severity = spec.get("severity", "error")
     params: dict[str, Any] = {}
@@ -373,10 +531,22 @@ def _build_rule(spec: dict[str, Any], codes: list[str]) -> Rule:
         if kind == "single_part":
             params["min"] = int(spec["min"])
         used = (subject, *parts)
+    elif kind == "balance":
+        left = expand_codes(spec["left"], codes)
+        right = expand_codes(spec["right"], codes)
+        subject = (
+            expand_codes([spec["subject"]], codes)[0]
+            if "subject" in spec
+            else right[-1]
+        )
+        params = {"left": left, "right": right}
+        used = (*left, *right)
     elif kind == "le":
-        part, whole = expand_codes([spec["part"], spec["whole"]], codes)
-        subject, params, used = part, {"part": part, "whole": whole}, (part, whole)
-    elif kind == "ge":
+        # part <= whole, where either side may be a sum of codes.
+        part = expand_codes(_as_list(spec["part"]), codes)
+        whole = expand_codes(_as_list(spec["whole"]), codes)
+        subject, params, used = part[0], {"part": part, "whole": whole}, (*part, *whole)
+    elif kind in ("ge", "eq"):
         a, b = expand_codes([spec["a"], spec["b"]], codes)
         subject, params, used = a, {"a": a, "b": b}, (a, b)
     elif kind == "change":
@@ -392,4 +562,5 @@ def _build_rule(spec: dict[str, Any], codes: list[str]) -> Rule:
         subject=subject,
         codes=used,
         params=params,
+        key=f"{spec['id']}@{key}" if key else spec["id"],
     )

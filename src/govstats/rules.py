@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
 
-from govstats.formats import Format, Rule
+from govstats.formats import PREV, Format, Rule
 from govstats.numbers import format_decimal, format_percent, percent
 from govstats.problems import Problem
 
@@ -26,20 +26,36 @@ __all__ = ["PROBLEM_OF_KIND", "describe_failure", "predicate"]
 # The catalogue code a failure of each rule kind is reported with.
 PROBLEM_OF_KIND = {
     "sum": "total-mismatch",
+    "balance": "balance-mismatch",
     "le": "subset-exceeds",
     "ge": "values-differ",
+    "eq": "prior-year-mismatch",
     "change": "large-change",
     "single_part": "single-part",
 }
 
 
 def _sum(rule: Rule, df: pd.DataFrame, scale: int) -> pd.Series:
-    parts = df[list(rule.parts)].sum(axis=1)
+    parts = _side(df, rule.parts)
     return cast("pd.Series", df[rule.params["total"]] == parts)
 
 
+def _side(df: pd.DataFrame, codes: tuple[str, ...]) -> pd.Series:
+    return df[list(codes)].sum(axis=1)
+
+
+def _balance(rule: Rule, df: pd.DataFrame, scale: int) -> pd.Series:
+    left, right = _side(df, rule.params["left"]), _side(df, rule.params["right"])
+    return cast("pd.Series", left == right)
+
+
 def _le(rule: Rule, df: pd.DataFrame, scale: int) -> pd.Series:
-    return cast("pd.Series", df[rule.params["part"]] <= df[rule.params["whole"]])
+    part, whole = _side(df, rule.params["part"]), _side(df, rule.params["whole"])
+    return cast("pd.Series", part <= whole)
+
+
+def _eq(rule: Rule, df: pd.DataFrame, scale: int) -> pd.Series:
+    return cast("pd.Series", df[rule.params["a"]] == df[rule.params["b"]])
 
 
 def _ge(rule: Rule, df: pd.DataFrame, scale: int) -> pd.Series:
@@ -63,8 +79,10 @@ def _single_part(rule: Rule, df: pd.DataFrame, scale: int) -> pd.Series:
 
 _KINDS: dict[str, Callable[[Rule, pd.DataFrame, int], pd.Series]] = {
     "sum": _sum,
+    "balance": _balance,
     "le": _le,
     "ge": _ge,
+    "eq": _eq,
     "change": _change,
     "single_part": _single_part,
 }
@@ -98,36 +116,43 @@ def describe_failure(
     :param values: the unit's values of the codes the rule reads.
     :param remark: the clerk's 说明 on the subject's row, quoted in soft-rule messages.
     """
-    label = fmt.indicators[rule.subject].label
+    label = _label(fmt, rule.subject)
     p = rule.params
     show = format_decimal
     ctx: dict[str, Any] = {"label": label}
     if remark:
         ctx["remark_note"] = f"（说明：{remark}）"
+
+    def terms(codes: tuple[str, ...]) -> tuple[str, str]:
+        total = sum((values[c] for c in codes), Decimal(0))
+        detail = " + ".join(f"{_label(fmt, c)} {show(values[c])}" for c in codes)
+        return show(total), detail
+
     found = show(values[rule.subject])
     expected = ""
     if rule.kind == "sum":
-        total = sum((values[c] for c in rule.parts), Decimal(0))
-        expected = show(total)
-        ctx["detail"] = " + ".join(
-            f"{fmt.indicators[c].label} {show(values[c])}" for c in rule.parts
-        )
+        expected, ctx["detail"] = terms(rule.parts)
+    elif rule.kind == "balance":
+        found, ctx["left"] = terms(p["left"])
+        expected, ctx["right"] = terms(p["right"])
     elif rule.kind == "le":
-        expected = show(values[p["whole"]])
-        ctx["whole_label"] = fmt.indicators[p["whole"]].label
-    elif rule.kind == "ge":
+        found, ctx["part_detail"] = terms(p["part"])
+        expected, ctx["whole_label"] = terms(p["whole"])
+        if len(p["whole"]) == 1:
+            ctx["whole_label"] = _label(fmt, p["whole"][0])
+    elif rule.kind in ("ge", "eq"):
         expected = show(values[p["b"]])
-        ctx["other_label"] = fmt.indicators[p["b"]].label
+        ctx["other_label"] = _label(fmt, p["b"])
     elif rule.kind == "change":
         base = values[p["base"]]
         change = percent(values[p["value"]] - base, base)
-        ctx["other_label"] = fmt.indicators[p["base"]].label
+        ctx["other_label"] = _label(fmt, p["base"])
         ctx["base"] = show(base)
         ctx["change"] = format_percent(change)
         expected = format_percent(percent(p["limit"], 1, 0))
     elif rule.kind == "single_part":
         part = next(c for c in rule.parts if values[c] > 0)
-        ctx["part_label"] = fmt.indicators[part].label
+        ctx["part_label"] = _label(fmt, part)
         expected = f"> {p['min']}"
     return Problem.make(
         PROBLEM_OF_KIND[rule.kind],
@@ -138,3 +163,10 @@ def describe_failure(
         expected=expected,
         context=ctx,
     )
+
+
+def _label(fmt: Format, code: str) -> str:
+    """The label of a code as a clerk reads it; last year's values say so."""
+    if code.startswith(PREV):
+        return "上年" + fmt.indicators[code.removeprefix(PREV)].label
+    return fmt.indicators[code].label

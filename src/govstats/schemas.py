@@ -64,7 +64,7 @@ def unit_schema(fmt: Format, scale: int) -> Any:
     import pandera.pandas as pa
 
     columns = {code: pa.Column("Int64", nullable=True) for code in fmt.codes}
-    checks = [pa.Check(predicate(rule, scale), name=rule.id) for rule in fmt.rules]
+    checks = [pa.Check(predicate(rule, scale), name=rule.key) for rule in fmt.rules]
     return pa.DataFrameSchema(columns, checks=checks, name=f"{fmt.id}-units")
 
 

@@ -166,7 +166,7 @@ def validate_units(
         .reindex(index=range(len(units)), columns=list(fmt.codes))
         .astype("Int64")
     )
-    rules = {r.id: r for r in fmt.rules}
+    rules = {r.key: r for r in fmt.rules}
     for check, index, _value in failures(unit_schema(fmt, scale), values):
         rule = rules.get(check)
         if rule is None:  # a column-level failure; the cell checks cover those

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.formats import Format, Table
+from govstats.formats import Format, Indicator, Table
 from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
 from govstats.numbers import format_decimal, parse_value
 from govstats.problems import Problem
@@ -171,19 +171,40 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
 # Tables
 
 
-def _header(sheet: RawSheet, fmt: Format) -> dict[str, int] | None:
-    """Columns of the list-table header (``{'code': 2, 'value': 4, ...}``) or None."""
-    wanted = {normalize(label): key for key, label in fmt.columns.items()}
-    for r, line in enumerate(sheet.grid[:HEADER_SCAN_ROWS], start=1):
-        cols = {}
-        for c, value in enumerate(line, start=1):
-            key = wanted.get(normalize(value))
-            if key and key not in cols:
-                cols[key] = c
-        if "code" in cols and "value" in cols:
-            cols["row"] = r
-            return cols
-    return None
+@dataclass
+class _Header:
+    """A header row: where the row codes are, and which column holds what."""
+
+    row: int
+    code_col: int
+    values: dict[int, str]  # Excel column → column code ("" for 本年)
+    remark_col: int | None
+
+
+def _header_at(
+    line: list[Any], r: int, table: Table, labels: dict[str, str]
+) -> _Header | None:
+    """The header defined by one sheet row, if it has a 代码 cell and value columns.
+
+    In a list block the value column is found by its label (本年); in a matrix block
+    by its column code, written in the row that holds the 代码 cell.
+    """
+    texts = [normalize(v) for v in line]
+    if labels["code"] not in texts:
+        return None
+    code_col = texts.index(labels["code"]) + 1
+    values: dict[int, str] = {}
+    remark_col = None
+    for c, text in enumerate(texts[code_col:], start=code_col + 1):
+        if text in table.column_codes:
+            values.setdefault(c, text)
+        elif text == labels["value"]:
+            values.setdefault(c, "")
+        elif text == labels["remark"] and remark_col is None:
+            remark_col = c
+    if not values:
+        return None
+    return _Header(row=r, code_col=code_col, values=values, remark_col=remark_col)
 
 
 def _locate_tables(
@@ -233,7 +254,8 @@ def _by_number(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | Non
 
 
 def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | None:
-    codes = set(table.codes)
+    codes = set(table.codes) | table.row_codes | table.column_codes
+    codes.discard("")
     best, best_hits = None, 0
     for sheet in raw.sheets.values():
         if sheet.name in used:
@@ -249,9 +271,9 @@ def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | No
 def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
     file = str(raw.path)
     unreadable: set[str] = set()
+    labels = {key: normalize(label) for key, label in fmt.columns.items()}
     for table, sheet in _locate_tables(raw, fmt, unit):
-        cols = _header(sheet, fmt)
-        if cols is None:
+        if not _read_sheet(raw, sheet, table, fmt, labels, unit):
             unit.problems.append(
                 Problem.make(
                     "header-missing",
@@ -261,91 +283,140 @@ def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
                 )
             )
             unreadable.add(table.id)
-            continue
-        _read_rows(raw, sheet, cols, fmt, unit)
     renamed = {p.expected: p.sheet for p in unit.problems if p.code == "sheet-renamed"}
     absent = {p.expected for p in unit.problems if p.code == "sheet-missing"}
-    for code, ind in fmt.indicators.items():
-        table = fmt.table_of(code)
-        # A missing sheet or header is reported once, not once per indicator.
-        if code in unit.cells or table.sheet in absent or table.id in unreadable:
+    for table in fmt.tables:
+        # A missing sheet or header is reported once, not once per indicator, and
+        # a missing matrix row once, not once per cell.
+        if table.sheet in absent or table.id in unreadable:
             continue
-        unit.problems.append(
-            Problem.make(
-                "code-missing",
-                file=file,
-                sheet=renamed.get(table.sheet, table.sheet),
-                indicator=code,
-                context={"label": ind.label},
-            )
-        )
+        sheet_name = renamed.get(table.sheet, table.sheet)
+        for block in table.blocks:
+            for row in block.rows:
+                cells = [table.cells[(row.code, c.code)] for c in block.columns]
+                missing = [ind for ind in cells if ind.code not in unit.cells]
+                if not block.is_list and len(missing) == len(cells) > 1:
+                    missing_row = Problem.make(
+                        "code-missing",
+                        file=file,
+                        sheet=sheet_name,
+                        indicator=row.code,
+                        context={"label": row.label},
+                    )
+                    unit.problems.append(missing_row)
+                    continue
+                unit.problems.extend(
+                    Problem.make(
+                        "code-missing",
+                        file=file,
+                        sheet=sheet_name,
+                        indicator=ind.code,
+                        context={"label": ind.label},
+                    )
+                    for ind in missing
+                )
 
 
-def _read_rows(
+def _read_sheet(
     raw: RawWorkbook,
     sheet: RawSheet,
-    cols: dict[str, int],
+    table: Table,
     fmt: Format,
+    labels: dict[str, str],
     unit: UnitWorkbook,
-) -> None:
+) -> bool:
+    """Read every coded row of a sheet; False when the sheet has no header at all.
+
+    A header row applies to the rows below it until the next header row, so a sheet
+    may hold several blocks, each with its own columns.
+    """
     file = str(raw.path)
-    code_col, value_col = cols["code"], cols["value"]
-    remark_col = cols.get("remark")
     # "22件" is read whatever the row's unit: the number is unambiguous.
     units = tuple(sorted(fmt.units, key=len, reverse=True))
-    for r in range(cols["row"] + 1, len(sheet.grid) + 1):
-        code = normalize(sheet.value(r, code_col))
+    header: _Header | None = None
+    for r, line in enumerate(sheet.grid, start=1):
+        found = _header_at(line, r, table, labels)
+        if found is not None:
+            header = found
+            continue
+        if header is None:
+            continue
+        code = normalize(sheet.value(r, header.code_col))
         if not code:
             continue
         here = functools.partial(Problem.make, file=file, sheet=sheet.name, row=r)
-        ind = fmt.indicators.get(code)
-        if ind is None:
+        targets = _row_targets(code, header, table, fmt)
+        if not targets:
             if _CODE_LIKE.fullmatch(code):
-                unit.problems.append(here("code-unknown", column=code_col, found=code))
-            continue
-        ctx = {"label": ind.label, "unit": ind.unit}
-        if code in unit.cells:
-            first = unit.cells[code]
-            where = f"{first.sheet}!{_a1(first.row, code_col)}"
-            unit.problems.append(
-                here(
-                    "code-duplicate",
-                    column=code_col,
-                    indicator=code,
-                    expected=where,
-                    context=ctx,
+                unit.problems.append(
+                    here("code-unknown", column=header.code_col, found=code)
                 )
-            )
             continue
-        value_raw = sheet.value(r, value_col)
-        remark = sheet.value(r, remark_col) if remark_col else ""
-        parsed = parse_value(value_raw, units)
-        problem, shown = parsed.problem, parsed.shown
-        if problem == "value-blank" and value_raw in ("", None):
-            problem, shown = raw.explain_blank(sheet.name, r, value_col)
-        unit.cells[code] = CellValue(
-            code=code,
-            sheet=sheet.name,
-            row=r,
-            column=value_col,
-            raw=value_raw,
-            value=parsed.value,
-            remark=str(remark).strip() if remark not in ("", None) else "",
-        )
-        if problem is not None:
-            expected = ""
-            if problem == "number-as-text" and parsed.value is not None:
-                expected = format_decimal(parsed.value)
-            unit.problems.append(
-                here(
-                    problem,
-                    column=value_col,
-                    indicator=code,
-                    found=shown,
-                    expected=expected,
-                    context=ctx,
+        remark = sheet.value(r, header.remark_col) if header.remark_col else ""
+        for value_col, ind in targets:
+            ctx = {"label": ind.label, "unit": ind.unit}
+            if ind.code in unit.cells:
+                first = unit.cells[ind.code]
+                unit.problems.append(
+                    here(
+                        "code-duplicate",
+                        column=header.code_col,
+                        indicator=ind.code,
+                        expected=f"{first.sheet}!{_a1(first.row, first.column)}",
+                        context=ctx,
+                    )
                 )
+                continue
+            value_raw = sheet.value(r, value_col)
+            parsed = parse_value(value_raw, units)
+            problem, shown = parsed.problem, parsed.shown
+            if problem == "value-blank" and value_raw in ("", None):
+                problem, shown = raw.explain_blank(sheet.name, r, value_col)
+            unit.cells[ind.code] = CellValue(
+                code=ind.code,
+                sheet=sheet.name,
+                row=r,
+                column=value_col,
+                raw=value_raw,
+                value=parsed.value,
+                remark=str(remark).strip() if remark not in ("", None) else "",
             )
+            if problem is not None:
+                expected = ""
+                if problem == "number-as-text" and parsed.value is not None:
+                    expected = format_decimal(parsed.value)
+                unit.problems.append(
+                    here(
+                        problem,
+                        column=value_col,
+                        indicator=ind.code,
+                        found=shown,
+                        expected=expected,
+                        context=ctx,
+                    )
+                )
+    return header is not None
+
+
+def _row_targets(
+    code: str, header: _Header, table: Table, fmt: Format
+) -> list[tuple[int, Indicator]]:
+    """The value cells of a row: ``(Excel column, indicator)`` pairs.
+
+    A list row's code is the indicator's own code, found in any table (values are
+    found by code wherever a clerk moved them); a matrix row's cells are found by
+    row code and column code within its table.
+    """
+    out = []
+    for col, col_code in header.values.items():
+        ind = table.cells.get((code, col_code))
+        if ind is None and col_code == "":
+            ind = fmt.indicators.get(code)
+            if ind is not None and ind.column:
+                ind = None
+        if ind is not None:
+            out.append((col, ind))
+    return out
 
 
 def _a1(row: int, col: int) -> str:
