@@ -87,8 +87,8 @@ def validate_workbooks(
         raise GovstatsError(
             Problem.make("file-not-found", file=", ".join(map(str, paths)) or ".")
         )
-    units_roster = read_roster(roster) if roster else None
     fmt, units = load_units(files, year, format_id, progress)
+    units_roster = read_roster(roster, fmt.roster) if roster else None
     return validate_units(units, fmt, year, units_roster, max_problems)
 
 
@@ -133,10 +133,9 @@ def compile_year(
     in_dir = Path(inputs) / str(year)
     if not in_dir.is_dir():
         raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
-    roster = read_roster(in_dir / "units.csv")
-    fmt, units = load_units(
-        expand_paths([in_dir]), year, format_for_year(year).id, progress
-    )
+    fmt = format_for_year(year)
+    roster = read_roster(in_dir / "units.csv", fmt.roster)
+    fmt, units = load_units(expand_paths([in_dir]), year, fmt.id, progress)
     validation = validate_units(units, fmt, year, roster)
     roster_file = roster_report(roster, units)
     report = Report([roster_file, *validation.report.files])

@@ -24,7 +24,7 @@ from govstats.formats import Format
 from govstats.numbers import format_decimal
 from govstats.problems import GovstatsError, Problem
 from govstats.report import FileReport, Report
-from govstats.roster import Roster
+from govstats.roster import Roster, Unit
 from govstats.workbook import UnitWorkbook
 
 __all__ = [
@@ -114,7 +114,7 @@ def render_outputs(
     from govstats.template import build_template
 
     fmt = figures.fmt
-    government = _government(roster)
+    government = _government(roster, fmt)
     note = ""
     if result.partial:
         note = "部分汇总：未纳入 " + "、".join(result.excluded)
@@ -128,7 +128,7 @@ def render_outputs(
     out["validation.md"] = report_markdown(
         result.report, "zh", f"{result.year}年统计报表校验结果"
     ).encode()
-    gov_unit = next((u for u in roster.units if u.kind == "市政府"), None)
+    gov_unit = _government_unit(roster, fmt)
     summary = build_template(
         fmt,
         result.year,
@@ -144,8 +144,13 @@ def render_outputs(
     return out
 
 
-def _government(roster: Roster) -> str:
-    unit = next((u for u in roster.units if u.kind == "市政府"), None)
+def _government_unit(roster: Roster, fmt: Format) -> Unit | None:
+    """The people's government itself, as the format's roster declaration names it."""
+    return next(iter(roster.members(fmt.roster.government)), None)
+
+
+def _government(roster: Roster, fmt: Format) -> str:
+    unit = _government_unit(roster, fmt)
     return unit.name if unit else ""
 
 

@@ -27,6 +27,7 @@ from govstats.problems import GovstatsError, Problem
 PREV = "prev:"
 
 __all__ = [
+    "PREV",
     "Block",
     "Column",
     "Format",
@@ -37,7 +38,9 @@ __all__ = [
     "Indicator",
     "InfoField",
     "Row",
+    "RosterSpec",
     "Rule",
+    "Subtotal",
     "Table",
     "format_for_year",
     "list_formats",
@@ -229,6 +232,23 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class Subtotal:
+    """A derived figure: the sum of other figures, with a code of its own."""
+
+    code: str
+    label: str
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RosterSpec:
+    """What ``units.csv`` may say: allowed values per column, and the government."""
+
+    allowed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    government: Group = Group()
+
+
+@dataclass(frozen=True)
 class ReportSpec:
     """What the compiled report of a format contains."""
 
@@ -254,6 +274,8 @@ class Format:
     rules: tuple[Rule, ...]
     source: Path
     report: ReportSpec = ReportSpec()
+    subtotals: tuple[Subtotal, ...] = ()
+    roster: RosterSpec = RosterSpec()
 
     @functools.cached_property
     def indicators(self) -> dict[str, Indicator]:
@@ -346,13 +368,28 @@ def _build(data: dict[str, Any], path: Path) -> Format:
     if len(set(all_codes)) != len(all_codes):
         dup = sorted({c for c in all_codes if all_codes.count(c) > 1})
         raise ValueError(f"{path}: duplicated indicator code {dup}")
-    rows_of = {t.id: [r.code for b in t.blocks for r in b.rows] for t in tables}
-    cols_of = {t.id: [c.code for b in t.blocks for c in b.columns] for t in tables}
+    axes = {
+        "rows": {t.id: [r.code for b in t.blocks for r in b.rows] for t in tables},
+        "columns": {
+            t.id: [c.code for b in t.blocks for c in b.columns] for t in tables
+        },
+    }
     rules = tuple(
-        rule
+        _build_rule(concrete, all_codes, key)
         for spec in data.get("rules", [])
-        for rule in _expand_rule(spec, all_codes, rows_of, cols_of)
+        for key, concrete in _foreach(spec, axes)
     )
+    subtotals = tuple(
+        Subtotal(
+            code=concrete["code"],
+            label=concrete["label"],
+            parts=expand_codes(concrete["parts"], all_codes),
+        )
+        for spec in data.get("subtotals", [])
+        for _key, concrete in _foreach(spec, axes)
+    )
+    derived_codes = all_codes + [s.code for s in subtotals]
+    roster = data.get("roster") or {}
     info = data["info"]
     return Format(
         id=data["id"],
@@ -367,7 +404,16 @@ def _build(data: dict[str, Any], path: Path) -> Format:
         tables=tuple(tables),
         rules=rules,
         source=path,
-        report=_build_report(data.get("report") or {}, all_codes),
+        report=_build_report(data.get("report") or {}, derived_codes),
+        subtotals=subtotals,
+        roster=RosterSpec(
+            allowed=tuple(
+                (str(k), tuple(str(x) for x in v))
+                for k, v in roster.items()
+                if k != "government"
+            ),
+            government=_group(roster.get("government")),
+        ),
     )
 
 
@@ -493,27 +539,31 @@ def _substitute(value: Any, **names: str) -> Any:
     return value
 
 
-def _expand_rule(
-    spec: dict[str, Any],
-    codes: list[str],
-    rows_of: dict[str, list[str]],
-    cols_of: dict[str, list[str]],
-) -> list[Rule]:
-    """One rule, or one per row/column of a table for ``foreach: {rows: t3}``."""
+def _foreach(
+    spec: dict[str, Any], axes: dict[str, dict[str, list[str]]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """A declaration once, or once per key of its ``foreach``, keys substituted.
+
+    ``foreach: {rows: t3}`` substitutes ``{row}`` with each row code of table t3,
+    ``{columns: t3}`` substitutes ``{col}``, and ``{name: [a, b]}`` substitutes
+    ``{name}`` with each listed value.
+    """
     foreach = spec.get("foreach")
     if not foreach:
-        return [_build_rule(spec, codes)]
-    ((axis, table),) = foreach.items()
-    name = {"rows": "row", "columns": "col"}[axis]
-    keys = (rows_of if axis == "rows" else cols_of)[table]
-    skip = set(spec.get("except", ()))
-    rules = []
+        return [("", spec)]
+    ((axis, over),) = foreach.items()
+    if axis in axes:
+        name = {"rows": "row", "columns": "col"}[axis]
+        keys = axes[axis][over]
+    else:
+        name, keys = axis, list(over)
+    out = []
     for key in dict.fromkeys(keys):
-        if key in skip:
-            continue
-        concrete = {k: _substitute(v, **{name: key}) for k, v in spec.items()}
-        rules.append(_build_rule(concrete, codes, key=key))
-    return rules
+        concrete = {
+            k: _substitute(v, **{name: key}) for k, v in spec.items() if k != "foreach"
+        }
+        out.append((key, concrete))
+    return out
 
 
 def _as_list(value: str | list[str]) -> list[str]:

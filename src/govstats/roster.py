@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import csv
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from govstats.formats import Group, RosterSpec
 from govstats.problems import GovstatsError, Problem
 
-__all__ = ["COLUMNS", "LEVELS", "KINDS", "Roster", "Unit", "read_roster"]
+__all__ = ["COLUMNS", "Roster", "Unit", "read_roster"]
 
-# Column headers of units.csv (gk2008.md, "Who submits what").
+# Column headers of units.csv (gk2008.md, "Who submits what"). The values allowed
+# in 层级 and 类别 belong to the format (its `roster:` declaration).
 COLUMNS = {"code": "单位代码", "name": "单位名称", "level": "层级", "kind": "类别"}
-LEVELS = ("市本级", "县市区")
-KINDS = ("市政府", "市政府工作部门", "县市区政府", "其他")
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Unit:
         return str(getattr(self, by_header.get(key, key)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Roster:
     """The units of a year, in file order."""
 
@@ -39,15 +40,28 @@ class Roster:
     units: tuple[Unit, ...]
 
     def get(self, code: str) -> Unit | None:
-        return next((u for u in self.units if u.code == code), None)
+        return self._by_code.get(code)
+
+    @functools.cached_property
+    def _by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    def members(self, group: Group) -> list[Unit]:
+        """The units of a group (``层级=市本级``); every unit for the empty group."""
+        return [
+            u for u in self.units if all(u.attribute(k) == v for k, v in group.where)
+        ]
 
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(u.code for u in self.units)
 
 
-def read_roster(path: str | Path) -> Roster:
+def read_roster(path: str | Path, spec: RosterSpec | None = None) -> Roster:
     """Read and check ``units.csv`` (UTF-8, with or without BOM).
+
+    :param spec: the format's roster vocabulary; 层级 and 类别 must be among its
+        allowed values.
 
     :raises GovstatsError: ``roster-invalid`` naming the line at fault.
     """
@@ -86,14 +100,14 @@ def read_roster(path: str | Path) -> Roster:
                 f"第{line}行单位代码“{values['code']}”重复 (line {line}: duplicate code)",
                 line,
             )
-        if values["level"] not in LEVELS:
-            raise bad(
-                f"第{line}行层级应为 {'/'.join(LEVELS)} (line {line}: bad 层级)", line
-            )
-        if values["kind"] not in KINDS:
-            raise bad(
-                f"第{line}行类别应为 {'/'.join(KINDS)} (line {line}: bad 类别)", line
-            )
+        for column, allowed in spec.allowed if spec else ():
+            value = row.get(column, "").strip()
+            if value not in allowed:
+                raise bad(
+                    f"第{line}行{column}应为 {'/'.join(allowed)} "
+                    f"(line {line}: {column} must be one of these)",
+                    line,
+                )
         seen.add(values["code"])
         units.append(Unit(**values))
     if not units:
