@@ -134,10 +134,12 @@ class Table:
     def column_codes(self) -> frozenset[str]:
         return frozenset(ind.column for ind in self.indicators if ind.column)
 
+    sheet_name: str = ""
+
     @property
     def sheet(self) -> str:
         """The sheet name a template gives this table, e.g. ``表1 主动公开政府信息情况``."""
-        return f"{self.number} {self.title}"
+        return self.sheet_name or f"{self.number} {self.title}"
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -476,6 +478,7 @@ def _build_table(
         note=t.get("note", ""),
         blocks=tuple(blocks),
         unit=t.get("unit", ""),
+        sheet_name=t.get("sheet", ""),
     )
 
 

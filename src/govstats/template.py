@@ -63,7 +63,10 @@ def build_template(
     wb.remove(wb.active)
     _info_sheet(wb, fmt, year, unit_code, unit_name, dict(info or {}))
     for table in fmt.tables:
-        _table_sheet(wb, fmt, table, year, unit_name, values or {})
+        if all(block.is_list for block in table.blocks):
+            _table_sheet(wb, fmt, table, year, unit_name, values or {})
+        else:
+            _matrix_sheet(wb, fmt, table, year, unit_name, values or {})
     _instructions_sheet(wb, fmt, year)
     wb.properties.creator = "govstats"
     wb.properties.title = f"{year}年{fmt.title}"
@@ -200,6 +203,196 @@ def _table_sheet(
         ws.cell(FIRST_ROW + len(table.indicators) + 1, 1, f"注：{table.note}")
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    _protect(ws)
+
+
+_CN_DIGITS = "零一两三四五六七八九"
+
+
+def _validations(ws: Any, fmt: Format) -> dict[int, Any]:
+    """One Excel data validation per number of decimals the format allows."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    out = {}
+    for places in sorted(set(fmt.units.values())):
+        if places == 0:
+            dv = DataValidation(
+                type="whole", operator="greaterThanOrEqual", formula1="0"
+            )
+            dv.error = "请填写大于或等于0的整数。"
+        else:
+            dv = DataValidation(
+                type="decimal", operator="greaterThanOrEqual", formula1="0"
+            )
+            dv.error = f"请填写大于或等于0的数值（最多{_CN_DIGITS[places]}位小数）。"
+        dv.errorTitle, dv.showErrorMessage = "数值有误", True
+        ws.add_data_validation(dv)
+        out[places] = dv
+    return out
+
+
+def _matrix_sheet(
+    wb: Any,
+    fmt: Format,
+    table: Table,
+    year: int,
+    unit_name: str,
+    values: Mapping[str, int | Decimal],
+) -> None:
+    """A table laid out as the national format prints it, plus a code row and column.
+
+    Each block: its title, the header rows (group cells merged over the columns they
+    head), a row with 代码 and the column codes, then one row per row code with the
+    row headings merged as the format prints them. A clerk recognises the table; the
+    codes let govstats find every cell wherever rows or columns are moved.
+    """
+    from openpyxl.styles import Alignment, Font, Protection
+
+    from govstats.problems import column_letter
+
+    st = _styles()
+    small = Font(size=8, color="808080")
+    ws = wb.create_sheet(table.sheet)
+    dvs = _validations(ws, fmt)
+    label_cols = max(len(r.groups) for b in table.blocks for r in b.rows) + 1
+    width = label_cols + 1 + max(len(b.columns) for b in table.blocks) + 1
+    ws.cell(TITLE_ROW, 1, table.sheet).font = st["title"]
+    ws.cell(TITLE_ROW, 1).alignment = st["center"]
+    ws.merge_cells(
+        start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=width
+    )
+    ws.cell(UNIT_ROW, 1, f"填报单位：{unit_name}")
+    unit_note = f"单位：{table.unit}" if table.unit else ""
+    ws.cell(UNIT_ROW, width, f"{year}年度 {unit_note}".strip())
+    r = UNIT_ROW + 2
+    first_data = None
+
+    def box(row: int, col: int, text: str, end_row: int, end_col: int) -> None:
+        cell = ws.cell(row, col, text)
+        cell.font, cell.fill = st["header_font"], st["header_fill"]
+        cell.alignment = Alignment(
+            horizontal="center", vertical="center", wrap_text=True
+        )
+        for rr in range(row, end_row + 1):
+            for cc in range(col, end_col + 1):
+                ws.cell(rr, cc).border = st["border"]
+        if (row, col) != (end_row, end_col):
+            ws.merge_cells(
+                start_row=row, start_column=col, end_row=end_row, end_column=end_col
+            )
+
+    for block in table.blocks:
+        code_col = label_cols + 1
+        first_value = code_col + 1
+        remark_col = first_value + len(block.columns)
+        if block.title:
+            ws.cell(r, 1, block.title).font = st["header_font"]
+            r += 1
+        depth = max(len(c.groups) for c in block.columns) + 1
+        # Header: the row-heading corner, then the column headings level by level.
+        box(r, 1, block.row_header, r + depth, label_cols)
+        for level in range(depth):
+            c = 0
+            while c < len(block.columns):
+                col = block.columns[c]
+                path = (*col.groups, col.label)
+                if level >= len(path):
+                    c += 1
+                    continue
+                if level == len(path) - 1:  # the label: down to the last header row
+                    box(
+                        r + level,
+                        first_value + c,
+                        col.label,
+                        r + depth - 1,
+                        first_value + c,
+                    )
+                    c += 1
+                    continue
+                span = c
+                while span + 1 < len(block.columns) and (
+                    (*block.columns[span + 1].groups, block.columns[span + 1].label)[
+                        : level + 1
+                    ]
+                    == path[: level + 1]
+                ):
+                    span += 1
+                box(
+                    r + level,
+                    first_value + c,
+                    path[level],
+                    r + level,
+                    first_value + span,
+                )
+                c = span + 1
+        box(r, remark_col, fmt.columns["remark"], r + depth - 1, remark_col)
+        # The code row: 代码 above the row codes, the column codes above the values.
+        codes_row = r + depth
+        ws.cell(codes_row, code_col, fmt.columns["code"]).font = st["header_font"]
+        for c, col in enumerate(block.columns):
+            ws.cell(codes_row, first_value + c, col.code).font = small
+        ws.cell(codes_row, remark_col, fmt.columns["remark"]).font = small
+        r = codes_row + 1
+        if first_data is None:
+            first_data = r
+        # Rows, with their headings merged down over the rows they head.
+        top = r
+        for i, row in enumerate(block.rows):
+            path = (*row.groups, row.label)
+            for level, text in enumerate(path):
+                starts = i == 0 or (
+                    (*block.rows[i - 1].groups, block.rows[i - 1].label)[: level + 1]
+                    != path[: level + 1]
+                )
+                if not starts:
+                    continue
+                end = i
+                while end + 1 < len(block.rows) and (
+                    (*block.rows[end + 1].groups, block.rows[end + 1].label)[
+                        : level + 1
+                    ]
+                    == path[: level + 1]
+                ):
+                    end += 1
+                last_col = label_cols if level == len(path) - 1 else level + 1
+                cell = ws.cell(top + i, level + 1, text)
+                cell.alignment = Alignment(vertical="center", wrap_text=True)
+                if (i, level + 1) != (end, last_col):
+                    ws.merge_cells(
+                        start_row=top + i,
+                        start_column=level + 1,
+                        end_row=top + end,
+                        end_column=last_col,
+                    )
+            ws.cell(top + i, code_col, row.code).font = small
+            for c, col in enumerate(block.columns):
+                ind = table.cells[(row.code, col.code)]
+                v = ws.cell(
+                    top + i, first_value + c, _cell_number(values.get(ind.code, 0))
+                )
+                v.fill = st["input_fill"]
+                v.number_format = "0" if ind.is_count else "0." + "0" * ind.places
+                v.protection = Protection(locked=False)
+                dvs[ind.places].add(v.coordinate)
+            ws.cell(top + i, remark_col).protection = Protection(locked=False)
+            for c in range(1, remark_col + 1):
+                ws.cell(top + i, c).border = st["border"]
+        r = top + len(block.rows) + 1
+        if block.note:
+            ws.cell(r, 1, f"注：{block.note}")
+            r += 1
+    if table.note:
+        ws.cell(r, 1, f"注：{table.note}")
+    for c in range(1, label_cols + 1):
+        ws.column_dimensions[column_letter(c)].width = 40 if c == label_cols else 14
+    ws.column_dimensions[column_letter(label_cols + 1)].width = 16
+    for c in range(label_cols + 2, width):
+        ws.column_dimensions[column_letter(c)].width = 11
+    ws.column_dimensions[column_letter(width)].width = 24
+    if len(table.blocks) == 1 and first_data is not None:
+        ws.freeze_panes = f"{column_letter(label_cols + 2)}{first_data}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     _protect(ws)

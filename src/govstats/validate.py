@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govstats.formats import Format, format_for_year, list_formats, load_format
+from govstats.formats import PREV, Format, format_for_year, list_formats, load_format
 from govstats.io.excel import read_workbook
 from govstats.problems import GovstatsError, Problem
 from govstats.report import FileReport, Report, limit_problems
@@ -109,8 +109,13 @@ def validate_units(
     year: int | None = None,
     roster: Roster | None = None,
     max_problems: int | None = None,
+    previous: dict[str, dict[str, Decimal]] | None = None,
 ) -> Validation:
-    """Check workbooks already read; every problem of every file, at once."""
+    """Check workbooks already read; every problem of every file, at once.
+
+    :param previous: last year's figures by unit code, for the cross-year rules
+        (``prev:`` codes); without them those rules are not evaluated.
+    """
     import pandas as pd
 
     from govstats.schemas import cell_schema, failures, unit_schema
@@ -166,11 +171,14 @@ def validate_units(
         .reindex(index=range(len(units)), columns=list(fmt.codes))
         .astype("Int64")
     )
+    checked = _with_previous(values, units, fmt, previous, scale, wide)
     rules = {r.key: r for r in fmt.rules}
-    for check, index, _value in failures(unit_schema(fmt, scale), values):
+    for check, index, _value in failures(unit_schema(fmt, scale), checked):
         rule = rules.get(check)
         if rule is None:  # a column-level failure; the cell checks cover those
             continue
+        if index is None:  # the check itself failed to run: a bug, not bad data
+            raise RuntimeError(f"rule {check} could not be evaluated")
         i = int(index)
         unit_vals = {c: Decimal(wide[i][c]) / scale for c in rule.codes}
         cell = units[i].cells[rule.subject]
@@ -196,6 +204,37 @@ def validate_units(
         ]
     )
     return Validation(fmt=fmt, units=units, report=report, values=values, scale=scale)
+
+
+def _with_previous(
+    values: pd.DataFrame,
+    units: list[UnitWorkbook],
+    fmt: Format,
+    previous: dict[str, dict[str, Decimal]] | None,
+    scale: int,
+    wide: dict[int, dict[str, int]],
+) -> pd.DataFrame:
+    """The unit frame plus a ``prev:<code>`` column per code a cross-year rule reads.
+
+    A unit without last year's figures gets <NA> there, so those rules skip it.
+    """
+    import pandas as pd
+
+    prev_codes = sorted({c for r in fmt.rules for c in r.codes if c.startswith(PREV)})
+    if not prev_codes:
+        return values
+    frame = values.copy()
+    for code in prev_codes:
+        bare = code.removeprefix(PREV)
+        column: list[int | None] = []
+        for i, unit in enumerate(units):
+            last = (previous or {}).get(unit.unit_code, {})
+            scaled = int(last[bare] * scale) if bare in last else None
+            column.append(scaled)
+            if scaled is not None:
+                wide[i][code] = scaled
+        frame[code] = pd.array(column, dtype="Int64")
+    return frame
 
 
 def _check_identity(
