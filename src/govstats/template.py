@@ -291,13 +291,14 @@ def _matrix_sheet(
             ws.cell(r, 1, block.title).font = st["header_font"]
             r += 1
         depth = max(len(c.groups) for c in block.columns) + 1
+        col_paths = [(*c.groups, c.label) for c in block.columns]
+        row_paths = [(*r.groups, r.label) for r in block.rows]
         # Header: the row-heading corner, then the column headings level by level.
         box(r, 1, block.row_header, r + depth, label_cols)
         for level in range(depth):
             c = 0
             while c < len(block.columns):
-                col = block.columns[c]
-                path = (*col.groups, col.label)
+                col, path = block.columns[c], col_paths[c]
                 if level >= len(path):
                     c += 1
                     continue
@@ -311,14 +312,7 @@ def _matrix_sheet(
                     )
                     c += 1
                     continue
-                span = c
-                while span + 1 < len(block.columns) and (
-                    (*block.columns[span + 1].groups, block.columns[span + 1].label)[
-                        : level + 1
-                    ]
-                    == path[: level + 1]
-                ):
-                    span += 1
+                span = _span(col_paths, c, level)
                 box(
                     r + level,
                     first_value + c,
@@ -340,22 +334,12 @@ def _matrix_sheet(
         # Rows, with their headings merged down over the rows they head.
         top = r
         for i, row in enumerate(block.rows):
-            path = (*row.groups, row.label)
+            path = row_paths[i]
             for level, text in enumerate(path):
-                starts = i == 0 or (
-                    (*block.rows[i - 1].groups, block.rows[i - 1].label)[: level + 1]
-                    != path[: level + 1]
-                )
+                starts = i == 0 or row_paths[i - 1][: level + 1] != path[: level + 1]
                 if not starts:
                     continue
-                end = i
-                while end + 1 < len(block.rows) and (
-                    (*block.rows[end + 1].groups, block.rows[end + 1].label)[
-                        : level + 1
-                    ]
-                    == path[: level + 1]
-                ):
-                    end += 1
+                end = _span(row_paths, i, level)
                 last_col = label_cols if level == len(path) - 1 else level + 1
                 cell = ws.cell(top + i, level + 1, text)
                 cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -396,6 +380,18 @@ def _matrix_sheet(
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     _protect(ws)
+
+
+def _span(paths: list[tuple[str, ...]], start: int, level: int) -> int:
+    """The last index from ``start`` whose heading path agrees up to ``level``:
+    the extent of a merged heading cell."""
+    end = start
+    while (
+        end + 1 < len(paths)
+        and paths[end + 1][: level + 1] == paths[start][: level + 1]
+    ):
+        end += 1
+    return end
 
 
 def _cell_number(value: int | Decimal) -> int | float:
