@@ -203,8 +203,7 @@ def _table_sheet(
         ws.cell(FIRST_ROW + len(table.indicators) + 1, 1, f"注：{table.note}")
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
+    _print_setup(ws)
     _protect(ws)
 
 
@@ -350,6 +349,11 @@ def _matrix_sheet(
                         end_row=top + end,
                         end_column=last_col,
                     )
+            # Wrapped headings do not grow their row by themselves in every viewer.
+            label_width = 40 + 14 * (label_cols - len(path))
+            lines = -(-2 * len(path[-1]) // label_width)
+            if lines > 1:
+                ws.row_dimensions[top + i].height = 15 * lines
             ws.cell(top + i, code_col, row.code).font = small
             for c, col in enumerate(block.columns):
                 ind = table.cells[(row.code, col.code)]
@@ -377,9 +381,18 @@ def _matrix_sheet(
     ws.column_dimensions[column_letter(width)].width = 24
     if len(table.blocks) == 1 and first_data is not None:
         ws.freeze_panes = f"{column_letter(label_cols + 2)}{first_data}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
+    _print_setup(ws)
     _protect(ws)
+
+
+def _print_setup(ws: Any) -> None:
+    # Landscape, every column on one page width; as many pages down as needed.
+    # fitToWidth alone is ignored by Excel and LibreOffice without fitToPage.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
 
 
 def _span(paths: list[tuple[str, ...]], start: int, level: int) -> int:
