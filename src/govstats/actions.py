@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -136,7 +137,10 @@ def compile_year(
     fmt = format_for_year(year)
     roster = read_roster(in_dir / "units.csv", fmt.roster)
     fmt, units = load_units(expand_paths([in_dir]), year, fmt.id, progress)
-    validation = validate_units(units, fmt, year, roster)
+    previous = (
+        _previous_figures(Path(outputs) / str(year - 1)) if fmt.cross_year else None
+    )
+    validation = validate_units(units, fmt, year, roster, previous=previous)
     roster_file = roster_report(roster, units)
     report = Report([roster_file, *validation.report.files])
     included = [
@@ -168,3 +172,21 @@ def _display_name(unit: UnitWorkbook, roster: Roster) -> str:
     """How a workbook is named to people: its roster name, own name, or file name."""
     known = roster.get(unit.unit_code) if unit.unit_code else None
     return known.name if known else unit.unit_name or unit.path.name
+
+
+def _previous_figures(folder: Path) -> dict[str, dict[str, Decimal]] | None:
+    """Last year's figures of each unit from its compiled ``figures.json``, if any.
+
+    They feed the cross-year rules (carried in = last year's carried out, …); a
+    missing or unreadable file only means those rules are not checked.
+    """
+    import json
+
+    try:
+        data = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
+        return {
+            str(u["code"]): {str(k): Decimal(str(v)) for k, v in u["values"].items()}
+            for u in data["units"]
+        }
+    except (OSError, ValueError, KeyError, TypeError, ArithmeticError):
+        return None

@@ -20,7 +20,16 @@ from govstats.roster import Roster, Unit
 if TYPE_CHECKING:
     from govstats.validate import Validation
 
-__all__ = ["Derived", "Figures", "aggregate", "approx_wan", "format_value"]
+__all__ = [
+    "Derived",
+    "Figures",
+    "aggregate",
+    "approx_wan",
+    "format_value",
+    "label_of",
+    "places_of",
+    "with_subtotals",
+]
 
 PLACES = 1
 
@@ -138,17 +147,42 @@ def aggregate(
         year=year,
         rounding=rounding,
         units=[
-            (u, validation.unit_values(i)) for u, i in zip(known, included, strict=True)
+            (u, with_subtotals(fmt, validation.unit_values(i)))
+            for u, i in zip(known, included, strict=True)
         ],
     )
     for group in groups:
         mask = _members(known, group)
         totals = frame[mask].sum(skipna=True) if any(mask) else frame.iloc[:0].sum()
-        figures.sums[group.key] = {
-            code: Decimal(int(totals.get(code, 0))) / scale for code in fmt.codes
-        }
+        figures.sums[group.key] = with_subtotals(
+            fmt,
+            {code: Decimal(int(totals.get(code, 0))) / scale for code in fmt.codes},
+        )
     _derive(figures)
     return figures
+
+
+def with_subtotals(fmt: Format, values: dict[str, Decimal]) -> dict[str, Decimal]:
+    """``values`` plus the format's derived subtotals (不予公开 = Σ r.deny.*, …)."""
+    out = dict(values)
+    for st in fmt.subtotals:
+        out[st.code] = sum((out.get(c, Decimal(0)) for c in st.parts), Decimal(0))
+    return out
+
+
+def label_of(fmt: Format, code: str) -> str:
+    """The label of an indicator or a subtotal."""
+    if code in fmt.indicators:
+        return fmt.indicators[code].label
+    return next(st.label for st in fmt.subtotals if st.code == code)
+
+
+def places_of(fmt: Format, code: str) -> int:
+    """Decimals of an indicator or a subtotal (a subtotal has those of its parts)."""
+    if code in fmt.indicators:
+        return fmt.indicators[code].places
+    parts = next(st.parts for st in fmt.subtotals if st.code == code)
+    return max(fmt.indicators[c].places for c in parts)
 
 
 def _derive(f: Figures) -> None:
@@ -157,7 +191,7 @@ def _derive(f: Figures) -> None:
         if not table.shares:
             continue
         for part in table.parts:
-            _add(f, "share", f.fmt.indicators[part].label, part, table.total, "")
+            _add(f, "share", label_of(f.fmt, part), part, table.total, "")
     for rate in spec.rates:
         _add(f, rate.kind, rate.label, rate.numerator, rate.denominator, rate.group.key)
 

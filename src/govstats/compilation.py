@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.aggregate import Figures, approx_wan, format_value
+from govstats.aggregate import Figures, approx_wan, format_value, places_of
 from govstats.formats import Format
 from govstats.numbers import format_decimal
 from govstats.problems import GovstatsError, Problem
@@ -120,7 +120,7 @@ def render_outputs(
         note = "部分汇总：未纳入 " + "、".join(result.excluded)
     out: dict[str, bytes] = {}
     out["report.md"] = _report_md(result, figures, government, templates).encode()
-    out["tables.xlsx"] = tables_workbook(figures, note)
+    out["tables.xlsx"] = tables_workbook(figures, note, government)
     out["figures.json"] = _json(
         _figures_dict(result, figures, government, roster, units)
     )
@@ -135,8 +135,9 @@ def render_outputs(
         unit_code=gov_unit.code if gov_unit else "",
         unit_name=gov_unit.name if gov_unit else government,
         values={
-            code: v if fmt.indicators[code].places else int(v)
-            for code, v in figures.city.items()
+            code: v if ind.places else int(v)
+            for code, ind in fmt.indicators.items()
+            for v in (figures.value(code),)
         },
         info={"filler": "govstats 汇总" + ("（部分汇总）" if result.partial else "")},
     )
@@ -174,10 +175,12 @@ def _figures_dict(
 ) -> dict[str, Any]:
     fmt = figures.fmt
 
+    codes = [*fmt.codes, *(st.code for st in fmt.subtotals)]
+
     def block(values: dict[str, Decimal]) -> dict[str, int | str]:
         return {
-            code: _jsonable(values.get(code, Decimal(0)), ind.places)
-            for code, ind in fmt.indicators.items()
+            code: _jsonable(values.get(code, Decimal(0)), places_of(fmt, code))
+            for code in codes
         }
 
     paths = {u.unit_code: u.path for u in units if u.unit_code}
@@ -217,6 +220,7 @@ def _report_md(
     government: str,
     templates: str | Path | None,
 ) -> str:
+    from govstats.render import table_markdown
     from govstats.tables import share_sum_note
 
     fmt: Format = figures.fmt
@@ -246,6 +250,9 @@ def _report_md(
         "rate": lambda key: figures.derived[key],
         "wan": lambda code: approx_wan(figures.value(code), figures.rounding),
         "sum_note": lambda table_id: share_sum_note(figures, table_id),
+        "table": lambda table_id: table_markdown(
+            next(t for t in fmt.tables if t.id == table_id), v
+        ),
     }
     return str(env.get_template(f"{fmt.id}/report.md.j2").render(context))
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from govstats.formats import Table
 from govstats.problems import Problem
 from govstats.report import Report
 
 if TYPE_CHECKING:
     from govstats.compilation import Compilation
 
-__all__ = ["compilation_text", "report_markdown", "report_text"]
+__all__ = ["compilation_text", "report_markdown", "report_text", "table_markdown"]
 
 _WORDS = {
     "zh": {
@@ -173,3 +175,37 @@ def _display_width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table_markdown(table: Table, value: Callable[[str], str]) -> str:
+    """A format table as Markdown, one Markdown table per block.
+
+    Markdown cannot merge cells, so a column heading is its group headings and label
+    joined by "·" (the headings every column shares are left out), and a row heading
+    is its last group heading and its label.
+    """
+    out: list[str] = []
+    for block in table.blocks:
+        if block.title:
+            out += [f"**{_md(block.title)}**", ""]
+        paths = [(*c.groups, c.label) for c in block.columns]
+        shared = 0
+        while (
+            all(len(p) > shared + 1 for p in paths)
+            and len({p[shared] for p in paths}) == 1
+        ):
+            shared += 1
+        heads = ["·".join(p[shared:]) for p in paths]
+        corner = block.row_header or ""
+        out.append("| " + " | ".join(_md(h) for h in [corner, *heads]) + " |")
+        out.append("|---|" + "---:|" * len(heads))
+        for row in block.rows:
+            label = (
+                " ".join((*row.groups[-1:], row.label))
+                if len(row.groups) > 1
+                else row.label
+            )
+            cells = [value(block.code(row.code, c.code)) for c in block.columns]
+            out.append("| " + " | ".join([_md(label), *cells]) + " |")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"

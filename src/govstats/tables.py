@@ -11,7 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from govstats.aggregate import Derived, Figures, format_value
+from govstats.aggregate import Derived, Figures, format_value, label_of, places_of
 from govstats.formats import Group
 from govstats.io.output import put, put_formula, workbook_bytes
 from govstats.numbers import format_percent
@@ -42,16 +42,21 @@ def share_sum_note(figures: Figures, table_id: str) -> str:
     return f"（各项占比分别四舍五入，合计为{format_percent(total)}，未作调整。）"
 
 
-def tables_workbook(figures: Figures, partial_note: str = "") -> bytes:
-    """Build ``tables.xlsx`` and return its bytes (reproducible)."""
-    from openpyxl import Workbook
+def tables_workbook(
+    figures: Figures, partial_note: str = "", government: str = ""
+) -> bytes:
+    """Build ``tables.xlsx`` and return its bytes (reproducible).
+
+    First the format's own tables, laid out as the format prints them, summed, with
+    every total a live formula over its parts; then the report's share tables, the
+    rates, the sums per group and each unit's figures.
+    """
     from openpyxl.styles import Font
 
-    wb = Workbook()
-    wb.remove(wb.active)
     cached: dict[tuple[str, str], float] = {}
     bold = Font(bold=True)
     fmt = figures.fmt
+    wb = _format_tables(figures, cached, partial_note, government)
     for table in fmt.report.tables:
         ws = wb.create_sheet(_sheet_name(table.section, table.title))
         put(ws, 1, 1, f"{table.title}（{table.section}）").font = Font(
@@ -68,10 +73,9 @@ def tables_workbook(figures: Figures, partial_note: str = "") -> bytes:
         unit = fmt.indicators[table.total].unit
         for i, code in enumerate(table.parts):
             row = first + i
-            ind = fmt.indicators[code]
-            put(ws, row, 1, ind.label)
+            put(ws, row, 1, label_of(fmt, code))
             put(ws, row, 2, code)
-            put(ws, row, 3, _number(figures.value(code), ind.places))
+            put(ws, row, 3, _number(figures.value(code), places_of(fmt, code)))
             if table.shares:
                 d = figures.share(code, table.total)
                 value = _cached(d.num, d.den)
@@ -82,7 +86,7 @@ def tables_workbook(figures: Figures, partial_note: str = "") -> bytes:
                     put_formula(ws, row, 4, formula).number_format = "0.0%"
                     cached[(ws.title, f"D{row}")] = value
                 put(ws, row, 5, d.printed)
-        put(ws, total_row, 1, f"合计：{fmt.indicators[table.total].label}").font = bold
+        put(ws, total_row, 1, f"合计：{label_of(fmt, table.total)}").font = bold
         put(ws, total_row, 2, table.total)
         put_formula(ws, total_row, 3, f"=SUM(C{first}:C{total_row - 1})").font = bold
         cached[(ws.title, f"C{total_row}")] = float(figures.value(table.total))
@@ -102,6 +106,116 @@ def tables_workbook(figures: Figures, partial_note: str = "") -> bytes:
     _groups_sheet(wb, figures)
     _units_sheet(wb, figures)
     return workbook_bytes(wb, cached)
+
+
+def _format_tables(
+    figures: Figures,
+    cached: dict[tuple[str, str], float],
+    partial_note: str,
+    government: str,
+) -> Any:
+    """The format's tables as its template lays them out, filled with the sums.
+
+    Each total that a ``sum`` rule of the format defines becomes ``=SUM(...)`` of
+    its parts' cells (with its cached value), so an auditor can follow every total
+    in the table itself. The cells are found the way a submitted workbook's are:
+    by code.
+    """
+    from openpyxl.styles import Font
+
+    from govstats.formats import PREV
+    from govstats.template import build_template
+
+    fmt = figures.fmt
+    name = f"{government}（{len(figures.units)}个单位汇总）"
+    values = {
+        code: figures.value(code) if ind.places else int(figures.value(code))
+        for code, ind in fmt.indicators.items()
+    }
+    wb = build_template(fmt, figures.year, unit_name=name, values=values)
+    for sheet in (fmt.info_sheet, "填表说明"):
+        wb.remove(wb[sheet])
+    at = _locate(wb, fmt)
+    done: set[str] = set()
+    for rule in fmt.rules:
+        if rule.kind != "sum" or any(c.startswith(PREV) for c in rule.codes):
+            continue
+        total, parts = rule.params["total"], rule.parts
+        sheet, cell = at[total]
+        if total in done or any(at[p][0] != sheet for p in parts):
+            continue
+        ws = wb[sheet]
+        put_formula(
+            ws, cell.row, cell.column, f"=SUM({_ranges([at[p][1] for p in parts])})"
+        )
+        cached[(sheet, cell.coordinate)] = float(figures.value(total))
+        done.add(total)
+    for ws in wb.worksheets:
+        ws.protection.sheet = False
+        ws.data_validations.dataValidation = []
+        if partial_note:
+            put(ws, 2, 1, partial_note).font = Font(color="C00000", bold=True)
+    return wb
+
+
+def _locate(wb: Any, fmt: Any) -> dict[str, tuple[str, Any]]:
+    """Where each indicator's value cell is in a workbook of the format."""
+    from pathlib import Path
+
+    from govstats.io.excel import RawSheet, RawWorkbook
+    from govstats.workbook import load_unit_from_raw
+
+    sheets = {
+        ws.title: RawSheet(
+            name=ws.title,
+            index=i,
+            visible=True,
+            grid=[
+                ["" if v is None else v for v in row]
+                for row in ws.iter_rows(values_only=True)
+            ],
+        )
+        for i, ws in enumerate(wb.worksheets)
+    }
+    unit = load_unit_from_raw(RawWorkbook(path=Path("tables.xlsx"), sheets=sheets), fmt)
+    return {
+        code: (c.sheet, wb[c.sheet].cell(c.row, c.column))
+        for code, c in unit.cells.items()
+    }
+
+
+def _ranges(cells: list[Any]) -> str:
+    """Cells as SUM arguments, runs of adjacent cells written as ranges (E10:E30)."""
+    out: list[str] = []
+    run: list[Any] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        first, last = run[0], run[-1]
+        out.append(
+            first.coordinate
+            if first is last
+            else f"{first.coordinate}:{last.coordinate}"
+        )
+        run.clear()
+
+    for cell in cells:
+        if run:
+            prev = run[-1]
+            down = cell.column == prev.column and cell.row == prev.row + 1
+            right = cell.row == prev.row and cell.column == prev.column + 1
+            same_way = len(run) < 2 or (
+                (run[1].row - run[0].row, run[1].column - run[0].column)
+                == (cell.row - prev.row, cell.column - prev.column)
+            )
+            if (down or right) and same_way:
+                run.append(cell)
+                continue
+            flush()
+        run.append(cell)
+    flush()
+    return ",".join(out)
 
 
 def _rates_sheet(
