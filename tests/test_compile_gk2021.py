@@ -109,3 +109,34 @@ def test_cross_year_rules_skipped_without_last_year(tmp_path):
     write_year(tmp_path, 2025)
     result = compile_year(2025, tmp_path / "inputs", tmp_path / "outputs")
     assert result.report.problems == []
+
+
+def test_compile_2020_with_the_trial_format(tmp_path):
+    fmt = load_format("gk2019")
+    folder = tmp_path / "inputs" / "2020"
+    folder.mkdir(parents=True)
+    lines = ["单位代码,单位名称,层级,类别", *(",".join(u) for u in UNITS)]
+    (folder / "units.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    base = consistent_2021()
+    values = {k: v for k, v in base.items() if not k.startswith("t3.r.other.")}
+    for col in (
+        "natural",
+        "business",
+        "research",
+        "nonprofit",
+        "legal",
+        "other",
+        "total",
+    ):
+        values[f"t3.r.other.{col}"] = base[f"t3.r.other.other.{col}"]
+    for code, name, *_ in UNITS:
+        write_workbook(
+            build_template(fmt, 2020, code, name, values=values),
+            folder / f"{code}.xlsx",
+        )
+    result = compile_year(2020, tmp_path / "inputs", tmp_path / "outputs")
+    assert result.compiled
+    report = (tmp_path / "outputs" / "2020" / "report.md").read_text(encoding="utf-8")
+    assert "其他处理3件，占6.3%" in report
+    assert "| （六）其他处理 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |" in report
+    assert "**第二十条第（九）项**" in report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -191,3 +192,39 @@ def test_cli_template_for_new_years(tmp_path, year):
     result = runner.invoke(app, [*args, "-o", str(out)])
     assert result.exit_code == 0
     assert validate_workbooks([out]).report.valid
+
+
+# gk2019: the trial format of report years 2019 and 2020.
+
+
+def test_gk2019_for_2019_and_2020(tmp_path):
+    fmt = format_for_year(2020)
+    assert fmt.id == "gk2019" and format_for_year(2019).id == "gk2019"
+    assert "t3.r.other.natural" in fmt.codes  # （六）其他处理 is one row
+    assert "t3.r.other.other.natural" not in fmt.codes
+    values = {
+        k: v for k, v in consistent_2021().items() if not k.startswith("t3.r.other.")
+    }
+    for col in (
+        "natural",
+        "business",
+        "research",
+        "nonprofit",
+        "legal",
+        "other",
+        "total",
+    ):
+        values[f"t3.r.other.{col}"] = consistent_2021()[f"t3.r.other.other.{col}"]
+    values["zd.license.change"] = -3  # a change may be negative
+    values["zd.procurement.amount_10k_yuan"] = Decimal("1520.75")
+    path = tmp_path / "u2019.xlsx"
+    write_workbook(build_template(fmt, 2020, "D01", "县财政局", values=values), path)
+    result = validate_workbooks([path], year=2020)
+    assert result.report.problems == []
+    assert result.unit_values(0)["zd.license.change"] == -3
+    assert str(result.unit_values(0)["zd.procurement.amount_10k_yuan"]) == "1520.75"
+
+    values["zd.license.decisions"] = -1  # a count may not
+    write_workbook(build_template(fmt, 2020, "D01", "县财政局", values=values), path)
+    found = validate_workbooks([path], year=2020).report.flatten(["code", "indicator"])
+    assert found == [["negative-value", "zd.license.decisions"]]

@@ -61,6 +61,7 @@ class Indicator:
     indent: int = 0
     row: str = ""
     column: str = ""
+    signed: bool = False
 
     @property
     def is_count(self) -> bool:
@@ -75,6 +76,7 @@ class Column:
     code: str
     label: str
     groups: tuple[str, ...] = ()
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -365,7 +367,9 @@ def format_for_year(year: int, format_id: str | None = None) -> Format:
 def _build(data: dict[str, Any], path: Path) -> Format:
     units = {name: int(spec["places"]) for name, spec in data["units"].items()}
     columns = dict(data["list_columns"])
-    tables = [_build_table(t, units, columns) for t in data["tables"]]
+    # A signed unit (本年增/减) may be negative; every other figure is >= 0.
+    signed = frozenset(n for n, spec in data["units"].items() if spec.get("signed"))
+    tables = [_build_table(t, units, columns, signed) for t in data["tables"]]
     all_codes = [ind.code for t in tables for ind in t.indicators]
     if len(set(all_codes)) != len(all_codes):
         dup = sorted({c for c in all_codes if all_codes.count(c) > 1})
@@ -420,7 +424,10 @@ def _build(data: dict[str, Any], path: Path) -> Format:
 
 
 def _build_table(
-    t: dict[str, Any], units: dict[str, int], columns: dict[str, str]
+    t: dict[str, Any],
+    units: dict[str, int],
+    columns: dict[str, str],
+    signed: frozenset[str] = frozenset(),
 ) -> Table:
     # A table declared with plain `rows:` is one list block (gk2008's layout).
     specs = t.get("blocks") or [{"rows": t["rows"]}]
@@ -433,6 +440,7 @@ def _build_table(
                 code=str(c.get("code", "")),
                 label=c["label"],
                 groups=tuple(c.get("groups", ())),
+                unit=c.get("unit", ""),
             )
             for c in spec.get("columns", [{"code": "", "label": columns["value"]}])
         )
@@ -458,12 +466,16 @@ def _build_table(
         for row in rows:
             for col in cols:
                 label = row.label if block.is_list else f"{row.label}（{col.label}）"
+                if len(row.groups) > 1 and not block.is_list:
+                    label = f"{row.groups[-1]} {label}"
+                cell_unit = col.unit or row.unit
                 indicators.append(
                     Indicator(
                         code=block.code(row.code, col.code),
                         label=label,
-                        unit=row.unit,
-                        places=units[row.unit],
+                        unit=cell_unit,
+                        places=units[cell_unit],
+                        signed=cell_unit in signed,
                         table=t["id"],
                         indent=row.indent,
                         row=row.code,

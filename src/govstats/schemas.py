@@ -29,21 +29,23 @@ __all__ = ["cell_schema", "failures", "unit_schema"]
 
 @functools.cache
 def cell_schema(fmt: Format) -> Any:
-    """The schema of the cell frame (columns ``code``, ``value``, ``decimals``, ``places``)."""
+    """The schema of the cell frame: ``code``, ``value``, ``decimals``, ``places`` and
+    ``signed`` (a change such as 本年增/减 may be negative)."""
     import pandera.pandas as pa
 
     return pa.DataFrameSchema(
         {
             "code": pa.Column(str, pa.Check.isin(list(fmt.codes)), name="code"),
-            "value": pa.Column(
-                "Int64",
-                pa.Check(lambda s: s >= 0, name="negative-value"),
-                nullable=True,
-            ),
+            "value": pa.Column("Int64", nullable=True),
             "decimals": pa.Column("int64"),
             "places": pa.Column("int64"),
+            "signed": pa.Column("bool"),
         },
         checks=[
+            pa.Check(
+                lambda df: df["signed"] | df["value"].isna() | (df["value"] >= 0),
+                name="negative-value",
+            ),
             pa.Check(
                 lambda df: (df["places"] > 0) | (df["decimals"] == 0),
                 name="not-integer",

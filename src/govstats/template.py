@@ -210,25 +210,30 @@ def _table_sheet(
 _CN_DIGITS = "零一两三四五六七八九"
 
 
-def _validations(ws: Any, fmt: Format) -> dict[int, Any]:
-    """One Excel data validation per number of decimals the format allows."""
+def _validations(ws: Any, fmt: Format) -> dict[tuple[int, bool], Any]:
+    """One Excel data validation per kind of number the format allows: by decimals,
+    and whether it may be negative (a change such as 本年增/减)."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     out = {}
-    for places in sorted(set(fmt.units.values())):
-        if places == 0:
+    kinds = sorted({(ind.places, ind.signed) for ind in fmt.indicators.values()})
+    for places, signed in kinds:
+        kind = "whole" if places == 0 else "decimal"
+        if signed:
             dv = DataValidation(
-                type="whole", operator="greaterThanOrEqual", formula1="0"
+                type=kind, operator="between", formula1="-1E+15", formula2="1E+15"
             )
-            dv.error = "请填写大于或等于0的整数。"
+            dv.error = "请填写整数，减少时填负数。"
         else:
-            dv = DataValidation(
-                type="decimal", operator="greaterThanOrEqual", formula1="0"
+            dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1="0")
+            dv.error = "请填写大于或等于0的整数。"
+        if places:
+            dv.error = dv.error.replace(
+                "整数", f"数值（最多{_CN_DIGITS[places]}位小数）"
             )
-            dv.error = f"请填写大于或等于0的数值（最多{_CN_DIGITS[places]}位小数）。"
         dv.errorTitle, dv.showErrorMessage = "数值有误", True
         ws.add_data_validation(dv)
-        out[places] = dv
+        out[(places, signed)] = dv
     return out
 
 
@@ -363,7 +368,7 @@ def _matrix_sheet(
                 v.fill = st["input_fill"]
                 v.number_format = "0" if ind.is_count else "0." + "0" * ind.places
                 v.protection = Protection(locked=False)
-                dvs[ind.places].add(v.coordinate)
+                dvs[(ind.places, ind.signed)].add(v.coordinate)
             ws.cell(top + i, remark_col).protection = Protection(locked=False)
             for c in range(1, remark_col + 1):
                 ws.cell(top + i, c).border = st["border"]

@@ -139,6 +139,9 @@ def validate_units(
             "value": pd.Series([r[2] for r in records], dtype="Int64"),
             "decimals": pd.Series([r[3] for r in records], dtype="int64"),
             "places": pd.Series([r[4] for r in records], dtype="int64"),
+            "signed": pd.Series(
+                [fmt.indicators[r[1]].signed for r in records], dtype="bool"
+            ),
         }
     )
     bad_cells: set[tuple[int, str]] = set()
