@@ -116,10 +116,6 @@ class Figures:
         return self.derived[key]
 
 
-def _members(roster_units: list[Unit], group: Group) -> list[bool]:
-    return [all(u.attribute(k) == v for k, v in group.where) for u in roster_units]
-
-
 def aggregate(
     validation: Validation,
     roster: Roster,
@@ -152,7 +148,8 @@ def aggregate(
         ],
     )
     for group in groups:
-        mask = _members(known, group)
+        members = {u.code for u in roster.members(group)}
+        mask = [u.code in members for u in known]
         totals = frame[mask].sum(skipna=True) if any(mask) else frame.iloc[:0].sum()
         figures.sums[group.key] = with_subtotals(
             fmt,
