@@ -23,6 +23,7 @@ demo: setup
 
 inputs: setup
 	$(PY) scripts/make_inputs_2017.py
+	$(PY) scripts/make_inputs_2025.py
 
 test: setup
 	$(BIN)/pytest -q
@@ -34,8 +35,8 @@ lint: setup
 	$(BIN)/codespell src tests scripts docs README.md
 
 format: setup
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests scripts
+	$(BIN)/ruff format src tests scripts
 
 docs: setup
 	$(PY) -m govstats.docs write

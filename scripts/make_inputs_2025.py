@@ -79,7 +79,7 @@ class Unit:
 # fmt: off
 GOVERNMENT = [
     # code        name                         nat bus res npo law oth  in.n in.b out.n out.b  mix
-    ("430281-000", "醴陵市人民政府（办公室）",    14,  2,  0,  0,  1,  0,    1,   0,    1,    0, "government"),
+    ("430281-000", "醴陵市人民政府",              14,  2,  0,  0,  1,  0,    1,   0,    1,    0, "government"),
 ]
 DEPARTMENTS = [
     ("430281-001", "醴陵市发展和改革局",           2,  1,  0,  0,  0,  0,    0,   0,    0,    0, "routine"),

@@ -109,7 +109,7 @@ def test_roster_of_2025():
     [government] = [r for r in rows if r["类别"] == "政府"]
     assert (government["单位代码"], government["单位名称"]) == (
         "430281-000",
-        "醴陵市人民政府（办公室）",
+        "醴陵市人民政府",
     )
 
 

@@ -1,9 +1,9 @@
-"""The 2017 seed as a golden case: the demo inputs compile to the seed's figures.
+"""The demo years as golden cases: 2017 (gk2008, the seed) and 2025 (gk2021).
 
-Compares whole outputs with reviewed golden files (``tests/golden/compile-2017``;
-regenerate with ``pytest --update-golden`` and review the diff), every figure of
-``shared/spec/zhuzhou-2017-figures.yaml`` with ``figures.json``, and every number the
-seed prints in the covered sections with ``report.md``.
+Compares whole outputs with reviewed golden files (``tests/golden/compile-<year>``;
+regenerate with ``pytest --update-golden`` and review the diff); for 2017 also every
+figure of ``shared/spec/zhuzhou-2017-figures.yaml`` with ``figures.json``, and every
+number the seed prints in the covered sections with ``report.md``.
 """
 
 from __future__ import annotations
@@ -32,15 +32,26 @@ needs_shared = pytest.mark.skipif(
 )
 
 
+def compile_demo(tmp_path_factory, year: int) -> Path:
+    """outputs/<year> of the shipped demo inputs."""
+    root = tmp_path_factory.mktemp(f"demo{year}")
+    shutil.copytree(ROOT / "inputs" / str(year), root / "inputs" / str(year))
+    result = compile_year(year, root / "inputs", root / "outputs")
+    assert result.compiled and not result.partial
+    assert result.report.stats["warnings"] == 0
+    return root / "outputs" / str(year)
+
+
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory) -> Path:
     """outputs/2017 of the demo inputs, compiled once for this module."""
-    root = tmp_path_factory.mktemp("seed")
-    shutil.copytree(ROOT / "inputs" / "2017", root / "inputs" / "2017")
-    result = compile_year(2017, root / "inputs", root / "outputs")
-    assert result.compiled and not result.partial
-    assert result.report.stats["warnings"] == 0
-    return root / "outputs" / "2017"
+    return compile_demo(tmp_path_factory, 2017)
+
+
+@pytest.fixture(scope="module", params=[2017, 2025])
+def demo(request, tmp_path_factory) -> Path:
+    """outputs/<year> of each demo year, compiled once for this module."""
+    return compile_demo(tmp_path_factory, request.param)
 
 
 def dump_xlsx(path: Path) -> str:
@@ -69,16 +80,16 @@ def dump_xlsx(path: Path) -> str:
 @pytest.mark.parametrize(
     "name", ["report.md", "figures.json", "validation.json", "validation.md"]
 )
-def test_text_outputs_match_golden(compiled, golden, name):
-    text = (compiled / name).read_text(encoding="utf-8")
+def test_text_outputs_match_golden(demo, golden, name):
+    text = (demo / name).read_text(encoding="utf-8")
     # Input paths differ per run; the golden files name them from the project root.
-    text = text.replace(str(compiled.parents[1]) + "/", "")
-    golden(f"compile-2017/{name}", text)
+    text = text.replace(str(demo.parents[1]) + "/", "")
+    golden(f"compile-{demo.name}/{name}", text)
 
 
 @pytest.mark.parametrize("name", ["tables.xlsx", "summary.xlsx"])
-def test_workbook_outputs_match_golden(compiled, golden, name):
-    golden(f"compile-2017/{name}.txt", dump_xlsx(compiled / name))
+def test_workbook_outputs_match_golden(demo, golden, name):
+    golden(f"compile-{demo.name}/{name}.txt", dump_xlsx(demo / name))
 
 
 @needs_shared
