@@ -41,6 +41,7 @@ def test_templates_name_only_known_placeholders(code):
         "remark_note",
         "base",
         "change",
+        "exact",
     }
     for lang in LANGS:
         names = set(re.findall(r"{(\w+)}", catalogue()[code].template[lang]))
