@@ -212,7 +212,8 @@ class _Token:
 
 @dataclass
 class Paragraph:
-    """The claims of one paragraph, and its text for quoting."""
+    """The claims of one paragraph; ``text`` is normalized (:func:`normalize`),
+    ``original`` as printed, for quoting."""
 
     start: int
     text: str
@@ -222,10 +223,11 @@ class Paragraph:
     subsets: list[Subset] = field(default_factory=list)
     approximations: list[Approximation] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)
+    original: str = ""
 
     def snippet(self, start: int, end: int) -> str:
-        """The text between two document offsets, on one line."""
-        return self.text[start - self.start : end - self.start]
+        """The text between two document offsets as printed (not normalized)."""
+        return (self.original or self.text)[start - self.start : end - self.start]
 
     def sentence_span(self, index: int) -> tuple[int, int]:
         return self.sentences[index]
@@ -233,13 +235,14 @@ class Paragraph:
 
 def read_paragraphs(text: str) -> list[Paragraph]:
     """Every paragraph of a document's text, with its claims read."""
-    norm = normalize(text)
     out = []
     offset = 0
-    for line in norm.split("\n"):
-        if line.strip():
-            out.append(_read_paragraph(line, offset))
-        offset += len(line) + 1
+    for original in text.split("\n"):
+        if original.strip():
+            para = _read_paragraph(normalize(original), offset)
+            para.original = original
+            out.append(para)
+        offset += len(original) + 1
     return out
 
 
@@ -561,6 +564,8 @@ def _parts(tokens: list[_Token], index: int, line: str, base: int) -> Enumeratio
                 pending.append(t.text)
             continue
         if t.kind == "pct" and t.pct is not None:
+            if t.pct.respectively and enum.parts:
+                break  # 分别占 x%、y%: the shares of the parts listed, read apart
             if t.pct.cue == "share" and enum.parts and enum.parts[-1].share is None:
                 if not pending or pending == ["，"] or pending == [","]:
                     enum.parts[-1].share = t.pct

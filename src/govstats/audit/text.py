@@ -643,7 +643,7 @@ def _placeholders(doc: Document) -> list[Check]:
     for m in PLACEHOLDERS.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
-        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        line = doc.text[line_start : line_end if line_end >= 0 else len(text)]
         at = m.start() - line_start
         snippet = line[max(at - 15, 0) : at + len(m.group()) + 15]
         out.append(
@@ -653,7 +653,7 @@ def _placeholders(doc: Document) -> list[Check]:
                 "placeholder-left",
                 doc.locate(m.start()),
                 snippet=snippet,
-                claimed=m.group(),
+                claimed=doc.text[m.start() : m.end()],
                 recomputed="",
                 rule="no template text in a published report",
             )
