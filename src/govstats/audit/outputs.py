@@ -74,14 +74,15 @@ def audit_year(
         ) from None
     checks = _inputs(claimed.get("inputs", {}), in_dir, figures_path)
     outdated = any(c.status == "wrong" for c in checks)
-    audit = _Comparison(out_dir, outdated)
+    rounding = str(claimed.get("rounding", "half-up"))
+    audit = _Comparison(out_dir, outdated, rounding)
     audit.checks += checks
     result, rendered = compile_in_memory(
         year,
         inputs,
         outputs,
         partial=bool(claimed.get("partial", False)),
-        rounding=str(claimed.get("rounding", "half-up")),
+        rounding=rounding,
         templates=templates,
     )
     if not rendered:
@@ -142,8 +143,9 @@ def _inputs(recorded: dict[str, str], in_dir: Path, figures: Path) -> list[Check
 class _Comparison:
     """Comparing each output with its recomputed bytes; collects the findings."""
 
-    def __init__(self, out_dir: Path, outdated: bool) -> None:
+    def __init__(self, out_dir: Path, outdated: bool, rounding: str) -> None:
         self.out_dir = out_dir
+        self.rounding = rounding
         self.code = "output-outdated" if outdated else "output-edited"
         self.checks: list[Check] = []
         self.compared = 0
@@ -324,6 +326,8 @@ class _Comparison:
                 where = Location(file=str(path), sheet=title, cell=b.coordinate)
                 if b.data_type == "f":
                     self._formula(have, want, title, a, b, where)
+                elif shares and self._printed_share(have, title, a, b, where):
+                    continue
                 elif not _same(a.value, b.value):
                     self.add(
                         "value",
@@ -333,8 +337,6 @@ class _Comparison:
                         _cell_text(b.value),
                         label=f"{title}!{b.coordinate}",
                     )
-                elif shares:
-                    self._printed_share(have, title, a, b, where)
 
     def _formula(
         self, have: _Sheets, want: _Sheets, title: str, a: Any, b: Any, where: Location
@@ -384,22 +386,25 @@ class _Comparison:
 
     def _printed_share(
         self, have: _Sheets, title: str, a: Any, b: Any, where: Location
-    ) -> None:
+    ) -> bool:
         """A 报告采用 cell against the share formula beside it, on the workbook's
-        own counts (the counts may have been edited and recalculated)."""
+        own counts (the counts may have been edited and recalculated).
+
+        :returns: True when it does not match (a finding was added).
+        """
         from govstats.numbers import format_percent, quantize
 
         ws = have.wb[title]
         if not isinstance(a.value, str) or not a.value.endswith("%"):
-            return
+            return False
         formula = ws.cell(a.row, a.column - 1)
         if formula.data_type != "f":
-            return
+            return False
         value = have.evaluate(title, str(formula.value))
         if value is None:
-            return
+            return False
         places = len(a.value.rstrip("%").split(".")[1]) if "." in a.value else 0
-        text = format_percent(quantize(abs(value) * 100, places))
+        text = format_percent(quantize(abs(value) * 100, places, self.rounding))
         if not a.value.endswith(text):
             self.add(
                 "formula",
@@ -410,6 +415,8 @@ class _Comparison:
                 label=f"{title}!{b.coordinate}",
                 detail=f"{formula.coordinate}{formula.value}",
             )
+            return True
+        return False
 
 
 class _Sheets:
