@@ -354,6 +354,11 @@ def test_semicolon_without_shares_ends_an_enumeration():
     assert findings("被提起诉讼64件，其中，被维持43件；全年举报投诉有4件。") == []
 
 
+def test_a_change_is_not_the_total_of_the_next_enumeration():
+    text = "共收到申请527件，比上年增加20件，其中当面申请27件，网络申请500件。"
+    assert [c.recomputed for c in audit(text).checks] == ["527"]
+
+
 def test_units_must_agree():
     report = audit("召开新闻发布会133场，其中负责人出席33次。")
     assert report.findings == []

@@ -448,12 +448,11 @@ def _roles(tokens: list[_Token]) -> None:
                     q_tok.qty = replace(q_tok.qty, role="base")
             elif p.cue == "change":
                 q_tok.qty = replace(q_tok.qty, role="previous")
-    for i, t in enumerate(tokens):
+    for t in tokens:
         if t.kind != "qty" or t.qty is None or t.qty.role != "count":
             continue
-        clause = _clause_before(tokens, i)
-        verb = _CHANGE_VERB.search(clause)
-        if verb and _CHANGE_REF.search(clause[: verb.start()]):
+        verb = _CHANGE_VERB.search(t.qty.label)
+        if verb and _CHANGE_REF.search(t.qty.label[: verb.start()]):
             t.qty = replace(t.qty, role="change")
 
 
@@ -463,15 +462,6 @@ def _clause_quantities(tokens: list[_Token], index: int, start: int) -> list[_To
         for t in tokens[:index]
         if t.kind == "qty" and t.qty is not None and t.start >= start
     ]
-
-
-def _clause_before(tokens: list[_Token], index: int) -> str:
-    words = []
-    for t in reversed(tokens[:index]):
-        if t.kind in ("delim", "open", "close"):
-            break
-        words.append(t.text)
-    return "".join(reversed(words))
 
 
 def _respectively(tokens: list[_Token]) -> None:

@@ -125,7 +125,6 @@ class _TextExtractor(HTMLParser):
         self.anchors: list[tuple[int, int, int, int]] = []
         self.length = 0
         self.skip = 0
-        self.title_seen = False
 
     def _emit(self, text: str, line: int = 0, column: int = 0) -> None:
         if line:
