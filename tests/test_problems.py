@@ -44,6 +44,7 @@ def test_templates_name_only_known_placeholders(code):
         "left",
         "right",
         "part_detail",
+        "exact",
     }
     for lang in LANGS:
         names = set(re.findall(r"{(\w+)}", catalogue()[code].template[lang]))

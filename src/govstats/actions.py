@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,12 +10,18 @@ from govstats.io.excel import ACCEPTED_SUFFIXES
 from govstats.problems import GovstatsError, Problem
 
 if TYPE_CHECKING:
+    from govstats.audit.findings import AuditReport
     from govstats.compilation import Compilation
-    from govstats.roster import Roster
     from govstats.validate import Validation
-    from govstats.workbook import UnitWorkbook
 
-__all__ = ["compile_year", "expand_paths", "make_template", "validate_workbooks"]
+__all__ = [
+    "audit_outputs",
+    "audit_text",
+    "compile_year",
+    "expand_paths",
+    "make_template",
+    "validate_workbooks",
+]
 
 
 def make_template(
@@ -116,77 +121,52 @@ def compile_year(
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
         valid, or another compile of the same year is running.
     """
-    from govstats.aggregate import aggregate
-    from govstats.compilation import (
-        Compilation,
-        publish,
-        render_outputs,
-        roster_report,
-    )
-    from govstats.formats import format_for_year
-    from govstats.numbers import ROUNDINGS
-    from govstats.report import Report
-    from govstats.roster import read_roster
-    from govstats.validate import load_units, validate_units
+    from govstats.compilation import compile_in_memory, publish
 
-    if rounding not in ROUNDINGS:
-        raise ValueError(f"rounding must be one of {ROUNDINGS}")
-    in_dir = Path(inputs) / str(year)
-    if not in_dir.is_dir():
-        raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
-    fmt = format_for_year(year)
-    roster = read_roster(in_dir / "units.csv", fmt.roster)
-    fmt, units = load_units(expand_paths([in_dir]), year, fmt.id, progress)
-    previous = (
-        _previous_figures(Path(outputs) / str(year - 1)) if fmt.cross_year else None
+    result, rendered = compile_in_memory(
+        year, inputs, outputs, partial, rounding, templates, progress
     )
-    validation = validate_units(units, fmt, year, roster, previous=previous)
-    roster_file = roster_report(roster, units)
-    report = Report([roster_file, *validation.report.files])
-    included = [
-        i
-        for i, f in enumerate(validation.report.files)
-        if f.valid and roster.get(units[i].unit_code) is not None
-    ]
-    result = Compilation(year=year, report=report, outputs=Path(outputs) / str(year))
-    if not report.valid and not partial:
-        return result
-    if not included:
-        raise GovstatsError(Problem.make("no-valid-units", file=str(in_dir)))
-    if not report.valid:
-        result.partial = True
-        result.excluded = [
-            _display_name(units[i], roster)
-            for i in range(len(units))
-            if i not in included
-        ] + [
-            roster.units[roster.codes.index(p.found)].name for p in roster_file.problems
-        ]
-    result.figures = aggregate(validation, roster, included, rounding, year)
-    rendered = render_outputs(result, result.figures, roster, units, templates)
-    result.written = publish(result.outputs, rendered)
+    if rendered:
+        result.written = publish(result.outputs, rendered)
     return result
 
 
-def _display_name(unit: UnitWorkbook, roster: Roster) -> str:
-    """How a workbook is named to people: its roster name, own name, or file name."""
-    known = roster.get(unit.unit_code) if unit.unit_code else None
-    return known.name if known else unit.unit_name or unit.path.name
+def audit_text(path: str | Path, explain: bool = False) -> AuditReport:
+    """Check the numeric claims of a published report: text, Markdown, HTML or PDF.
 
+    Shares against the base they refer to at the printed precision, enumerations
+    against their totals, rounded figures (2.3万条) against the exact sum of their
+    parts, rates and year-on-year changes whose counts are stated, and template
+    placeholders left in the text.
 
-def _previous_figures(folder: Path) -> dict[str, dict[str, Decimal]] | None:
-    """Last year's figures of each unit from its compiled ``figures.json``, if any.
-
-    They feed the cross-year rules (carried in = last year's carried out, …); a
-    missing or unreadable file only means those rules are not checked.
+    :param explain: also list every claim found right and every claim that could
+        not be checked (in :meth:`AuditReport.to_dict`).
+    :raises GovstatsError: when the file is missing or unreadable, or a PDF has no
+        text layer.
     """
-    import json
+    from govstats.audit.documents import read_document
+    from govstats.audit.text import audit_document
 
-    try:
-        data = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
-        return {
-            str(u["code"]): {str(k): Decimal(str(v)) for k, v in u["values"].items()}
-            for u in data["units"]
-        }
-    except (OSError, ValueError, KeyError, TypeError, ArithmeticError):
-        return None
+    return audit_document(read_document(path), explain)
+
+
+def audit_outputs(
+    year: int,
+    inputs: str | Path = "inputs",
+    outputs: str | Path = "outputs",
+    templates: str | Path | None = None,
+) -> AuditReport:
+    """Recompute ``inputs/<year>/`` and compare every figure in ``outputs/<year>/``.
+
+    Reports inputs changed, added or removed since the compile (their SHA-256
+    differs from the one ``figures.json`` records), every value of
+    ``figures.json``, ``report.md``, ``tables.xlsx`` and ``summary.xlsx`` that
+    differs from the recomputed one, formulas changed or replaced by numbers, and
+    shares whose cached value or printed text does not match their formula.
+
+    :param templates: the templates folder the year was compiled with, if any.
+    :raises GovstatsError: when the year has no outputs or no inputs.
+    """
+    from govstats.audit.outputs import audit_year
+
+    return audit_year(year, inputs, outputs, templates)

@@ -254,6 +254,89 @@ def compile_(
     raise typer.Exit(0 if result.compiled and not result.partial else 1)
 
 
+@app.command()
+def audit(
+    year: Annotated[
+        int | None,
+        typer.Argument(help="A compiled year to re-derive from inputs/<year>/."),
+    ] = None,
+    text: Annotated[
+        Path | None,
+        typer.Option(
+            "--text",
+            help="A published report to check instead: .txt, .md, .html or a PDF "
+            "with a text layer.",
+        ),
+    ] = None,
+    inputs: Annotated[
+        Path,
+        typer.Option("--inputs", help="Folder holding <year>/units.csv and workbooks."),
+    ] = Path("inputs"),
+    outputs: Annotated[
+        Path, typer.Option("--outputs", help="Folder holding the compiled <year>/.")
+    ] = Path("outputs"),
+    templates: Annotated[
+        Path | None,
+        typer.Option(
+            "--templates", help="The templates folder the year was compiled with."
+        ),
+    ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="With --text: also list every claim found right and every claim "
+            "that could not be checked.",
+        ),
+    ] = False,
+    output_format: FormatOption = OutputFormat.text,
+    lang: LangOption = Lang.zh,
+    debug: DebugOption = False,
+) -> None:
+    """Re-derive published figures: a compiled year from its inputs, or a report's text.
+
+    With YEAR, recompute inputs/<year>/ and compare every figure of outputs/<year>/
+    (figures.json, report.md, tables.xlsx, summary.xlsx): outputs edited by hand,
+    left over from older inputs, or whose share formulas do not match their values.
+    With --text FILE, check the shares, totals, rounded figures, rates and changes
+    that the report's prose states, and template placeholders left in it.
+
+    Exit code 0 when all agrees (notes allowed), 1 otherwise, 2 on a usage error
+    (such as a year not compiled yet).
+
+    Example:
+
+        govstats audit 2017
+        govstats audit --text 株洲市2017年政府信息公开工作年度报告.pdf --explain
+    """
+    from govstats.actions import audit_outputs, audit_text
+
+    if (year is None) == (text is None):
+        message = (
+            "请给出要审核的年度（govstats audit 2017）或报告文件（--text 文件），二者取一。"
+            if lang is Lang.zh
+            else "Give either a year to audit (govstats audit 2017) or a report "
+            "(--text FILE), not both."
+        )
+        typer.echo(f"govstats: {message}", err=True)
+        raise typer.Exit(2)
+    if text is not None:
+        result = _run(lambda: audit_text(text, explain), debug, lang.value)
+    else:
+        assert year is not None
+        result = _run(
+            lambda: audit_outputs(year, inputs, outputs, templates), debug, lang.value
+        )
+        result.explain = False
+    if output_format is OutputFormat.json:
+        typer.echo(json.dumps(result.to_dict(lang.value), ensure_ascii=False, indent=2))
+    else:
+        from govstats.render import audit_report_text
+
+        sys.stdout.write(audit_report_text(result, lang.value))
+    raise typer.Exit(int(not result.valid))
+
+
 @contextlib.contextmanager
 def _progress(lang: str) -> Iterator[Callable[[int, int, Path], None] | None]:
     """A progress bar on stderr when it is a terminal and there are many workbooks."""

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +30,7 @@ from govstats.workbook import UnitWorkbook
 __all__ = [
     "OUTPUT_FILES",
     "Compilation",
+    "compile_in_memory",
     "publish",
     "render_outputs",
     "roster_report",
@@ -78,6 +79,88 @@ class Compilation:
             "outputs": [str(p) for p in self.written],
             "validation": self.report.to_dict(lang),
         }
+
+
+def compile_in_memory(
+    year: int,
+    inputs: str | Path = "inputs",
+    outputs: str | Path = "outputs",
+    partial: bool = False,
+    rounding: str = "half-up",
+    templates: str | Path | None = None,
+    progress: Callable[[int, int, Path], None] | None = None,
+) -> tuple[Compilation, dict[str, bytes]]:
+    """Everything a compile does except writing: the result, and the bytes of every
+    output by file name (empty when errors stop the compile).
+
+    ``govstats compile`` publishes these bytes; ``govstats audit`` compares them
+    with the published ones.
+    """
+    from govstats.actions import expand_paths
+    from govstats.aggregate import aggregate
+    from govstats.formats import format_for_year
+    from govstats.numbers import ROUNDINGS
+    from govstats.roster import read_roster
+    from govstats.validate import load_units, validate_units
+
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding must be one of {ROUNDINGS}")
+    in_dir = Path(inputs) / str(year)
+    if not in_dir.is_dir():
+        raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
+    fmt = format_for_year(year)
+    roster = read_roster(in_dir / "units.csv", fmt.roster)
+    fmt, units = load_units(expand_paths([in_dir]), year, fmt.id, progress)
+    previous = (
+        _previous_figures(Path(outputs) / str(year - 1)) if fmt.cross_year else None
+    )
+    validation = validate_units(units, fmt, year, roster, previous=previous)
+    roster_file = roster_report(roster, units)
+    report = Report([roster_file, *validation.report.files])
+    included = [
+        i
+        for i, f in enumerate(validation.report.files)
+        if f.valid and roster.get(units[i].unit_code) is not None
+    ]
+    result = Compilation(year=year, report=report, outputs=Path(outputs) / str(year))
+    if not report.valid and not partial:
+        return result, {}
+    if not included:
+        raise GovstatsError(Problem.make("no-valid-units", file=str(in_dir)))
+    if not report.valid:
+        result.partial = True
+        result.excluded = [
+            _display_name(units[i], roster)
+            for i in range(len(units))
+            if i not in included
+        ] + [
+            roster.units[roster.codes.index(p.found)].name for p in roster_file.problems
+        ]
+    result.figures = aggregate(validation, roster, included, rounding, year)
+    rendered = render_outputs(result, result.figures, roster, units, templates)
+    return result, rendered
+
+
+def _previous_figures(folder: Path) -> dict[str, dict[str, Decimal]] | None:
+    """Last year's figures of each unit from its compiled ``figures.json``, if any.
+
+    They feed the cross-year rules (carried in = last year's carried out, …); a
+    missing or unreadable file only means those rules are not checked.
+    """
+    try:
+        data = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
+        return {
+            str(u["code"]): {str(k): Decimal(str(v)) for k, v in u["values"].items()}
+            for u in data["units"]
+        }
+    except (OSError, ValueError, KeyError, TypeError, ArithmeticError):
+        return None
+
+
+def _display_name(unit: UnitWorkbook, roster: Roster) -> str:
+    """How a workbook is named to people: its roster name, own name, or file name."""
+    known = roster.get(unit.unit_code) if unit.unit_code else None
+    return known.name if known else unit.unit_name or unit.path.name
 
 
 def roster_report(roster: Roster, units: list[UnitWorkbook]) -> FileReport:

@@ -24,6 +24,7 @@ __all__ = [
     "parse_value",
     "percent",
     "quantize",
+    "truncate",
 ]
 
 ROUNDINGS = ("half-up", "half-even")
@@ -117,6 +118,14 @@ def quantize(value: Fraction, places: int = 1, rounding: str = "half-up") -> Dec
     if twice > den or (twice == den and (rounding == "half-up" or whole % 2 == 1)):
         whole += 1
     return Decimal(sign * whole).scaleb(-places)
+
+
+def truncate(value: Fraction, places: int = 1) -> Decimal:
+    """Cut an exact fraction to ``places`` decimals, towards zero (截尾): the
+    mistake of a spreadsheet formatted to fewer decimals than ROUND would give."""
+    sign = -1 if value < 0 else 1
+    scaled = abs(value) * 10**places
+    return Decimal(sign * (scaled.numerator // scaled.denominator)).scaleb(-places)
 
 
 def percent(

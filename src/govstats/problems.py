@@ -19,6 +19,7 @@ __all__ = [
     "GovstatsError",
     "catalogue",
     "column_letter",
+    "fill_template",
     "sort_key",
 ]
 
@@ -54,6 +55,12 @@ class _Blank(dict[str, Any]):
 
     def __missing__(self, key: str) -> str:
         return ""
+
+
+def fill_template(code: str, lang: str, values: dict[str, Any]) -> str:
+    """The catalogue template of ``code`` in ``lang``, placeholders filled from
+    ``values`` (a placeholder without a value becomes empty)."""
+    return catalogue()[code].template[lang].format_map(_Blank(values))
 
 
 def column_letter(col: int) -> str:

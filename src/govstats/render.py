@@ -10,9 +10,16 @@ from govstats.problems import Problem
 from govstats.report import Report
 
 if TYPE_CHECKING:
+    from govstats.audit.findings import AuditReport, Check
     from govstats.compilation import Compilation
 
-__all__ = ["compilation_text", "report_markdown", "report_text", "table_markdown"]
+__all__ = [
+    "audit_report_text",
+    "compilation_text",
+    "report_markdown",
+    "report_text",
+    "table_markdown",
+]
 
 _WORDS = {
     "zh": {
@@ -209,3 +216,70 @@ def table_markdown(table: Table, value: Callable[[str], str]) -> str:
             out.append("| " + " | ".join([_md(label), *cells]) + " |")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+_AUDIT_WORDS = {
+    "zh": {
+        "error": "错误",
+        "warning": "提示",
+        "head": "{mark} {subject}：{wrong} 处有误，{note} 处提示",
+        "text_total": "共核对 {checked} 处数字表述：{right} 处无误，{wrong} 处有误，{note} 处提示；{unchecked} 处未能核对{hint}。",
+        "outputs_total": "共比对 {checked} 项：{right} 项一致，{wrong} 项不一致。",
+        "hint": "（使用 --explain 查看）",
+        "right": "核对无误（{n} 处）：",
+        "unchecked": "未能核对（{n} 处）：",
+    },
+    "en": {
+        "error": "error",
+        "warning": "note",
+        "head": "{mark} {subject}: {wrong} wrong, {note} note(s)",
+        "text_total": "Checked {checked} numeric claim(s): {right} right, {wrong} wrong, {note} note(s); {unchecked} not checked{hint}.",
+        "outputs_total": "Compared {checked} value(s): {right} agree, {wrong} differ.",
+        "hint": " (see --explain)",
+        "right": "Right ({n}):",
+        "unchecked": "Not checked ({n}):",
+    },
+}
+
+
+def _audit_where(report: AuditReport, c: Check) -> str:
+    if report.kind == "outputs" and c.where.file:
+        from pathlib import Path
+
+        name = Path(c.where.file).name
+        loc = str(c.where)
+        return name if loc in ("-", f"inputs.{name}") else f"{name} {loc}"
+    return str(c.where)
+
+
+def _audit_line(report: AuditReport, c: Check, lead: str, lang: str) -> str:
+    quote = f"  「{c.snippet}」" if c.snippet and report.kind == "text" else ""
+    code = f"  {c.code}" if c.code and c.is_finding else f"  {c.kind}"
+    return f"  {lead}  {_audit_where(report, c)}{code}{quote}  {c.message(lang)}"
+
+
+def audit_report_text(report: AuditReport, lang: str = "zh") -> str:
+    """An audit for a terminal: a head line, a line per finding, a closing count;
+    with ``report.explain``, also every claim found right and every one unchecked."""
+    w = _AUDIT_WORDS[lang]
+    s = report.stats
+    lines = [
+        w["head"].format(
+            mark="✓" if report.valid else "✗",
+            subject=report.subject,
+            wrong=s["wrong"],
+            note=s["note"],
+        )
+    ]
+    lines += [_audit_line(report, c, w[c.severity], lang) for c in report.findings]
+    if report.explain:
+        for status, mark in (("right", "✓"), ("unchecked", "?")):
+            found = report.by_status(status)
+            lines.append(w[status].format(n=len(found)))
+            lines += [_audit_line(report, c, mark, lang) for c in found]
+    if report.kind == "text":
+        hint = w["hint"] if s["unchecked"] and not report.explain else ""
+        lines.append(w["text_total"].format(hint=hint, **s))
+    else:
+        lines.append(w["outputs_total"].format(**s))
+    return "\n".join(lines) + "\n"

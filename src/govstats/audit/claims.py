@@ -1,0 +1,644 @@
+"""Reading the numeric claims of a report's prose, without judging them.
+
+Each paragraph (a line of the document text) is cut into tokens: quantities (a
+number with its counting unit: ``527件``, ``2.3万条``, ``100余件``), percentages,
+punctuation, parentheses and the word 其中. From the tokens this module reads the
+structures whose arithmetic a report states:
+
+- :class:`Enumeration`: a total, 其中, and its parts (``共收到527件，其中市本级收到
+  440件，县市区政府收到87件``), each part with the share printed beside it;
+- :class:`Subset`: a parenthesised part of the figure before it (``440件(含市政府工作
+  部门398件)``), and :class:`Approximation` (``22966条(约2.3万条)``);
+- :class:`Percent` claims that are not parts of an enumeration: shares with a named
+  or inferred base, rates (``办结率99.2%``) and changes (``比去年同期增加7.3%``).
+
+How an enumeration is delimited: its parts follow 其中 in the same sentence and are
+separated by one separator, the one after the first part (``，`` or ``、``; ``；``
+only when each part carries its share, ``…22件，占4.2%；…``, or after ``其中：``). A
+different or stronger separator, another 其中, or the end of the sentence ends it.
+Its total is the last figure before 其中 in the sentence (in the previous sentence
+when 其中 starts one), or a total that figure is itself a part of: ``…，县市区政府
+收到87件，其中，当面申请22件…`` may break down the 87 or the whole 527, and the
+checks take the one the parts add up to.
+
+:mod:`govstats.audit.text` checks what is read here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from fractions import Fraction
+
+__all__ = [
+    "Approximation",
+    "Enumeration",
+    "Paragraph",
+    "Part",
+    "Percent",
+    "Quantity",
+    "Subset",
+    "normalize",
+    "read_paragraphs",
+]
+
+# Counting units of the figures reports state (longest first where one is a prefix).
+UNITS = (
+    "人次",
+    "批次",
+    "件",
+    "条",
+    "个",
+    "项",
+    "次",
+    "场",
+    "期",
+    "家",
+    "起",
+    "户",
+    "篇",
+    "份",
+    "人",
+    "名",
+    "元",
+    "例",
+    "宗",
+    "封",
+)
+MAGNITUDES = {"万": 10**4, "亿": 10**8}
+_NUMBER = re.compile(
+    # Not part of a longer token: bat365, 0731-28680652, www.163.com, v2.3.
+    r"(?<![A-Za-z0-9.\-_/@])"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"[ \u00a0]*(?P<mag>[万亿])?(?P<more>[余多])?[ \u00a0]*"
+    r"(?:(?P<pct>%)|(?P<unit>" + "|".join(UNITS) + "))"
+)
+_APPROX_BEFORE = re.compile(r"(?:大约|约|近|逾|超过|将近|接近)[ \u00a0]*$")
+_DELIMS = "，,；;：:、。！？!?"
+_SENTENCE_ENDS = "。！？!?"
+_OPEN, _CLOSE = "(（[【", ")）]】"
+_MARKER = "其中"
+_QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》"}
+_TOTAL_WORDS = ("共", "合计", "总计", "累计", "总数", "总量", "全年", "全部")
+_CHANGE_VERB = re.compile(r"(增加|增长|上升|减少|下降|降低|提高|回落|增幅|降幅)")
+_CHANGE_REF = re.compile(r"(比|较|同比|环比|相比)")
+_PREVIOUS_WORDS = re.compile(r"(去年|上年|上一年|前一年|同期)")
+_RATE = re.compile(
+    r"(?P<stem>[\u4e00-\u9fff]{1,8}?)率[ \u00a0]*(?:达到|达|为|是|约为|约|高达|仅为)?[ \u00a0]*$"
+)
+_LABEL_STRIP = " \u00a0\t“”\"'‘’《》「」『』*_#>|"
+_CONNECTORS = ("以及", "和", "及", "与")
+
+
+def normalize(text: str) -> str:
+    """NFKC, character by character, so that offsets stay those of the original:
+    full-width digits, ``％`` and ``，`` become ASCII; a character whose NFKC form is
+    longer than one character is kept as it is."""
+    out = []
+    for ch in text:
+        n = unicodedata.normalize("NFKC", ch)
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A figure with its counting unit, as printed.
+
+    ``value`` is exact (``2.3万`` is 23000). An approximation (约, 余, 万) has
+    ``approx`` set and, where the printed precision tells it, ``step``: 1000 for
+    ``2.3万``, 10000 for ``1124万``.
+    """
+
+    start: int
+    end: int
+    text: str
+    value: Fraction
+    unit: str
+    approx: bool
+    step: Fraction | None
+    label: str
+    depth: int
+    sentence: int
+    role: str = "count"  # count | base | change | previous
+    magnitude: int = 1  # 10**4 for a figure printed in 万
+    label_start: int = 0  # where the words before it begin (for quoting)
+
+    @property
+    def is_total(self) -> bool:
+        """True when its words say it is a total (共, 合计, 全部, ...)."""
+        return any(w in self.label for w in _TOTAL_WORDS)
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A percentage as printed: ``value`` and ``places`` decimals.
+
+    ``cue`` says what the words before it make of it: ``share`` (占, 比例),
+    ``rate`` (``stem`` + 率), ``change`` (比…增加), ``points`` or ``other``.
+    ``clause`` is the text of its clause before it.
+    """
+
+    start: int
+    end: int
+    text: str
+    value: Decimal
+    places: int
+    cue: str
+    clause: str
+    clause_start: int
+    depth: int
+    sentence: int
+    stem: str = ""
+    respectively: bool = False
+
+
+@dataclass
+class Part:
+    """One part of an enumeration, with the share printed beside it (if any)."""
+
+    quantity: Quantity
+    share: Percent | None = None
+
+
+@dataclass
+class Enumeration:
+    """``<total>，其中<part>，<part>…``: parts that should add up to their total.
+
+    ``candidates`` are the possible totals, nearest first (see the module doc).
+    ``partial`` is set when the list ends with 等 (the parts need not add up).
+    """
+
+    marker: int
+    candidates: list[Quantity]
+    parts: list[Part]
+    partial: bool = False
+    end: int = 0
+
+    @property
+    def start(self) -> int:
+        return self.candidates[0].start if self.candidates else self.marker
+
+
+@dataclass
+class Subset:
+    """``<whole>(含<part>…)``: parenthesised parts of the figure before them."""
+
+    whole: Quantity
+    parts: list[Quantity]
+
+
+@dataclass
+class Approximation:
+    """``<exact>(约<approx>)``: a rounded restatement of the figure before it."""
+
+    exact: Quantity
+    approx: Quantity
+
+
+@dataclass
+class _Token:
+    kind: str  # qty | pct | delim | marker | open | close
+    start: int
+    end: int
+    text: str
+    depth: int = 0
+    sentence: int = 0
+    qty: Quantity | None = None
+    pct: Percent | None = None
+
+
+@dataclass
+class Paragraph:
+    """The claims of one paragraph; ``text`` is normalized (:func:`normalize`),
+    ``original`` as printed, for quoting."""
+
+    start: int
+    text: str
+    quantities: list[Quantity] = field(default_factory=list)
+    percents: list[Percent] = field(default_factory=list)
+    enumerations: list[Enumeration] = field(default_factory=list)
+    subsets: list[Subset] = field(default_factory=list)
+    approximations: list[Approximation] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    original: str = ""
+
+    def snippet(self, start: int, end: int) -> str:
+        """The text between two document offsets as printed (not normalized)."""
+        return (self.original or self.text)[start - self.start : end - self.start]
+
+    def sentence_span(self, index: int) -> tuple[int, int]:
+        return self.sentences[index]
+
+
+def read_paragraphs(text: str) -> list[Paragraph]:
+    """Every paragraph of a document's text, with its claims read."""
+    out = []
+    offset = 0
+    for original in text.split("\n"):
+        if original.strip():
+            para = _read_paragraph(normalize(original), offset)
+            para.original = original
+            out.append(para)
+        offset += len(original) + 1
+    return out
+
+
+# Tokens
+
+
+def _quantity_or_percent(
+    m: re.Match[str], line: str, base: int
+) -> Quantity | Percent | None:
+    before = line[: m.start()]
+    if before.endswith("第"):
+        return None  # an ordinal: 第3次
+    after = line[m.end() :]
+    if m.group("unit") == "个" and after.startswith("百分点"):
+        return None
+    number = m.group("num").replace(",", "")
+    value = Fraction(Decimal(number))
+    places = len(number.split(".")[1]) if "." in number else 0
+    if m.group("pct"):
+        if m.group("mag") or m.group("more"):
+            return None
+        return Percent(
+            start=base + m.start(),
+            end=base + m.end(),
+            text=m.group(),
+            value=Decimal(number),
+            places=places,
+            cue="other",
+            clause="",
+            clause_start=0,
+            depth=0,
+            sentence=0,
+        )
+    approx = bool(_APPROX_BEFORE.search(before) or m.group("more"))
+    step: Fraction | None = Fraction(1) if not approx else None
+    magnitude = MAGNITUDES.get(m.group("mag") or "", 1)
+    if m.group("mag"):
+        value *= MAGNITUDES[m.group("mag")]
+        step = MAGNITUDES[m.group("mag")] / Fraction(10) ** places
+        approx = True
+    elif approx and not m.group("more"):
+        zeros = len(number) - len(number.rstrip("0")) if "." not in number else 0
+        step = Fraction(10) ** zeros if zeros else None
+    if m.group("more"):
+        step = None
+    return Quantity(
+        start=base + m.start(),
+        end=base + m.end(),
+        text=m.group(),
+        value=value,
+        unit=m.group("unit"),
+        approx=approx,
+        step=step,
+        label="",
+        depth=0,
+        sentence=0,
+        magnitude=magnitude,
+    )
+
+
+def _tokens(line: str, base: int) -> list[_Token]:
+    tokens: list[_Token] = []
+    covered = [False] * len(line)
+    for m in _NUMBER.finditer(line):
+        item = _quantity_or_percent(m, line, base)
+        if item is None:
+            continue
+        for i in range(m.start(), m.end()):
+            covered[i] = True
+        if isinstance(item, Quantity):
+            tokens.append(_Token("qty", item.start, item.end, item.text, qty=item))
+        else:
+            tokens.append(_Token("pct", item.start, item.end, item.text, pct=item))
+    for m in re.finditer(_MARKER, line):
+        tokens.append(_Token("marker", base + m.start(), base + m.end(), m.group()))
+    quoted = _quoted(line)
+    for i, ch in enumerate(line):
+        if covered[i] or quoted[i]:
+            continue
+        if ch in _DELIMS:
+            tokens.append(_Token("delim", base + i, base + i + 1, ch))
+        elif ch in _OPEN:
+            tokens.append(_Token("open", base + i, base + i + 1, ch))
+        elif ch in _CLOSE:
+            tokens.append(_Token("close", base + i, base + i + 1, ch))
+    tokens.sort(key=lambda t: t.start)
+    depth = sentence = 0
+    for t in tokens:
+        if t.kind == "close":
+            depth = max(depth - 1, 0)
+        t.depth, t.sentence = depth, sentence
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "delim" and t.text in _SENTENCE_ENDS and depth == 0:
+            sentence += 1
+    return tokens
+
+
+def _quoted(line: str) -> list[bool]:
+    """Characters inside a closed pair of “”, 「」, 『』 or 《》: punctuation there
+    is part of a name (“不属于行政机关信息、申请信息不存在…”), not of the sentence."""
+    inside = [False] * len(line)
+    i = 0
+    while i < len(line):
+        close = _QUOTES.get(line[i])
+        end = line.find(close, i + 1) if close else -1
+        if end > 0:
+            for k in range(i + 1, end):
+                inside[k] = True
+            i = end
+        i += 1
+    return inside
+
+
+def _clean_label(text: str) -> str:
+    label = text.strip(_LABEL_STRIP + _DELIMS)
+    for word in (_MARKER, "含", "包括", "包含", *_CONNECTORS):
+        if label.startswith(word):
+            label = label[len(word) :].strip(_LABEL_STRIP + _DELIMS)
+    return label
+
+
+def _read_paragraph(line: str, base: int) -> Paragraph:
+    para = Paragraph(start=base, text=line)
+    tokens = _tokens(line, base)
+    _sentences(para, tokens, line)
+    # Labels and cues: the words between the previous token and this one.
+    prev_end = base
+    clause_start = base
+    for t in tokens:
+        words = line[prev_end - base : t.start - base]
+        if t.kind == "qty" and t.qty is not None:
+            lead = len(words) - len(words.lstrip(_LABEL_STRIP.replace("“", "")))
+            t.qty = replace(
+                t.qty,
+                label=_clean_label(words),
+                label_start=prev_end + lead,
+                depth=t.depth,
+                sentence=t.sentence,
+            )
+        elif t.kind == "pct" and t.pct is not None:
+            clause = line[clause_start - base : t.start - base]
+            t.pct = _classify(t.pct, clause, clause_start, t)
+        if t.kind in ("delim", "open", "close"):
+            clause_start = t.end
+        prev_end = t.end
+    _roles(tokens)
+    _respectively(tokens)
+    para.quantities = [t.qty for t in tokens if t.qty is not None]
+    para.percents = [t.pct for t in tokens if t.pct is not None]
+    para.enumerations = _enumerations(tokens, line, base)
+    para.subsets, para.approximations = _parentheses(tokens, line, base)
+    return para
+
+
+def _sentences(para: Paragraph, tokens: list[_Token], line: str) -> None:
+    start = para.start
+    for t in tokens:
+        if t.kind == "delim" and t.text in _SENTENCE_ENDS and t.depth == 0:
+            para.sentences.append((start, t.end))
+            start = t.end
+    if start < para.start + len(line):
+        para.sentences.append((start, para.start + len(line)))
+    if not para.sentences:
+        para.sentences.append((para.start, para.start + len(line)))
+
+
+def _classify(p: Percent, clause: str, clause_start: int, t: _Token) -> Percent:
+    cue, stem = "other", ""
+    verb = _CHANGE_VERB.search(clause)
+    rate = _RATE.search(clause)
+    if verb and (_CHANGE_REF.search(clause[: verb.start()]) or "同比" in clause):
+        cue = "change"
+    elif rate and "占" not in clause:
+        cue, stem = "rate", rate.group("stem")
+    elif "占" in clause or "比例" in clause or "比重" in clause:
+        cue = "share"
+    return replace(
+        p,
+        cue=cue,
+        stem=stem,
+        clause=clause,
+        clause_start=clause_start,
+        depth=t.depth,
+        sentence=t.sentence,
+        respectively=cue == "share" and "分别" in clause,
+    )
+
+
+def _roles(tokens: list[_Token]) -> None:
+    """Mark quantities that are not counts of the text's own subject: the named
+    base of a share (占申请总数527件的4.2%), a change (比上年增加20件) and last
+    year's figure it is measured from (比去年同期的137405个增加7.3%)."""
+    for i, t in enumerate(tokens):
+        if t.kind != "pct" or t.pct is None:
+            continue
+        p = t.pct
+        for q_tok in _clause_quantities(tokens, i, p.clause_start):
+            assert q_tok.qty is not None
+            if p.cue == "share":
+                at = p.clause.find("占")
+                if at >= 0 and q_tok.start >= p.clause_start + at:
+                    q_tok.qty = replace(q_tok.qty, role="base")
+            elif p.cue == "change":
+                q_tok.qty = replace(q_tok.qty, role="previous")
+    for t in tokens:
+        if t.kind != "qty" or t.qty is None or t.qty.role != "count":
+            continue
+        verb = _CHANGE_VERB.search(t.qty.label)
+        if verb and _CHANGE_REF.search(t.qty.label[: verb.start()]):
+            t.qty = replace(t.qty, role="change")
+
+
+def _clause_quantities(tokens: list[_Token], index: int, start: int) -> list[_Token]:
+    return [
+        t
+        for t in tokens[:index]
+        if t.kind == "qty" and t.qty is not None and t.start >= start
+    ]
+
+
+def _respectively(tokens: list[_Token]) -> None:
+    """``…，分别占4.2%、53.5%``: the percentages after the first share the cue."""
+    for i, t in enumerate(tokens):
+        if t.kind != "pct" or t.pct is None or t.pct.respectively:
+            continue
+        if i >= 2 and tokens[i - 1].kind == "delim" and tokens[i - 1].text == "、":
+            prev = tokens[i - 2].pct
+            if prev is not None and prev.respectively and not t.pct.clause:
+                t.pct = replace(t.pct, cue="share", respectively=True)
+
+
+# Enumerations
+
+
+def _enumerations(tokens: list[_Token], line: str, base: int) -> list[Enumeration]:
+    found: list[Enumeration] = []
+    part_of: dict[int, Enumeration] = {}
+    for i, t in enumerate(tokens):
+        if t.kind != "marker" or t.depth > 0:
+            continue
+        candidates = _totals(tokens, i, part_of)
+        enum = _parts(tokens, i, line, base)
+        if not enum.parts or not candidates:
+            continue
+        enum.candidates = candidates
+        found.append(enum)
+        for part in enum.parts:
+            part_of[part.quantity.start] = enum
+    return found
+
+
+def _counts(tokens: list[_Token]) -> list[Quantity]:
+    return [
+        t.qty
+        for t in tokens
+        if t.qty is not None and t.depth == 0 and t.qty.role == "count"
+    ]
+
+
+def _totals(
+    tokens: list[_Token], index: int, part_of: dict[int, Enumeration]
+) -> list[Quantity]:
+    marker = tokens[index]
+    before = [q for q in _counts(tokens[:index]) if q.sentence == marker.sentence]
+    if not before:
+        opens_sentence = all(
+            t.kind == "delim" or t.sentence < marker.sentence for t in tokens[:index]
+        )
+        if opens_sentence:
+            before = [
+                q for q in _counts(tokens[:index]) if q.sentence == marker.sentence - 1
+            ]
+    if not before:
+        return []
+    nearest = before[-1]
+    out = [nearest]
+    seen = {nearest.start}
+    while nearest.start in part_of:
+        enclosing = part_of[nearest.start].candidates
+        for q in enclosing:
+            if q.start not in seen:
+                out.append(q)
+                seen.add(q.start)
+        nearest = enclosing[0]
+    return out
+
+
+def _parts(tokens: list[_Token], index: int, line: str, base: int) -> Enumeration:
+    marker = tokens[index]
+    colon = any(
+        t.kind == "delim" and t.text in "：:"
+        for t in tokens[index + 1 : index + 2]
+        if t.start == marker.end
+    )
+    enum = Enumeration(marker=marker.start, candidates=[], parts=[])
+    sep: str | None = None
+    pending: list[str] = []
+    last_end = marker.end
+    for t in tokens[index + 1 :]:
+        if t.depth > 0 or t.kind in ("open", "close"):
+            continue
+        if t.kind == "marker":
+            break
+        if t.kind == "delim":
+            if t.text in _SENTENCE_ENDS:
+                break
+            if enum.parts:
+                pending.append(t.text)
+            continue
+        if t.kind == "pct" and t.pct is not None:
+            if t.pct.respectively and enum.parts:
+                break  # 分别占 x%、y%: the shares of the parts listed, read apart
+            if t.pct.cue == "share" and enum.parts and enum.parts[-1].share is None:
+                if not pending or pending == ["，"] or pending == [","]:
+                    enum.parts[-1].share = t.pct
+                    pending = []
+                    last_end = t.end
+                    continue
+            if enum.parts:
+                break
+            continue
+        q = t.qty
+        if q is None or q.role != "count":
+            continue
+        if enum.parts:
+            joined = q.label.startswith(_CONNECTORS) or _connected(
+                line, base, t, pending
+            )
+            ok, sep = _separated(pending, sep, enum.parts[0], colon, joined)
+            if not ok or q.unit != enum.parts[0].quantity.unit:
+                break
+        enum.parts.append(Part(q))
+        pending = []
+        last_end = t.end
+    enum.end = last_end
+    tail = line[last_end - base : last_end - base + 2]
+    enum.partial = tail.startswith("等")
+    return enum
+
+
+def _connected(line: str, base: int, t: _Token, pending: list[str]) -> bool:
+    if pending:
+        return False
+    words = line[: t.start - base]
+    return any(c in words[-12:] for c in _CONNECTORS)
+
+
+def _separated(
+    pending: list[str], sep: str | None, first: Part, colon: bool, joined: bool
+) -> tuple[bool, str | None]:
+    """Whether the punctuation between two parts continues the enumeration."""
+    if not pending:
+        return joined, sep
+    if len(pending) != 1:
+        return False, sep
+    mark = {",": "，", ";": "；"}.get(pending[0], pending[0])
+    if mark == "、":
+        return True, sep or mark
+    if sep is None:
+        if mark == "，":
+            return True, mark
+        if mark == "；" and (first.share is not None or colon):
+            return True, mark
+        return False, sep
+    return mark == sep, sep
+
+
+# Parentheses
+
+
+def _parentheses(
+    tokens: list[_Token], line: str, base: int
+) -> tuple[list[Subset], list[Approximation]]:
+    subsets: list[Subset] = []
+    approximations: list[Approximation] = []
+    for i, t in enumerate(tokens):
+        if t.kind != "open" or i == 0:
+            continue
+        before = tokens[i - 1]
+        whole = before.qty
+        if whole is None or before.end != t.start:
+            continue
+        inner: list[Quantity] = []
+        for u in tokens[i + 1 :]:
+            if u.depth <= t.depth:
+                break
+            if u.qty is not None and u.depth == t.depth + 1:
+                inner.append(u.qty)
+        if not inner:
+            continue
+        words = line[t.end - base :]
+        if len(inner) == 1 and inner[0].approx and inner[0].unit == whole.unit:
+            approximations.append(Approximation(whole, inner[0]))
+        elif words.startswith(("含", "包括", "包含", _MARKER)):
+            parts = [q for q in inner if q.unit == whole.unit and q.role == "count"]
+            if parts:
+                subsets.append(Subset(whole, parts))
+    return subsets, approximations

@@ -1,0 +1,661 @@
+"""Checking the numeric claims of a published report's prose.
+
+Every claim read by :mod:`govstats.audit.claims` is recomputed with exact fractions
+and compared at the precision printed:
+
+- a share is right when its exact value rounded half up (四舍五入) to the printed
+  decimals gives the printed figure ("14%" for 3197/22966 = 13.92 %). A figure that
+  only half-to-even rounding gives, on an exact half, is a note: GB/T 8170 allows it
+  (gk2008.md lets an audit accept either there). One that only cutting the decimals
+  gives is a truncation; anything else is wrong;
+- the parts of an enumeration add up to its total; a rounded total (2.3万条) is the
+  exact sum of its parts at its precision, and that exact sum is then the base of
+  the parts' shares;
+- a parenthesised part does not exceed its whole;
+- a rate or a year-on-year change is recomputed when both counts are stated.
+
+A claim whose base or counts cannot be determined is listed as unchecked, never
+guessed into a false alarm; a share whose base is only inferred (no enumeration, no
+named base) is confirmed when a stated total gives it, and otherwise left unchecked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+
+from govstats.audit.claims import (
+    _CHANGE_VERB,
+    _PREVIOUS_WORDS,
+    Enumeration,
+    Paragraph,
+    Percent,
+    Quantity,
+    read_paragraphs,
+)
+from govstats.audit.documents import Document
+from govstats.audit.findings import AuditReport, Check
+from govstats.numbers import format_decimal, quantize, truncate
+
+__all__ = ["PLACEHOLDERS", "audit_document", "judge_percent"]
+
+# Template text left in a published report (gk2021.md, "Known defects").
+PLACEHOLDERS = re.compile(
+    r"请?根据实际情况填写|请填写|此处填写"
+    r"|\((?:文字描述|请?填写[^)]{0,20}|此处[^)]{0,20})\)"
+    r"|【[^】]{0,20}(?:填写|填报|描述)[^】]{0,20}】"
+    r"|(?<![A-Za-z])(?:X{2,}|x{2,}|×{2,})(?![A-Za-z])"
+)
+SNIPPET_MAX = 40
+_INCREASE = ("增加", "增长", "上升", "提高", "增幅")
+_TOTAL_NAMES = ("总数", "总量", "总计", "合计", "全部", "总", "")
+_RATE_SYNONYMS = {"回复": ("回复", "答复"), "答复": ("答复", "回复")}
+
+
+def audit_document(doc: Document, explain: bool = False) -> AuditReport:
+    """Check every numeric claim and placeholder of a document."""
+    checks: list[Check] = []
+    for para in read_paragraphs(doc.text):
+        checks += _Paragraph(para, doc).checks()
+    checks += _placeholders(doc)
+    return AuditReport(subject=doc.path, kind="text", checks=checks, explain=explain)
+
+
+def judge_percent(
+    exact: Fraction, printed: Decimal, places: int
+) -> tuple[str, str, Decimal]:
+    """How a printed percentage compares with its exact value.
+
+    :returns: ``(status, code, half_up)``: ``right``; ``note`` with
+        ``share-half-even`` (right only under GB/T 8170, on an exact half);
+        ``wrong`` with ``share-truncated`` or ``share-mismatch``; and the value
+        rounded half up at the printed precision.
+    """
+    up = quantize(exact, places, "half-up")
+    if up == printed:
+        return "right", "", up
+    if quantize(exact, places, "half-even") == printed:
+        return "note", "share-half-even", up
+    if truncate(exact, places) == printed:
+        return "wrong", "share-truncated", up
+    return "wrong", "share-mismatch", up
+
+
+def _show(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    return format_decimal(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+def _approx_figure(value: Fraction, q: Quantity, rounding: str = "half-up") -> str:
+    """``value`` printed like the approximation ``q`` (22966 like 2.3万 → 2.3万)."""
+    assert q.step is not None
+    places = 0
+    step = q.step / q.magnitude
+    while step.denominator != 1:
+        step *= 10
+        places += 1
+    shown = quantize(value / q.magnitude, places, rounding)
+    word = {10**4: "万", 10**8: "亿"}.get(q.magnitude, "")
+    return f"{format_decimal(shown)}{word}"
+
+
+def _approx_ok(q: Quantity, exact: Fraction) -> bool:
+    """True when ``q`` is ``exact`` at its printed precision (half up, or half to
+    even on an exact half)."""
+    assert q.step is not None
+    printed = _approx_figure(q.value, q)
+    return printed in (_approx_figure(exact, q), _approx_figure(exact, q, "half-even"))
+
+
+class _Paragraph:
+    """The checks of one paragraph; shares answered by an enumeration are not
+    checked again on their own."""
+
+    def __init__(self, para: Paragraph, doc: Document) -> None:
+        self.para = para
+        self.doc = doc
+        self.done: set[int] = set()
+        # The exact bases each enumeration part's share may be computed on.
+        self.bases: dict[int, tuple[list[Fraction], bool, str]] = {}
+        self.out: list[Check] = []
+
+    def checks(self) -> list[Check]:
+        for enum in self.para.enumerations:
+            self._enumeration(enum)
+        for subset in self.para.subsets:
+            total = sum((q.value for q in subset.parts), Fraction(0))
+            whole = subset.whole
+            labels = "、".join(q.label for q in subset.parts)
+            status = "right" if total <= whole.value else "wrong"
+            self._add(
+                "subset",
+                status,
+                "subset-exceeds" if status == "wrong" else "",
+                subset.parts[0].start,
+                self._quote(whole.label_start, subset.parts[-1].end + 1),
+                "+".join(q.text for q in subset.parts),
+                f"≤ {whole.text}",
+                "part ≤ whole",
+                label=labels,
+                whole_label=whole.label,
+                detail=f"{_show(total)} ≤ {_show(whole.value)}",
+            )
+            if status == "wrong":
+                self._fix(claimed=_show(total), recomputed=_show(whole.value))
+        for appr in self.para.approximations:
+            self._approximation(appr.approx, appr.exact.value, appr.exact.text)
+        for group in _respectively_groups(self.para.percents):
+            self._respectively(group)
+        for pct in self.para.percents:
+            if pct.start in self.done:
+                continue
+            if pct.cue == "share":
+                self._share(pct)
+            elif pct.cue == "rate":
+                self._rate(pct)
+            elif pct.cue == "change":
+                self._change(pct)
+            else:
+                self._unchecked("percentage", pct, "not-a-claim")
+        return self.out
+
+    # Helpers
+
+    def _quote(self, start: int, end: int, keep: str = "end") -> str:
+        """The text quoted for a claim; a long one is cut, keeping the end where
+        the claimed figure is (or the start, for an enumeration's total)."""
+        start = max(start, self.para.start)
+        text = self.para.snippet(start, end).strip()
+        if len(text) > SNIPPET_MAX:
+            if keep == "end":
+                text = "…" + text[-(SNIPPET_MAX - 1) :]
+            else:
+                text = text[: SNIPPET_MAX - 1] + "…"
+        return text
+
+    def _add(
+        self,
+        kind: str,
+        status: str,
+        code: str,
+        at: int,
+        snippet: str,
+        claimed: str,
+        recomputed: str,
+        rule: str,
+        **context: str,
+    ) -> None:
+        self.out.append(
+            Check.make(
+                kind,
+                status,
+                code,
+                self.doc.locate(at),
+                snippet=snippet,
+                claimed=claimed,
+                recomputed=recomputed,
+                rule=rule,
+                context=context,
+            )
+        )
+
+    def _fix(self, claimed: str, recomputed: str) -> None:
+        from dataclasses import replace
+
+        self.out[-1] = replace(self.out[-1], claimed=claimed, recomputed=recomputed)
+
+    def _unchecked(self, kind: str, pct: Percent, reason: str) -> None:
+        self.done.add(pct.start)
+        self._add(
+            kind,
+            "unchecked",
+            reason,
+            pct.start,
+            self._quote(pct.clause_start, pct.end),
+            pct.text,
+            "",
+            "",
+        )
+
+    def _judge_share(
+        self,
+        pct: Percent,
+        part: Quantity,
+        bases: list[Fraction],
+        certain: bool,
+        rule: str,
+    ) -> None:
+        """Check ``pct`` as ``part`` of the first base that gives it; when none does,
+        a finding against the first base if it is certain, else unchecked."""
+        self.done.add(pct.start)
+        snippet = self._quote(part.label_start, pct.end)
+        tried = [b for b in bases if b > 0]
+        for base in tried:
+            exact = part.value * 100 / base
+            status, code, up = judge_percent(exact, pct.value, pct.places)
+            if status != "wrong":
+                break
+        if not tried:
+            self._unchecked("share", pct, "base-unknown")
+            return
+        if status == "wrong" and not certain:
+            self._unchecked("share", pct, "base-unknown")
+            return
+        if status == "wrong":
+            base = tried[0]
+            exact = part.value * 100 / base
+            status, code, up = judge_percent(exact, pct.value, pct.places)
+        self._add(
+            "share",
+            status,
+            code,
+            pct.start,
+            snippet,
+            pct.text,
+            f"{format_decimal(up)}%",
+            rule,
+            label=part.label or part.text,
+            detail=f"{_show(part.value)}/{_show(base)}",
+            exact=_exact(exact, pct.places),
+        )
+
+    # Enumerations
+
+    def _enumeration(self, enum: Enumeration) -> None:
+        parts = [p.quantity for p in enum.parts]
+        unit = parts[0].unit
+        nearest = enum.candidates[0]
+        total_sum = sum((q.value for q in parts), Fraction(0))
+        detail = " + ".join(_show(q.value) for q in parts)
+        snippet = self._quote(nearest.label_start, enum.end, keep="start")
+        label = nearest.label or nearest.text
+        candidates = [c for c in enum.candidates if c.unit == unit]
+        if nearest.unit != unit:
+            self._add(
+                "enumeration", "unchecked", "units-differ", nearest.start, snippet,
+                nearest.text, "", "",
+            )  # fmt: skip
+            return
+        if any(q.approx for q in parts):
+            self._add(
+                "enumeration", "unchecked", "approximate-part", nearest.start,
+                snippet, nearest.text, "", "",
+            )  # fmt: skip
+            self._part_shares(enum, [nearest.value], certain=not nearest.approx)
+            return
+        if len(parts) == 1:
+            self._single_part(enum, nearest)
+            return
+        rule = "total = Σ parts"
+        exact_match = next(
+            (c for c in candidates if not c.approx and c.value == total_sum), None
+        )
+        approx_match = next(
+            (
+                c
+                for c in candidates
+                if c.approx and c.step is not None and _approx_ok(c, total_sum)
+            ),
+            None,
+        )
+        if exact_match is not None:
+            self._add(
+                "enumeration", "right", "", exact_match.start, snippet,
+                exact_match.text, _show(total_sum), rule, detail=detail,
+            )  # fmt: skip
+            self._part_shares(enum, [total_sum], certain=True)
+            return
+        if approx_match is not None:
+            self._approximation(approx_match, total_sum, detail, snippet)
+            self._part_shares(enum, [total_sum], certain=True, rule="sum of parts")
+            return
+        distinct = {c.value for c in candidates}
+        if enum.partial:
+            status = "right" if total_sum <= nearest.value else "wrong"
+            self._add(
+                "enumeration", status, "total-mismatch" if status == "wrong" else "",
+                nearest.start, snippet, nearest.text, f"≥ {_show(total_sum)}",
+                "total ≥ Σ listed parts (…等)", label=label, detail=detail,
+            )  # fmt: skip
+            self._part_shares(enum, [nearest.value], certain=not nearest.approx)
+            return
+        if len(distinct) == 1 and nearest.approx and nearest.step is not None:
+            self._approximation(nearest, total_sum, detail, snippet)
+            self._part_shares(enum, [total_sum], certain=True, rule="sum of parts")
+            return
+        if len(distinct) == 1 and not nearest.approx:
+            self._add(
+                "enumeration", "wrong", "total-mismatch", nearest.start, snippet,
+                nearest.text, _show(total_sum), rule, label=label, detail=detail,
+            )  # fmt: skip
+            self._part_shares(enum, [nearest.value, total_sum], certain=True)
+            return
+        self._add(
+            "enumeration", "unchecked", "base-ambiguous", nearest.start, snippet,
+            nearest.text, "", "",
+        )  # fmt: skip
+        bases = [c.value for c in candidates if not c.approx] + [total_sum]
+        self._part_shares(enum, bases, certain=False)
+
+    def _single_part(self, enum: Enumeration, whole: Quantity) -> None:
+        part = enum.parts[0].quantity
+        snippet = self._quote(whole.label_start, enum.end, keep="start")
+        bound = whole.value + (whole.step / 2 if whole.approx and whole.step else 0)
+        if whole.approx and whole.step is None:
+            self._add(
+                "subset", "unchecked", "approximate-part", part.start, snippet,
+                part.text, "", "",
+            )  # fmt: skip
+            return
+        status = "right" if part.value <= bound else "wrong"
+        self._add(
+            "subset",
+            status,
+            "subset-exceeds" if status == "wrong" else "",
+            part.start,
+            snippet,
+            part.text,
+            f"≤ {whole.text}",
+            "part ≤ whole",
+            label=part.label,
+            whole_label=whole.label,
+            detail=f"{_show(part.value)} ≤ {_show(whole.value)}",
+        )
+        if status == "wrong":
+            self._fix(claimed=_show(part.value), recomputed=_show(whole.value))
+        self._part_shares(enum, [whole.value], certain=not whole.approx)
+
+    def _part_shares(
+        self,
+        enum: Enumeration,
+        bases: list[Fraction],
+        certain: bool,
+        rule: str = "total of the enumeration",
+    ) -> None:
+        for part in enum.parts:
+            self.bases[part.quantity.start] = (bases, certain, rule)
+            if part.share is not None:
+                self._judge_share(
+                    part.share, part.quantity, bases, certain, f"share: {rule}"
+                )
+
+    def _approximation(
+        self, q: Quantity, exact: Fraction, detail: str, snippet: str = ""
+    ) -> None:
+        if q.step is None:
+            return
+        ok = _approx_ok(q, exact)
+        self._add(
+            "approximation",
+            "right" if ok else "wrong",
+            "" if ok else "approximation-mismatch",
+            q.start,
+            snippet or self._quote(q.label_start, q.end),
+            q.text,
+            f"{_approx_figure(exact, q)}{q.unit}",
+            "approximation = exact at its precision",
+            label=q.label or q.text,
+            detail=f"{detail} = {_show(exact)}" if "+" in detail else _show(exact),
+        )
+
+    # Shares, rates, changes outside enumerations
+
+    def _part_before(self, pct: Percent, before: int) -> Quantity | None:
+        found = [
+            q
+            for q in self.para.quantities
+            if q.role == "count"
+            and q.end <= before
+            and q.sentence == pct.sentence
+            and q.depth <= pct.depth
+        ]
+        return found[-1] if found else None
+
+    def _share(self, pct: Percent) -> None:
+        at = pct.clause.find("占")
+        before = pct.clause_start + at if at >= 0 else pct.clause_start
+        part = self._part_before(pct, before)
+        if part is None:
+            self._unchecked("share", pct, "base-unknown")
+            return
+        named = [
+            q
+            for q in self.para.quantities
+            if q.role == "base" and pct.clause_start <= q.start < pct.start
+        ]
+        if named:
+            self._judge_share(pct, part, [named[0].value], True, "share: named base")
+            return
+        name = _base_name(pct.clause)
+        if name is not None and name not in _TOTAL_NAMES:
+            match = [
+                q
+                for q in self.para.quantities
+                if q.role == "count" and q.start < part.start and _names(q, name)
+            ]
+            if len({q.value for q in match}) == 1:
+                self._judge_share(
+                    pct, part, [match[0].value], True, "share: named base"
+                )
+            else:
+                self._unchecked("share", pct, "base-unknown")
+            return
+        if part.start in self.bases:
+            bases, certain, rule = self.bases[part.start]
+            self._judge_share(pct, part, bases, certain, f"share: {rule}")
+            return
+        self._judge_share(pct, part, self._inferred(part), False, "share: stated total")
+
+    def _inferred(self, part: Quantity) -> list[Fraction]:
+        """Totals stated before ``part`` in its paragraph, nearest first."""
+        totals = {e.candidates[0].start for e in self.para.enumerations}
+        found = [
+            q.value
+            for q in self.para.quantities
+            if q.role == "count"
+            and q.depth == 0
+            and q.end <= part.start
+            and q.unit == part.unit
+            and not q.approx
+            and q.value >= part.value
+            and (q.is_total or q.start in totals)
+        ]
+        return list(reversed(found))
+
+    def _respectively(self, group: list[Percent]) -> None:
+        first = group[0]
+        parts = [
+            q
+            for q in self.para.quantities
+            if q.role == "count"
+            and q.depth == 0
+            and q.sentence == first.sentence
+            and q.end <= first.clause_start
+        ][-len(group) :]
+        if len(parts) != len(group):
+            for pct in group:
+                self._unchecked("share", pct, "base-unknown")
+            return
+        for pct, part in zip(group, parts, strict=True):
+            if part.start in self.bases:
+                bases, certain, rule = self.bases[part.start]
+            else:
+                bases, certain, rule = self._inferred(part), False, "stated total"
+            self._judge_share(pct, part, bases, certain, f"share: {rule}")
+
+    def _rate(self, pct: Percent) -> None:
+        stems = _RATE_SYNONYMS.get(pct.stem, (pct.stem,))
+        counts = [q for q in self.para.quantities if q.role == "count" and q.depth == 0]
+        exact = [q for q in counts if _core(q.label) in stems]
+        numerators = exact or [q for q in counts if _core(q.label).endswith(stems)]
+        if len({q.value for q in numerators}) != 1:
+            self._unchecked("rate", pct, "no-counts")
+            return
+        num = numerators[0]
+        dens = [
+            q
+            for q in counts
+            if q.sentence == num.sentence
+            and q.end <= num.start
+            and q.unit == num.unit
+            and not q.approx
+            and q.value >= num.value
+            and q.value > 0
+        ]
+        if not dens:
+            self._unchecked("rate", pct, "no-counts")
+            return
+        totals = [q for q in dens if q.is_total] or dens
+        den = totals[-1]
+        value = num.value * 100 / den.value
+        status, code, up = judge_percent(value, pct.value, pct.places)
+        if status == "wrong" and len({q.value for q in dens}) > 1:
+            self._unchecked("rate", pct, "no-counts")
+            return
+        self.done.add(pct.start)
+        self._add(
+            "rate",
+            status,
+            "rate-mismatch" if code == "share-mismatch" else code,
+            pct.start,
+            self._quote(pct.clause_start, pct.end),
+            pct.text,
+            f"{format_decimal(up)}%",
+            f"{pct.stem}率 = {num.label} / {den.label}",
+            label=f"{pct.stem}率",
+            detail=f"{_show(num.value)}/{_show(den.value)}",
+            exact=_exact(value, pct.places),
+        )
+
+    def _change(self, pct: Percent) -> None:
+        if pct.end < len(self.para.text) + self.para.start and self.para.snippet(
+            pct.end, pct.end + 3
+        ).startswith(("个百分点", "百分点")):
+            self._unchecked("change", pct, "percentage-points")
+            return
+        sentence = [
+            q
+            for q in self.para.quantities
+            if q.sentence == pct.sentence and q.depth == 0
+        ]
+        previous = [
+            q
+            for q in sentence
+            if q.role == "previous" and pct.clause_start <= q.start < pct.start
+        ] or [
+            q
+            for q in sentence
+            if q.role == "count" and _PREVIOUS_WORDS.search(q.label) and q.value > 0
+        ]
+        if len({q.value for q in previous}) != 1:
+            self._unchecked("change", pct, "no-previous")
+            return
+        prev = previous[0]
+        current = [
+            q
+            for q in sentence
+            if q.role == "count"
+            and q.end <= pct.start
+            and q.unit == prev.unit
+            and q is not prev
+            and not _PREVIOUS_WORDS.search(q.label)
+        ]
+        if not current:
+            self._unchecked("change", pct, "no-previous")
+            return
+        cur = current[-1]
+        change = (cur.value - prev.value) * 100 / prev.value
+        rising = any(w in pct.clause for w in _INCREASE)
+        status, code, up = judge_percent(abs(change), pct.value, pct.places)
+        direction_wrong = change != 0 and (change > 0) != rising
+        if direction_wrong:
+            status, code = "wrong", "change-mismatch"
+        elif code == "share-mismatch":
+            code = "change-mismatch"
+        self.done.add(pct.start)
+        word = ("增加" if change > 0 else "减少") if change else "持平"
+        verbs = _CHANGE_VERB.findall(pct.clause)
+        printed_verb = verbs[-1] if verbs else ""
+        self._add(
+            "change",
+            status,
+            code,
+            pct.start,
+            self._quote(cur.label_start, pct.end),
+            printed_verb + pct.text if direction_wrong else pct.text,
+            f"{word}{format_decimal(up)}%" if direction_wrong else f"{up}%",
+            "change = (this year − last year) / last year",
+            label=cur.label or cur.text,
+            detail=f"({_show(cur.value)} − {_show(prev.value)})/{_show(prev.value)}",
+            exact=_exact(change, pct.places),
+        )
+
+
+def _exact(value: Fraction, places: int) -> str:
+    """The exact percentage to two more decimals than printed, ``…`` when cut."""
+    shown = truncate(value, places + 2)
+    mark = "" if Fraction(shown) == value else "…"
+    return f"{format_decimal(shown)}{mark}%"
+
+
+def _respectively_groups(percents: Iterable[Percent]) -> list[list[Percent]]:
+    groups: list[list[Percent]] = []
+    for p in percents:
+        if not p.respectively:
+            continue
+        if groups and groups[-1][-1].sentence == p.sentence and not p.clause:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    return groups
+
+
+def _base_name(clause: str) -> str | None:
+    """``占全部申请的`` → ``全部申请``; None when the share names no base."""
+    m = re.search(r"占(?P<name>[^占]*?)的[^的]*$", clause)
+    if not m:
+        return None
+    return m.group("name").strip()
+
+
+def _names(q: Quantity, name: str) -> bool:
+    label = _core(q.label)
+    return len(name) >= 2 and len(label) >= 2 and (name in label or label in name)
+
+
+def _core(label: str) -> str:
+    """A label without the words around its subject: 已答复 → 答复."""
+    core = label
+    for word in ("已", "共", "累计", "全部", "全年"):
+        if core.startswith(word):
+            core = core[len(word) :]
+    return core.rstrip("的")
+
+
+def _placeholders(doc: Document) -> list[Check]:
+    from govstats.audit.claims import normalize
+
+    text = normalize(doc.text)
+    out = []
+    for m in PLACEHOLDERS.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = doc.text[line_start : line_end if line_end >= 0 else len(text)]
+        at = m.start() - line_start
+        snippet = line[max(at - 15, 0) : at + len(m.group()) + 15]
+        out.append(
+            Check.make(
+                "placeholder",
+                "wrong",
+                "placeholder-left",
+                doc.locate(m.start()),
+                snippet=snippet,
+                claimed=doc.text[m.start() : m.end()],
+                recomputed="",
+                rule="no template text in a published report",
+            )
+        )
+    return out
