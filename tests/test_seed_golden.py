@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govstats.actions import compile_year
 from govstats.numbers import quantize
 
 ROOT = Path(__file__).parents[1]
@@ -33,14 +31,9 @@ needs_shared = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def compiled(tmp_path_factory) -> Path:
-    """outputs/2017 of the demo inputs, compiled once for this module."""
-    root = tmp_path_factory.mktemp("seed")
-    shutil.copytree(ROOT / "inputs" / "2017", root / "inputs" / "2017")
-    result = compile_year(2017, root / "inputs", root / "outputs")
-    assert result.compiled and not result.partial
-    assert result.report.stats["warnings"] == 0
-    return root / "outputs" / "2017"
+def compiled(compiled_2017) -> Path:
+    """outputs/2017 of the demo inputs (compiled once per session, conftest)."""
+    return compiled_2017
 
 
 def dump_xlsx(path: Path) -> str:
@@ -67,7 +60,8 @@ def dump_xlsx(path: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["report.md", "figures.json", "validation.json", "validation.md"]
+    "name",
+    ["report.md", "report.html", "figures.json", "validation.json", "validation.md"],
 )
 def test_text_outputs_match_golden(compiled, golden, name):
     text = (compiled / name).read_text(encoding="utf-8")
@@ -79,6 +73,17 @@ def test_text_outputs_match_golden(compiled, golden, name):
 @pytest.mark.parametrize("name", ["tables.xlsx", "summary.xlsx"])
 def test_workbook_outputs_match_golden(compiled, golden, name):
     golden(f"compile-2017/{name}.txt", dump_xlsx(compiled / name))
+
+
+def test_docx_matches_golden(compiled, golden):
+    # A .docx holds a PNG per chart, drawn with the fonts of the machine: the
+    # golden file is its text (paragraphs with their styles, tables cell by cell).
+    from govstats.word import docx_text
+
+    golden(
+        "compile-2017/report.docx.txt",
+        docx_text((compiled / "report.docx").read_bytes()),
+    )
 
 
 @needs_shared
