@@ -216,6 +216,8 @@ def _page_and_styles(doc: Any) -> None:
     caption = styles["Caption"]
     _fonts(caption, TABLE_FONT, 10.5, bold=False)
     caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    # A caption stays on the page of the table or chart it heads.
+    caption.paragraph_format.keep_with_next = True
     _fonts(styles["Intense Quote"], BODY_FONT, 12)
 
 
@@ -273,6 +275,7 @@ def _figure(
     if png is not None:
         p = doc.add_paragraph(style="Caption")
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.keep_with_next = True
         p.add_run().add_picture(io.BytesIO(png), width=Mm(150))
     for caption in node.find_all("figcaption"):
         for part in caption.children:
@@ -333,6 +336,16 @@ def _table(doc: Any, node: Node) -> None:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif cell.tag == "td":
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    # Keep a table on one page where it fits, as report.html's print styles do:
+    # Word moves a table whose rows are each kept with the next one.
+    # A row is never split across two pages.
+    for r, row in enumerate(table.rows):
+        split = OxmlElement("w:cantSplit")
+        split.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(split)
+        if r < len(rows) - 1:
+            for paragraph in (p for tc in grid[r] for p in tc.paragraphs):
+                paragraph.paragraph_format.keep_with_next = True
     # Header rows repeat at the top of each page a long table runs onto.
     for r, tr in enumerate(rows):
         if tr.attrs.get("class") == "head" and all(
@@ -358,6 +371,7 @@ def _column_widths(
     need = [2.0] * width
     for _r, c, _rs, cs, cell, _kind in placed:
         if cs == 1:
-            need[c] = max(need[c], min(ems(cell.text()), 12.0))
-    total = sum(need)
-    return [TEXT_WIDTH_MM * n / total for n in need]
+            need[c] = max(need[c], min(ems(cell.text()), 16.0))
+    # About 4 mm an em at 10.5 pt, plus the cell margins; never wider than the page.
+    total = min(TEXT_WIDTH_MM, sum(4.0 * n + 2.5 for n in need))
+    return [total * (4.0 * n + 2.5) / sum(4.0 * m + 2.5 for m in need) for n in need]
