@@ -3,10 +3,13 @@
 A format declares its charts (``report.charts`` in ``schemas/*.yaml``); here each
 becomes an inline SVG for report.html (text left as text, so it is searchable,
 selectable and read by screen readers) and, when a CJK font is installed, a PNG for
-report.docx. Both are reproducible: no date, a fixed hash salt, and a layout that
-does not depend on the fonts installed (fixed margins from the labels' length in
-characters, never from measured text), so the same figures give the same bytes on
-any machine with the same matplotlib.
+report.docx. Both are reproducible: no date and a fixed hash salt. The SVG's layout
+does not depend on the fonts installed either: margins come from the labels' length
+in characters, and text is measured (for vertical centring) with DejaVu Sans, the
+font matplotlib ships, so the same figures give the same bytes on any machine with
+the same matplotlib. Which font draws the text is the page's business: report.html's
+stylesheet gives chart text its CJK font stack. The PNG is drawn with the first CJK
+font of :data:`FONT_STACK` installed.
 
 matplotlib is imported only here, and only while a report is rendered. The
 object-oriented ``Figure`` API is used without pyplot, so no GUI backend is ever
@@ -28,8 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FONT_STACK", "Bar", "ChartData", "chart_data", "chart_png", "chart_svg"]
 
-# The CJK fonts a reader's system may have, in order; the SVG's text names them all
-# and the browser picks the first it has. Kept in step with report.html's CSS.
+# The CJK fonts that may draw a PNG chart, in order (as report.html's CSS names them).
 FONT_STACK = (
     "Noto Sans CJK SC",
     "Source Han Sans SC",
@@ -39,10 +41,11 @@ FONT_STACK = (
     "SimHei",
     "DejaVu Sans",
 )
+# Measures the SVG's text: shipped with matplotlib, so the same on every machine.
+MEASURE_FONT = "DejaVu Sans"
 FONT_SIZE = 10  # points
 WIDTH = 6.3  # inches: the text width of A4 with 2.5 cm margins
 BAR_PITCH = 0.34  # inches per bar
-WRAP = 9  # characters of a bar label per line
 COLOR = "#2F5597"
 
 
@@ -142,22 +145,17 @@ def _width(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text)
 
 
-def _wrap(label: str) -> str:
-    return "\n".join(label[i : i + WRAP] for i in range(0, len(label), WRAP))
-
-
 def _render(data: ChartData, fmt: str) -> bytes:
     import matplotlib
     from matplotlib.figure import Figure
 
     n = len(data.bars)
-    lines = max(_wrap(b.label).count("\n") + 1 for b in data.bars)
-    pitch = BAR_PITCH * max(1.0, 0.75 * lines)
-    height = pitch * n + 0.35
+    height = BAR_PITCH * n + 0.35
     em = FONT_SIZE / 72  # inches
-    label_width = max(
-        _width(line) for b in data.bars for line in _wrap(b.label).split("\n")
-    )
+    # Labels stay on one line: the SVG anchors a line's end (text-anchor), which
+    # needs no measuring, where lines of a wrapped label would be placed by widths
+    # measured with a font that may not be the one the page draws them in.
+    label_width = max(_width(b.label) for b in data.bars)
     left = (label_width * em + 0.15) / WIDTH
     right = 0.98
     axes_width = (right - left) * WIDTH
@@ -172,7 +170,7 @@ def _render(data: ChartData, fmt: str) -> bytes:
         # Clip-path ids derive from this salt: one per chart keeps them unique in
         # a page of several charts, and the same on every run.
         "svg.hashsalt": f"govstats-{data.id}",
-        "font.family": list(FONT_STACK),
+        "font.family": list(FONT_STACK) if fmt == "png" else [MEASURE_FONT],
         "font.size": FONT_SIZE,
     }
     # Every artist takes its font from rcParams when it is made: make them inside.
@@ -191,7 +189,7 @@ def _render(data: ChartData, fmt: str) -> bytes:
                 ha="left",
                 fontsize=FONT_SIZE,
             )
-        ax.set_yticks(ys, [_wrap(b.label) for b in data.bars])
+        ax.set_yticks(ys, [b.label for b in data.bars])
         ax.set_xlim(0, xmax)
         ax.set_ylim(n - 0.5, -0.5)  # the first bar on top, as the table reads
         ax.xaxis.set_visible(False)
