@@ -295,3 +295,25 @@ def test_cli_starts_without_the_report_libraries():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_office_templates_replace_the_shipped_ones(compiled_2025, tmp_path):
+    # An office restyles the page and rewords a format's HTML; report.docx follows.
+    shipped = Path(__file__).parents[1] / "src" / "govstats" / "templates"
+    folder = tmp_path / "templates"
+    (folder / "html").mkdir(parents=True)
+    (folder / "gk2021").mkdir()
+    base = (shipped / "html" / "base.html.j2").read_text(encoding="utf-8")
+    (folder / "html" / "base.html.j2").write_text(
+        base.replace("--accent: #2f5597;", "--accent: #8b0000;"), encoding="utf-8"
+    )
+    page = (shipped / "gk2021" / "report.html.j2").read_text(encoding="utf-8")
+    (folder / "gk2021" / "report.html.j2").write_text(
+        page.replace("<h3>依申请公开</h3>", "<h3>依申请公开情况</h3>"), encoding="utf-8"
+    )
+    inputs = compiled_2025.parents[1] / "inputs"
+    compile_year(2025, inputs, tmp_path / "outputs", templates=folder)
+    out = tmp_path / "outputs" / "2025"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "--accent: #8b0000;" in html and "<h3>依申请公开情况</h3>" in html
+    assert "Heading 2: 依申请公开情况" in docx_text((out / "report.docx").read_bytes())
