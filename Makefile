@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 YEAR ?= 2017
 
-.PHONY: all setup demo inputs test lint format docs docs-check bench clean
+# Debian packages the report tests use; without them those tests are skipped.
+SYSTEM_DEPS := chromium chromium-driver libreoffice-writer-nogui fonts-wqy-zenhei poppler-utils
+
+.PHONY: all setup system-deps demo inputs test lint format docs docs-check bench clean
 
 all: lint test
 
@@ -17,6 +20,12 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 setup: $(BIN)/.installed
+
+# As root on Debian: the browser, LibreOffice Writer and a CJK font for the report
+# tests (report.html in headless chromium, report.docx to PDF).
+system-deps:
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYSTEM_DEPS)
 
 demo: setup
 	$(BIN)/govstats compile $(YEAR)

@@ -19,6 +19,7 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).parents[1]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -149,3 +150,34 @@ def set_value(wb: Any, code: str, value: Any) -> str:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+# Compiled years, shared by the tests that only read outputs (compiling is slow).
+
+
+@pytest.fixture(scope="session")
+def compiled_2017(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """outputs/2017 of the shipped demo inputs (gk2008), compiled once."""
+    import shutil
+
+    from govstats.actions import compile_year
+
+    root = tmp_path_factory.mktemp("seed")
+    shutil.copytree(ROOT / "inputs" / "2017", root / "inputs" / "2017")
+    result = compile_year(2017, root / "inputs", root / "outputs")
+    assert result.compiled and not result.partial
+    assert result.report.stats["warnings"] == 0
+    return root / "outputs" / "2017"
+
+
+@pytest.fixture(scope="session")
+def compiled_2025(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """outputs/2025 of three synthetic gk2021 units (tests/gk2021_data.py)."""
+    from govstats.actions import compile_year
+    from tests.test_compile_gk2021 import write_year
+
+    root = tmp_path_factory.mktemp("gk2021")
+    write_year(root, 2025)
+    result = compile_year(2025, root / "inputs", root / "outputs")
+    assert result.compiled and not result.partial
+    return root / "outputs" / "2025"

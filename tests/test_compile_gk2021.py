@@ -21,12 +21,12 @@ UNITS = [
 ]
 
 
-def write_year(root: Path, year: int, changes=None) -> None:
+def write_year(root: Path, year: int, changes=None, units=UNITS) -> None:
     folder = root / "inputs" / str(year)
     folder.mkdir(parents=True, exist_ok=True)
-    lines = ["单位代码,单位名称,层级,类别", *(",".join(u) for u in UNITS)]
+    lines = ["单位代码,单位名称,层级,类别", *(",".join(u) for u in units)]
     (folder / "units.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    for code, name, *_ in UNITS:
+    for code, name, *_ in units:
         values = {**consistent_2021(), **(changes or {}).get(code, {})}
         write_workbook(
             build_template(FMT, year, code, name, values=values),

@@ -43,14 +43,16 @@ def compile_demo(tmp_path_factory, year: int) -> Path:
 
 
 @pytest.fixture(scope="module")
-def compiled(tmp_path_factory) -> Path:
-    """outputs/2017 of the demo inputs, compiled once for this module."""
-    return compile_demo(tmp_path_factory, 2017)
+def compiled(compiled_2017) -> Path:
+    """outputs/2017 of the demo inputs (compiled once per session, conftest)."""
+    return compiled_2017
 
 
 @pytest.fixture(scope="module", params=[2017, 2025])
 def demo(request, tmp_path_factory) -> Path:
-    """outputs/<year> of each demo year, compiled once for this module."""
+    """outputs/<year> of each shipped demo year, compiled once."""
+    if request.param == 2017:
+        return request.getfixturevalue("compiled_2017")
     return compile_demo(tmp_path_factory, request.param)
 
 
@@ -78,7 +80,8 @@ def dump_xlsx(path: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["report.md", "figures.json", "validation.json", "validation.md"]
+    "name",
+    ["report.md", "report.html", "figures.json", "validation.json", "validation.md"],
 )
 def test_text_outputs_match_golden(demo, golden, name):
     text = (demo / name).read_text(encoding="utf-8")
@@ -90,6 +93,17 @@ def test_text_outputs_match_golden(demo, golden, name):
 @pytest.mark.parametrize("name", ["tables.xlsx", "summary.xlsx"])
 def test_workbook_outputs_match_golden(demo, golden, name):
     golden(f"compile-{demo.name}/{name}.txt", dump_xlsx(demo / name))
+
+
+def test_docx_matches_golden(compiled, golden):
+    # A .docx holds a PNG per chart, drawn with the fonts of the machine: the
+    # golden file is its text (paragraphs with their styles, tables cell by cell).
+    from govstats.word import docx_text
+
+    golden(
+        "compile-2017/report.docx.txt",
+        docx_text((compiled / "report.docx").read_bytes()),
+    )
 
 
 @needs_shared

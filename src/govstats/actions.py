@@ -111,8 +111,8 @@ def compile_year(
 
     Every workbook is validated and the roster checked (units missing, units not in
     it, two workbooks for one unit); with no error, the units are added up and
-    report.md, tables.xlsx, figures.json, validation.json/.md and summary.xlsx are
-    written at once. With errors nothing is written, unless ``partial``.
+    report.md, report.html, report.docx, tables.xlsx, figures.json,
+    validation.json/.md and summary.xlsx are written at once. With errors nothing is written, unless ``partial``.
 
     :param partial: compile the valid units even when others have errors; every
         output then says it is partial and names the units left out.

@@ -227,8 +227,8 @@ def compile_(
     """Validate, add up and write the report's numeric sections for a year.
 
     Reads inputs/<year>/units.csv and every workbook beside it; writes report.md,
-    tables.xlsx, figures.json, validation.json, validation.md and summary.xlsx to
-    outputs/<year>/, all at once. Exit code 1 when a workbook has errors (nothing
+    report.html, report.docx, tables.xlsx, figures.json, validation.json,
+    validation.md and summary.xlsx to outputs/<year>/, all at once. Exit code 1 when a workbook has errors (nothing
     is written unless --partial).
 
     Example:

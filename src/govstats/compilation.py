@@ -38,6 +38,8 @@ __all__ = [
 
 OUTPUT_FILES = (
     "report.md",
+    "report.html",
+    "report.docx",
     "tables.xlsx",
     "figures.json",
     "validation.json",
@@ -202,7 +204,12 @@ def render_outputs(
     if result.partial:
         note = "部分汇总：未纳入 " + "、".join(result.excluded)
     out: dict[str, bytes] = {}
-    out["report.md"] = _report_md(result, figures, government, templates).encode()
+    env = _environment(templates)
+    context = _context(result, figures, government)
+    out["report.md"] = _report_md(env, context, figures.fmt).encode()
+    html = _report_html(env, context, figures)
+    out["report.html"] = html.encode()
+    out["report.docx"] = _report_docx(html, context, figures)
     out["tables.xlsx"] = tables_workbook(figures, note, government)
     out["figures.json"] = _json(
         _figures_dict(result, figures, government, roster, units)
@@ -297,17 +304,11 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _report_md(
-    result: Compilation,
-    figures: Figures,
-    government: str,
-    templates: str | Path | None,
-) -> str:
-    from govstats.render import table_markdown
+def _context(result: Compilation, figures: Figures, government: str) -> dict[str, Any]:
+    """What every report template sees: the figures, as calls (see report.md.j2)."""
     from govstats.tables import share_sum_note
 
     fmt: Format = figures.fmt
-    env = _environment(templates)
 
     def v(code: str, group: str = "") -> str:
         # Prose drops trailing zeros (1124万人次, 37.5万人次); money() keeps two.
@@ -319,7 +320,8 @@ def _report_md(
     def money(code: str, group: str = "") -> str:
         return format_value(figures.value(code, group), 2)
 
-    context = {
+    return {
+        "format": fmt,
         "government": government,
         "year": result.year,
         "partial": result.partial,
@@ -333,11 +335,65 @@ def _report_md(
         "rate": lambda key: figures.derived[key],
         "wan": lambda code: approx_wan(figures.value(code), figures.rounding),
         "sum_note": lambda table_id: share_sum_note(figures, table_id),
+    }
+
+
+def _report_md(env: Any, context: dict[str, Any], fmt: Format) -> str:
+    from govstats.render import table_markdown
+
+    v = context["v"]
+    md = {
+        **context,
         "table": lambda table_id: table_markdown(
             next(t for t in fmt.tables if t.id == table_id), v
         ),
     }
-    return str(env.get_template(f"{fmt.id}/report.md.j2").render(context))
+    return str(env.get_template(f"{fmt.id}/report.md.j2").render(md))
+
+
+def _report_html(env: Any, context: dict[str, Any], figures: Figures) -> str:
+    """report.html: the same figures drawn by ``<format>/report.html.j2``.
+
+    Tables come as grids (:mod:`govstats.layout`) that the template's macros draw
+    with their merged cells; charts as inline SVG with their numbers as text.
+    """
+    from markupsafe import Markup
+
+    from govstats.charts import chart_data, chart_svg
+    from govstats.layout import format_grid, share_grid
+
+    fmt = figures.fmt
+    v = context["v"]
+
+    def chart(chart_id: str) -> dict[str, Any]:
+        spec = next(c for c in fmt.report.charts if c.id == chart_id)
+        data = chart_data(spec, figures, v)
+        # matplotlib's own SVG, whose text it escapes; nothing from a workbook.
+        return {"data": data, "svg": Markup(chart_svg(data))}
+
+    html = {
+        **context,
+        "grid": lambda table_id: format_grid(
+            next(t for t in fmt.tables if t.id == table_id), v
+        ),
+        "share_grid": lambda table_id: share_grid(
+            figures, next(t for t in fmt.report.tables if t.id == table_id), v
+        ),
+        "chart": chart,
+    }
+    return str(env.get_template(f"{fmt.id}/report.html.j2").render(html))
+
+
+def _report_docx(html: str, context: dict[str, Any], figures: Figures) -> bytes:
+    """report.docx: the sections and tables of report.html as a Word document."""
+    from govstats.charts import chart_data, chart_png
+    from govstats.word import html_docx
+
+    def picture(chart_id: str) -> bytes | None:
+        spec = next(c for c in figures.fmt.report.charts if c.id == chart_id)
+        return chart_png(chart_data(spec, figures, context["v"]))
+
+    return html_docx(html, picture)
 
 
 def _environment(templates: str | Path | None) -> Any:
@@ -351,7 +407,9 @@ def _environment(templates: str | Path | None) -> Any:
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,
+        # HTML templates escape what they print (unit names come from workbooks);
+        # Markdown templates print text as it is.
+        autoescape=jinja2.select_autoescape(["html.j2"], default=False),
     )
 
 

@@ -29,6 +29,7 @@ PREV = "prev:"
 __all__ = [
     "PREV",
     "Block",
+    "Chart",
     "Column",
     "Format",
     "Group",
@@ -253,12 +254,28 @@ class RosterSpec:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A bar chart of report.html: one bar per figure, with its share of ``total``
+    beside it when ``shares`` (the shares the report already prints)."""
+
+    id: str
+    section: str
+    title: str
+    bars: tuple[str, ...]
+    labels: tuple[str, ...]
+    unit: str
+    total: str = ""
+    shares: bool = False
+
+
+@dataclass(frozen=True)
 class ReportSpec:
     """What the compiled report of a format contains."""
 
     groups: tuple[Group, ...] = ()
     tables: tuple[ReportTable, ...] = ()
     rates: tuple[Rate, ...] = ()
+    charts: tuple[Chart, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -410,7 +427,9 @@ def _build(data: dict[str, Any], path: Path) -> Format:
         tables=tuple(tables),
         rules=rules,
         source=path,
-        report=_build_report(data.get("report") or {}, derived_codes),
+        report=_build_report(
+            data.get("report") or {}, derived_codes, tables, subtotals
+        ),
         subtotals=subtotals,
         roster=RosterSpec(
             allowed=tuple(
@@ -498,7 +517,12 @@ def _group(spec: dict[str, str] | None) -> Group:
     return Group(tuple((str(k), str(v)) for k, v in (spec or {}).items()))
 
 
-def _build_report(data: dict[str, Any], codes: list[str]) -> ReportSpec:
+def _build_report(
+    data: dict[str, Any],
+    codes: list[str],
+    tables_: list[Table],
+    subtotals: tuple[Subtotal, ...],
+) -> ReportSpec:
     tables = tuple(
         ReportTable(
             id=t["id"],
@@ -521,7 +545,46 @@ def _build_report(data: dict[str, Any], codes: list[str]) -> ReportSpec:
         for r in data.get("rates", [])
     )
     groups = tuple(_group(g) for g in data.get("groups", []))
-    return ReportSpec(groups=groups, tables=tables, rates=rates)
+    indicators = {ind.code: ind for t in tables_ for ind in t.indicators}
+    labels = {code: ind.label for code, ind in indicators.items()}
+    labels.update({st.code: st.label for st in subtotals})
+    units = {code: ind.unit for code, ind in indicators.items()}
+    units.update({st.code: units[st.parts[0]] for st in subtotals})
+    charts = tuple(
+        _build_chart(c, codes, {t.id: t for t in tables}, labels, units)
+        for c in data.get("charts", [])
+    )
+    return ReportSpec(groups=groups, tables=tables, rates=rates, charts=charts)
+
+
+def _build_chart(
+    spec: dict[str, Any],
+    codes: list[str],
+    tables: dict[str, ReportTable],
+    labels: dict[str, str],
+    units: dict[str, str],
+) -> Chart:
+    # A chart of a report table takes its total, parts and shares; otherwise it
+    # names its bars (and optionally a total) itself.
+    table = tables.get(spec.get("table", ""))
+    if "table" in spec and table is None:
+        raise ValueError(f"chart {spec['id']}: no report table {spec['table']!r}")
+    bars = table.parts if table else expand_codes(spec["bars"], codes)
+    total = table.total if table else spec.get("total", "")
+    short = {str(k): str(v) for k, v in (spec.get("labels") or {}).items()}
+    unknown = sorted(set(short) - set(bars))
+    if unknown:
+        raise ValueError(f"chart {spec['id']}: labels for codes not charted {unknown}")
+    return Chart(
+        id=spec["id"],
+        section=spec.get("section", table.section if table else ""),
+        title=spec.get("title", table.title if table else ""),
+        bars=bars,
+        labels=tuple(short.get(code, labels[code]) for code in bars),
+        unit=units[bars[0]],
+        total=total,
+        shares=bool(table.shares) if table else False,
+    )
 
 
 def expand_codes(patterns: list[str], codes: list[str]) -> tuple[str, ...]:

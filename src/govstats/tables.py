@@ -33,8 +33,10 @@ def _cached(num: Decimal, den: Decimal) -> float | None:
 def share_sum_note(figures: Figures, table_id: str) -> str:
     """A note when the rounded shares of a table do not add up to 100 %, else ``""``."""
     table = next(t for t in figures.fmt.report.tables if t.id == table_id)
+    if not table.shares:  # no shares registered, none printed
+        return ""
     shares = [figures.share(p, table.total) for p in table.parts]
-    if not table.shares or any(s.value is None for s in shares):
+    if any(s.value is None for s in shares):
         return ""
     total = sum((s.value for s in shares if s.value is not None), Decimal(0))
     if total == 100:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from govstats.formats import Format, Table
+from govstats.layout import heading_span
 
 __all__ = ["FIRST_ROW", "build_template", "value_cell"]
 
@@ -316,7 +317,7 @@ def _matrix_sheet(
                     )
                     c += 1
                     continue
-                span = _span(col_paths, c, level)
+                span = heading_span(col_paths, c, level)
                 box(
                     r + level,
                     first_value + c,
@@ -343,7 +344,7 @@ def _matrix_sheet(
                 starts = i == 0 or row_paths[i - 1][: level + 1] != path[: level + 1]
                 if not starts:
                     continue
-                end = _span(row_paths, i, level)
+                end = heading_span(row_paths, i, level)
                 last_col = label_cols if level == len(path) - 1 else level + 1
                 cell = ws.cell(top + i, level + 1, text)
                 cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -398,18 +399,6 @@ def _print_setup(ws: Any) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-
-
-def _span(paths: list[tuple[str, ...]], start: int, level: int) -> int:
-    """The last index from ``start`` whose heading path agrees up to ``level``:
-    the extent of a merged heading cell."""
-    end = start
-    while (
-        end + 1 < len(paths)
-        and paths[end + 1][: level + 1] == paths[start][: level + 1]
-    ):
-        end += 1
-    return end
 
 
 def _cell_number(value: int | Decimal) -> int | float:

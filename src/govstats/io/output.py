@@ -14,12 +14,14 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "FIXED_TIME",
     "atomic_write",
+    "reproducible_zip",
     "put",
     "put_formula",
     "workbook_bytes",
@@ -28,7 +30,9 @@ __all__ = [
 
 # The timestamp every generated workbook carries (zip entries and core properties).
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f><v />')
+# A formula cell without its result, as openpyxl writes it: `<v />` with the standard
+# library's XML writer, `<v></v>` with lxml's (which openpyxl uses when installed).
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f>(<v ?/>|<v></v>)')
 _CORE_TIME = re.compile(
     rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:(created|modified)>)"
 )
@@ -68,21 +72,37 @@ def workbook_bytes(
         f"xl/worksheets/sheet{i}.xml": ws.title
         for i, ws in enumerate(wb.worksheets, start=1)
     }
+
+    def fill(name: str, data: bytes) -> bytes:
+        if cached and name in paths:
+            return _fill_cached(data, paths[name], cached)
+        return data
+
+    return reproducible_zip(buf.getvalue(), fill)
+
+
+def reproducible_zip(
+    data: bytes, rewrite: Callable[[str, bytes], bytes] | None = None
+) -> bytes:
+    """An Office file (a zip) again, with what differs between two saves removed:
+    the zip entries' timestamps and permissions, and the save time in
+    ``docProps/core.xml``. Entries keep their order; ``rewrite(name, data)`` may
+    change an entry's content on the way."""
     out = io.BytesIO()
     with (
-        zipfile.ZipFile(buf) as src,
+        zipfile.ZipFile(io.BytesIO(data)) as src,
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst,
     ):
         for info in src.infolist():
-            data = src.read(info.filename)
+            content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                data = _CORE_TIME.sub(rb"\g<1>2000-01-01T00:00:00Z\g<3>", data)
-            elif cached and info.filename in paths:
-                data = _fill_cached(data, paths[info.filename], cached)
+                content = _CORE_TIME.sub(rb"\g<1>2000-01-01T00:00:00Z\g<3>", content)
+            if rewrite is not None:
+                content = rewrite(info.filename, content)
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            dst.writestr(entry, data)
+            dst.writestr(entry, content)
     return out.getvalue()
 
 
@@ -91,7 +111,7 @@ def _fill_cached(xml: bytes, title: str, cached: dict[tuple[str, str], float]) -
         value = cached.get((title, m.group(1).decode()))
         if value is None:
             return m.group(0)
-        return m.group(0).replace(b"<v />", b"<v>" + repr(value).encode() + b"</v>")
+        return m.group(0).replace(m.group(2), b"<v>" + repr(value).encode() + b"</v>")
 
     return _FORMULA_CELL.sub(fill, xml)
 
