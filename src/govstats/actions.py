@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govstats.io.excel import ACCEPTED_SUFFIXES
+from govstats.io.excel import ACCEPTED_SUFFIXES, LIMITS
 from govstats.problems import GovstatsError, Problem
 
 if TYPE_CHECKING:
@@ -32,8 +32,16 @@ def make_template(
     """
     from govstats.formats import format_for_year
     from govstats.io.output import write_workbook
+    from govstats.roster import unit_code_fault
     from govstats.template import build_template
 
+    fault = unit_code_fault(unit_code) if unit_code else ""
+    if fault:
+        raise GovstatsError(
+            Problem.make(
+                "unit-code-invalid", found=unit_code, context={"detail": fault}
+            )
+        )
     fmt = format_for_year(year, format_id)
     wb = build_template(fmt, year, unit_code=unit_code, unit_name=unit_name)
     path = Path(output)
@@ -45,22 +53,38 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files as given, and the workbooks inside any folder given, sorted by name.
 
     Office lock files (``~$name.xlsx``) and hidden files in folders are skipped.
+
+    :raises GovstatsError: ``too-many-files`` past ``LIMITS["files"]`` workbooks,
+        counted before any is read.
     """
+    limit = LIMITS["files"]
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(
-                sorted(
-                    f
-                    for f in p.iterdir()
-                    if f.is_file()
-                    and f.suffix.lower() in ACCEPTED_SUFFIXES
+            found: list[Path] = []
+            for f in p.iterdir():
+                if (
+                    f.suffix.lower() in ACCEPTED_SUFFIXES
                     and not f.name.startswith(("~$", "."))
-                )
-            )
+                    and f.is_file()
+                ):
+                    found.append(f)
+                    if len(out) + len(found) > limit:
+                        raise _too_many(p, limit)
+            out.extend(sorted(found))
         else:
             out.append(p)
+        if len(out) > limit:
+            raise _too_many(p, limit)
     return out
+
+
+def _too_many(where: Path, limit: int) -> GovstatsError:
+    return GovstatsError(
+        Problem.make(
+            "too-many-files", file=str(where), found=f"> {limit}", expected=limit
+        )
+    )
 
 
 def validate_workbooks(

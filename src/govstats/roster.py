@@ -8,12 +8,44 @@ from pathlib import Path
 
 from govstats.problems import GovstatsError, Problem
 
-__all__ = ["COLUMNS", "LEVELS", "KINDS", "Roster", "Unit", "read_roster"]
+__all__ = [
+    "COLUMNS",
+    "LEVELS",
+    "KINDS",
+    "Roster",
+    "Unit",
+    "read_roster",
+    "unit_code_fault",
+]
 
 # Column headers of units.csv (gk2008.md, "Who submits what").
 COLUMNS = {"code": "单位代码", "name": "单位名称", "level": "层级", "kind": "类别"}
 LEVELS = ("市本级", "县市区")
 KINDS = ("市政府", "市政府工作部门", "县市区政府", "其他")
+
+
+UNIT_CODE_MAX = 64
+_CODE_PUNCTUATION = "-_."
+
+
+def unit_code_fault(code: str) -> str:
+    """What is wrong with a unit code, or ``""`` when it is fine.
+
+    A code names a unit in every output and may name a file (``govstats template``
+    writes ``<code>-<year>.xlsx``), so it holds only letters, digits and ``- _ .``,
+    starting with a letter or digit: no path separator, ``..``, control character,
+    line break or formula sign can get through (issue 6).
+    """
+    if len(code) > UNIT_CODE_MAX:
+        return f"> {UNIT_CODE_MAX}"
+    for i, ch in enumerate(code):
+        if ch.isalnum() and ch.isprintable():
+            continue
+        if i > 0 and ch in _CODE_PUNCTUATION:
+            continue
+        shown = ch if ch.isprintable() and not ch.isspace() else ""
+        return f"“{shown}” U+{ord(ch):04X}" if shown else f"U+{ord(ch):04X}"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +94,18 @@ def read_roster(path: str | Path) -> Roster:
             )
         )
 
+    from govstats.io.package import LIMITS
+
+    size = path.stat().st_size
+    if size > LIMITS["file_bytes"]:
+        raise GovstatsError(
+            Problem.make(
+                "file-too-large",
+                file=str(path),
+                found=f"{size / 1024 / 1024:.1f} MiB",
+                expected=f"{LIMITS['file_bytes'] / 1024 / 1024:.0f} MiB",
+            )
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -79,6 +123,12 @@ def read_roster(path: str | Path) -> Roster:
         if not values["code"] or not values["name"]:
             raise bad(
                 f"第{line}行缺少单位代码或单位名称 (line {line}: code or name missing)",
+                line,
+            )
+        fault = unit_code_fault(values["code"])
+        if fault:
+            raise bad(
+                f"第{line}行单位代码格式有误 {fault} (line {line}: invalid unit code)",
                 line,
             )
         if values["code"] in seen:

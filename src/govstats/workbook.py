@@ -21,6 +21,7 @@ from govstats.formats import Format, Table
 from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
 from govstats.numbers import format_decimal, parse_value
 from govstats.problems import Problem
+from govstats.roster import unit_code_fault
 
 __all__ = [
     "CellValue",
@@ -155,6 +156,20 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
             unit.info[f.key] = int(digits) if digits.isdigit() else text
         elif text:
             unit.info[f.key] = str(value).strip() if isinstance(value, str) else text
+        if f.key == "unit_code" and text:
+            fault = unit_code_fault(str(unit.info[f.key]))
+            if fault:
+                unit.problems.append(
+                    Problem.make(
+                        "unit-code-invalid",
+                        file=file,
+                        sheet=sheet.name,
+                        row=at_row,
+                        column=at_col,
+                        found=unit.info[f.key],
+                        context={"detail": fault},
+                    )
+                )
         if f.required and not text:
             unit.problems.append(
                 Problem.make(
