@@ -23,6 +23,7 @@ from govstats.aggregate import Figures, approx_wan, format_value
 from govstats.formats import Format
 from govstats.numbers import format_decimal
 from govstats.problems import GovstatsError, Problem
+from govstats.render import markdown_text
 from govstats.report import FileReport, Report
 from govstats.roster import Roster
 from govstats.workbook import UnitWorkbook
@@ -252,12 +253,16 @@ def _environment(templates: str | Path | None) -> Any:
     if templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(templates)))
     loaders.append(jinja2.FileSystemLoader(str(Path(__file__).with_name("templates"))))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
     )
+    # report.md is Markdown, not HTML: names from inputs go through `| md`, which
+    # makes them literal text (no markup, no raw HTML, one line).
+    env.filters["md"] = markdown_text
+    return env
 
 
 # Publish

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,10 @@ class UnitWorkbook:
     info_cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     cells: dict[str, CellValue] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # False when the file was refused or a sheet of it not read: nothing may open
+    # it again (--annotate copies only a workbook that passed the inspection).
+    readable: bool = False
+    size_in_cells: int = 0
 
     @property
     def unit_code(self) -> str:
@@ -96,10 +100,27 @@ def load_unit(path: str | Path, fmt: Format) -> UnitWorkbook:
 
 def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
     """Locate every indicator of ``fmt`` in a workbook already read."""
-    unit = UnitWorkbook(path=raw.path, problems=list(raw.problems))
+    unit = UnitWorkbook(
+        path=raw.path,
+        problems=list(raw.problems),
+        readable=not raw.oversized,
+        size_in_cells=raw.cells,
+    )
+    # A sheet too large to read is an error when the format needs it, and only a
+    # warning when it is a sheet of the clerk's own (its figures are not used).
+    needed = {normalize(fmt.info_sheet)} | {normalize(t.sheet) for t in fmt.tables}
+    for name, problem in raw.oversized.items():
+        if normalize(name) not in needed:
+            problem = replace(problem, severity="warning")
+        unit.problems.append(problem)
     _read_info(raw, fmt, unit)
     _read_tables(raw, fmt, unit)
     return unit
+
+
+def _oversized(raw: RawWorkbook, name: str) -> bool:
+    """The sheet the format wants by this name exists, but was too large to read."""
+    return any(normalize(n) == normalize(name) for n in raw.oversized)
 
 
 def peek_year(raw: RawWorkbook, fmt: Format) -> int | None:
@@ -125,9 +146,10 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
     sheet = _find_sheet(raw, fmt.info_sheet)
     file = str(raw.path)
     if sheet is None:
-        unit.problems.append(
-            Problem.make("sheet-missing", file=file, expected=fmt.info_sheet)
-        )
+        if not _oversized(raw, fmt.info_sheet):
+            unit.problems.append(
+                Problem.make("sheet-missing", file=file, expected=fmt.info_sheet)
+            )
         return
     labels = {normalize(f.label): f for f in fmt.info_fields}
     # The value is in the 内容 column when the sheet has that header, else right of
@@ -202,14 +224,18 @@ def _header(sheet: RawSheet, fmt: Format) -> dict[str, int] | None:
 
 
 def _locate_tables(
-    raw: RawWorkbook, fmt: Format, unit: UnitWorkbook
+    raw: RawWorkbook, fmt: Format, unit: UnitWorkbook, unreadable: set[str]
 ) -> list[tuple[Table, RawSheet]]:
     """Match each table of the format to a sheet: by name, by number, by content."""
     file = str(raw.path)
-    used: set[str] = {fmt.info_sheet}
+    info = _find_sheet(raw, fmt.info_sheet)
+    used: set[str] = {fmt.info_sheet, info.name if info else fmt.info_sheet}
     located: list[tuple[Table, RawSheet]] = []
     for table in fmt.tables:
         sheet = _find_sheet(raw, table.sheet)
+        if sheet is None and _oversized(raw, table.sheet):
+            unreadable.add(table.id)  # sheet-too-large says it
+            continue
         if sheet is None:
             sheet = _by_number(raw, table, used) or _by_content(raw, table, used)
             if sheet is None:
@@ -233,7 +259,40 @@ def _locate_tables(
             unit.problems.append(
                 Problem.make("sheet-hidden", file=file, sheet=sheet.name)
             )
+    _find_copies(raw, located, used, unit)
     return located
+
+
+def _find_copies(
+    raw: RawWorkbook,
+    located: list[tuple[Table, RawSheet]],
+    used: set[str],
+    unit: UnitWorkbook,
+) -> None:
+    """A sheet not read that holds most codes of a table read from another sheet.
+
+    A clerk who copies a sheet (表1 … (2)), or a workbook with two sheets whose names
+    differ only in full-width characters, would otherwise have one of them ignored
+    without a word, whichever holds the figures meant.
+    """
+    for sheet in raw.sheets.values():
+        if sheet.name in used:
+            continue
+        texts = {
+            normalize(v) for line in sheet.grid for v in line if isinstance(v, str)
+        }
+        for table, read in located:
+            codes = set(table.codes)
+            if len(codes & texts) * 2 >= len(codes):
+                unit.problems.append(
+                    Problem.make(
+                        "sheet-duplicate",
+                        file=str(raw.path),
+                        sheet=sheet.name,
+                        expected=read.name,
+                    )
+                )
+                break
 
 
 def _by_number(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | None:
@@ -264,7 +323,7 @@ def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | No
 def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
     file = str(raw.path)
     unreadable: set[str] = set()
-    for table, sheet in _locate_tables(raw, fmt, unit):
+    for table, sheet in _locate_tables(raw, fmt, unit, unreadable):
         cols = _header(sheet, fmt)
         if cols is None:
             unit.problems.append(

@@ -77,6 +77,7 @@ class RawWorkbook:
     problems: list[Problem] = field(default_factory=list)
     oversized: dict[str, Problem] = field(default_factory=dict)
     data: bytes = field(default=b"", repr=False)
+    cells: int = 0
 
     @functools.cached_property
     def _openpyxl(self) -> Any:
@@ -201,6 +202,8 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     problems: list[Problem] = []
     oversized: dict[str, Problem] = {}
     sheets: dict[str, RawSheet] = {}
+    if scan is not None and scan.macros:
+        problems.append(Problem.make("macros-ignored", file=file))
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - calamine raises many error types
@@ -243,7 +246,19 @@ def read_workbook(path: str | Path) -> RawWorkbook:
                     file=file,
                     sheet=meta.name,
                     found=_extent_text(extent),
-                    expected=_limit_text(),
+                    expected=_limit_text(extent),
+                )
+                continue
+            if meta.name in sheets or meta.name in oversized:
+                # Excel forbids it; a crafted workbook.xml can still list a name
+                # twice. The first is read, the second reported, never merged.
+                problems.append(
+                    Problem.make(
+                        "sheet-duplicate",
+                        file=file,
+                        sheet=meta.name,
+                        expected=meta.name,
+                    )
                 )
                 continue
             try:
@@ -273,7 +288,12 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     finally:
         wb.close()
     return RawWorkbook(
-        path=path, sheets=sheets, problems=problems, oversized=oversized, data=data
+        path=path,
+        sheets=sheets,
+        problems=problems,
+        oversized=oversized,
+        data=data,
+        cells=scan.cells if scan is not None else 0,
     )
 
 
@@ -297,15 +317,19 @@ def _grid(sheet: Any) -> list[list[Any]]:
 
 
 def _extent_text(extent: SheetExtent) -> str:
-    """Where the scan stopped: the farthest cell seen, or the count of cells."""
+    """Why a sheet is too large: its size, the farthest cell seen, or its cells."""
     from govstats.problems import column_letter
 
+    if extent.size:
+        return f"{extent.size / 1024 / 1024:.1f} MiB"
     if extent.rows > LIMITS["sheet_rows"] or extent.columns > LIMITS["sheet_columns"]:
         return f"{column_letter(max(extent.columns, 1))}{max(extent.rows, 1)}"
     return f"{extent.cells} cells"
 
 
-def _limit_text() -> str:
+def _limit_text(extent: SheetExtent) -> str:
     from govstats.problems import column_letter
 
+    if extent.size:
+        return f"{LIMITS['part_bytes'] / 1024 / 1024:.0f} MiB"
     return f"A1:{column_letter(LIMITS['sheet_columns'])}{LIMITS['sheet_rows']}"

@@ -57,6 +57,9 @@ LIMITS = {
     "sheet_columns": 200,
     # workbooks in one validate or compile
     "files": 1000,
+    # cells of a workbook that --annotate copies with openpyxl (a few hundred bytes
+    # a cell in memory); a larger one gets a copy holding only the problem list
+    "annotate_cells": 200_000,
 }
 
 _RATIO_FROM = 1 * MIB
@@ -91,6 +94,8 @@ class SheetExtent:
     columns: int = 0
     cells: int = 0
     too_large: bool = False
+    # the unpacked size when the part itself is too large to be scanned
+    size: int = 0
 
 
 @dataclass
@@ -99,12 +104,15 @@ class PackageScan:
 
     parts: int = 0
     unpacked: int = 0
+    # the workbook holds VBA macros (xl/vbaProject.bin); they are never run
+    macros: bool = False
     # sheet name → extent (xlsx: from workbook.xml and its rels; ods: content.xml)
     sheets: dict[str, SheetExtent] = field(default_factory=dict)
 
     @property
-    def too_large(self) -> dict[str, SheetExtent]:
-        return {n: e for n, e in self.sheets.items() if e.too_large}
+    def cells(self) -> int:
+        """Cells (with or without a value) in all sheets, as far as scanned."""
+        return sum(e.cells for e in self.sheets.values())
 
 
 @dataclass
@@ -115,6 +123,12 @@ class _Entry:
     packed: int
     size: int
     offset: int
+    crc: int
+
+    @property
+    def is_sheet(self) -> bool:
+        """Where Excel, WPS and LibreOffice put worksheets (the message only)."""
+        return self.name.startswith("xl/worksheets/") and self.name.endswith(".xml")
 
 
 class _Refused(Exception):
@@ -162,14 +176,14 @@ def _entries(data: bytes, path: str) -> list[_Entry]:
     while pos < end:
         if data[pos : pos + 4] != _CENTRAL or pos + 46 > end:
             raise damaged("damaged zip directory")
-        (flags, method, _, _, _, packed, size, n, m, k) = struct.unpack(
+        (flags, method, _, _, crc, packed, size, n, m, k) = struct.unpack(
             "<HHHHIIIHHH", data[pos + 8 : pos + 34]
         )
         (offset,) = struct.unpack("<I", data[pos + 42 : pos + 46])
         name = data[pos + 46 : pos + 46 + n].decode("utf-8", "replace")
         extra = data[pos + 46 + n : pos + 46 + n + m]
         size, packed, offset = _zip64_sizes(extra, size, packed, offset)
-        entries.append(_Entry(name, method, flags, packed, size, offset))
+        entries.append(_Entry(name, method, flags, packed, size, offset, crc))
         pos += 46 + n + m + k
         if len(entries) > LIMITS["parts"]:
             raise _refuse(
@@ -196,15 +210,23 @@ def _zip64_sizes(extra: bytes, size: int, packed: int, offset: int) -> tuple[int
     return size, packed, offset
 
 
-def _check_declared(entries: list[_Entry], path: str) -> None:
-    """Refuse on the declared sizes alone, before inflating a byte."""
+def _check_declared(entries: list[_Entry], path: str) -> set[str]:
+    """Refuse on the declared sizes alone, before inflating a byte.
+
+    :returns: the worksheet parts too large to scan (a million rows): the sheet is
+        then not read, with ``sheet-too-large``, rather than the whole file refused.
+    """
     total = 0
+    oversized: set[str] = set()
     for e in entries:
         if e.flags & 0x1:
             raise _refuse(path, "file-encrypted", e.name)
         if e.method not in (_STORED, _DEFLATED):
             raise _refuse(path, "file-unreadable", f"{e.name}: compression {e.method}")
-        _check_size(path, e.name, e.size, e.packed)
+        if e.is_sheet and _oversize(e.size, e.packed):
+            oversized.add(e.name)
+        else:
+            _check_size(path, e.name, e.size, e.packed)
         total += e.size
         if total > LIMITS["unpacked_bytes"]:
             raise _refuse(
@@ -213,6 +235,13 @@ def _check_declared(entries: list[_Entry], path: str) -> None:
                 f"> {_mib(total)} unpacked",
                 _mib(LIMITS["unpacked_bytes"]),
             )
+    return oversized
+
+
+def _oversize(size: int, packed: int) -> bool:
+    return size > LIMITS["part_bytes"] or (
+        size > _RATIO_FROM and size > LIMITS["ratio"] * max(packed, 1)
+    )
 
 
 def _check_size(path: str, name: str, size: int, packed: int) -> None:
@@ -245,11 +274,12 @@ def _inflate(data: bytes, e: _Entry, path: str, cap: int) -> Iterator[bytes]:
     raw = data[start : start + e.packed]
     if len(raw) < e.packed:
         raise _refuse(path, "file-unreadable", f"{e.name}: truncated")
-    out = 0
+    out = crc = 0
     if e.method == _STORED:
         for i in range(0, len(raw), _CHUNK):
             chunk = raw[i : i + _CHUNK]
             out += len(chunk)
+            crc = zlib.crc32(chunk, crc)
             if out > cap:
                 raise _too_big(path, e, out, cap)
             yield chunk
@@ -272,6 +302,7 @@ def _inflate(data: bytes, e: _Entry, path: str, cap: int) -> Iterator[bytes]:
             out += len(chunk)
             if out > cap:
                 raise _too_big(path, e, out, cap)
+            crc = zlib.crc32(chunk, crc)
             if chunk:
                 yield chunk
     if out != e.size:
@@ -279,6 +310,8 @@ def _inflate(data: bytes, e: _Entry, path: str, cap: int) -> Iterator[bytes]:
         raise _refuse(
             path, "zip-bomb", f"{e.name}: {out} bytes, declared {e.size}", str(e.size)
         )
+    if crc != e.crc:
+        raise _refuse(path, "file-unreadable", f"{e.name}: CRC mismatch (damaged)")
 
 
 def _too_big(path: str, e: _Entry, out: int, cap: int) -> GovstatsError:
@@ -518,14 +551,18 @@ def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
     if names & others:
         found = f"{main} and {', '.join(sorted(names & others))}"
         raise _refuse(path, "file-unreadable", found)
-    _check_declared(entries, path)
+    unscanned = _check_declared(entries, path)
     scan = PackageScan(parts=len(entries))
+    scan.macros = any(n.lower().endswith("vbaproject.bin") for n in names)
     rels: dict[str, tuple[str, str]] = {}
     book: list[tuple[str, str]] = []
     sheets: dict[str, SheetExtent] = {}
     ods: dict[str, SheetExtent] = {}
     for e in entries:
         if e.name.endswith("/"):
+            continue
+        if e.name in unscanned:
+            sheets[e.name] = SheetExtent(e.name, too_large=True, size=e.size)
             continue
         try:
             xml = _scan_part(data, e, path, scan)
