@@ -142,6 +142,7 @@ def compile_year(
     from govstats.aggregate import aggregate
     from govstats.compilation import (
         Compilation,
+        output_lock,
         publish,
         render_outputs,
         roster_report,
@@ -157,36 +158,41 @@ def compile_year(
     in_dir = Path(inputs) / str(year)
     if not in_dir.is_dir():
         raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
-    roster = read_roster(in_dir / "units.csv")
-    fmt, units = load_units(
-        expand_paths([in_dir]), year, format_for_year(year).id, progress
-    )
-    validation = validate_units(units, fmt, year, roster)
-    roster_file = roster_report(roster, units)
-    report = Report([roster_file, *validation.report.files])
-    included = [
-        i
-        for i, f in enumerate(validation.report.files)
-        if f.valid and roster.get(units[i].unit_code) is not None
-    ]
-    result = Compilation(year=year, report=report, outputs=Path(outputs) / str(year))
-    if not report.valid and not partial:
-        return result
-    if not included:
-        raise GovstatsError(Problem.make("no-valid-units", file=str(in_dir)))
-    if not report.valid:
-        result.partial = True
-        result.excluded = [
-            _display_name(units[i], roster)
-            for i in range(len(units))
-            if i not in included
-        ] + [
-            roster.units[roster.codes.index(p.found)].name for p in roster_file.problems
+    out_dir = Path(outputs) / str(year)
+    # The lock is held from the first read to the last rename: a second compile of
+    # the year is told at once, and an interrupted one is repaired first.
+    with output_lock(out_dir):
+        roster = read_roster(in_dir / "units.csv")
+        fmt, units = load_units(
+            expand_paths([in_dir]), year, format_for_year(year).id, progress
+        )
+        validation = validate_units(units, fmt, year, roster)
+        roster_file = roster_report(roster, units)
+        report = Report([roster_file, *validation.report.files])
+        included = [
+            i
+            for i, f in enumerate(validation.report.files)
+            if f.valid and roster.get(units[i].unit_code) is not None
         ]
-    result.figures = aggregate(validation, roster, included, rounding, year)
-    rendered = render_outputs(result, result.figures, roster, units, templates)
-    result.written = publish(result.outputs, rendered)
-    return result
+        result = Compilation(year=year, report=report, outputs=out_dir)
+        if not report.valid and not partial:
+            return result
+        if not included:
+            raise GovstatsError(Problem.make("no-valid-units", file=str(in_dir)))
+        if not report.valid:
+            result.partial = True
+            result.excluded = [
+                _display_name(units[i], roster)
+                for i in range(len(units))
+                if i not in included
+            ] + [
+                roster.units[roster.codes.index(p.found)].name
+                for p in roster_file.problems
+            ]
+        result.figures = aggregate(validation, roster, included, rounding, year)
+        rendered = render_outputs(result, result.figures, roster, units, templates)
+        result.written = publish(result.outputs, rendered, locked=True)
+        return result
 
 
 def _display_name(unit: UnitWorkbook, roster: Roster) -> str:
