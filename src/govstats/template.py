@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from govstats.formats import Format, Table
+from govstats.io.output import put
 
 __all__ = ["FIRST_ROW", "build_template", "value_cell"]
 
@@ -122,7 +123,9 @@ def _info_sheet(
     values = {"unit_code": unit_code, "unit_name": unit_name, "year": year, **info}
     for r, f in enumerate(fmt.info_fields, start=3):
         ws.cell(r, 1, f.label).border = st["border"]
-        v = ws.cell(r, 2, values.get(f.key, "") or None)
+        # The unit's name and code come from the command line or a roster: text,
+        # never a formula (put), however they begin.
+        v = put(ws, r, 2, values.get(f.key, "") or None)
         v.border, v.fill = st["border"], st["input_fill"]
         v.protection = Protection(locked=False)
         v.number_format = "@" if f.type != "year" else "0"
@@ -161,7 +164,7 @@ def _table_sheet(
     ws["A1"].font = st["title"]
     ws["A1"].alignment = st["center"]
     ws.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
-    ws.cell(UNIT_ROW, 1, f"填报单位：{unit_name}")
+    put(ws, UNIT_ROW, 1, f"填报单位：{unit_name}")
     ws.cell(UNIT_ROW, 4, f"{year}年度")
     for c, key in enumerate(COLUMN_KEYS, start=1):
         cell = ws.cell(HEADER_ROW, c, fmt.columns[key])

@@ -19,7 +19,7 @@ from typing import Any
 
 from govstats.formats import Format, Table
 from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
-from govstats.numbers import format_decimal, parse_value
+from govstats.numbers import Parsed, format_decimal, parse_value
 from govstats.problems import Problem
 from govstats.roster import unit_code_fault
 
@@ -33,6 +33,8 @@ __all__ = [
 ]
 
 HEADER_SCAN_ROWS = 30
+# Figures at or beyond this are refused (value-too-large): a trillion 元 or 件.
+VALUE_MAX = 10**12
 INFO_VALUE_HEADER = "内容"
 _CODE_LIKE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 
@@ -394,6 +396,11 @@ def _read_rows(
         value_raw = sheet.value(r, value_col)
         remark = sheet.value(r, remark_col) if remark_col else ""
         parsed = parse_value(value_raw, units)
+        if parsed.value is not None and abs(parsed.value) >= VALUE_MAX:
+            # 1e308 or a 40-digit text would overflow the 64-bit integers the
+            # checks and sums use; no figure of a yearly report comes near.
+            shown = value_raw if isinstance(value_raw, str) else repr(value_raw)
+            parsed = Parsed(None, "value-too-large", shown)
         problem, shown = parsed.problem, parsed.shown
         if problem == "value-blank" and value_raw in ("", None):
             problem, shown = raw.explain_blank(sheet.name, r, value_col)
@@ -410,6 +417,8 @@ def _read_rows(
             expected = ""
             if problem == "number-as-text" and parsed.value is not None:
                 expected = format_decimal(parsed.value)
+            elif problem == "value-too-large":
+                expected = format_decimal(Decimal(VALUE_MAX))
             unit.problems.append(
                 here(
                     problem,

@@ -204,6 +204,20 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     sheets: dict[str, RawSheet] = {}
     if scan is not None and scan.macros:
         problems.append(Problem.make("macros-ignored", file=file))
+    if path.suffix.lower() == ".ods" and scan is not None:
+        # calamine reads every sheet of an .ods when it opens it (it cannot skip
+        # one), so a sheet too large refuses the whole file.
+        for name, extent in scan.sheets.items():
+            if extent.too_large:
+                raise GovstatsError(
+                    Problem.make(
+                        "sheet-too-large",
+                        file=file,
+                        sheet=name,
+                        found=_extent_text(extent),
+                        expected=_limit_text(extent),
+                    )
+                )
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - calamine raises many error types
