@@ -207,15 +207,15 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     if path.suffix.lower() == ".ods" and scan is not None:
         # calamine reads every sheet of an .ods when it opens it (it cannot skip
         # one), so a sheet too large refuses the whole file.
-        for name, extent in scan.sheets.items():
-            if extent.too_large:
+        for name, big in scan.sheets.items():
+            if big.too_large:
                 raise GovstatsError(
                     Problem.make(
                         "sheet-too-large",
                         file=file,
                         sheet=name,
-                        found=_extent_text(extent),
-                        expected=_limit_text(extent),
+                        found=_extent_text(big),
+                        expected=_limit_text(big),
                     )
                 )
     try:
