@@ -9,6 +9,7 @@ holding only the list.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,11 +56,11 @@ def annotate_workbooks(
     """
     from govstats.io.output import write_workbook
 
-    folder.mkdir(parents=True, exist_ok=True)
     inputs = {Path(f.path).resolve() for f in result.report.files}
     stems = [Path(f.path).stem.casefold() for f in result.report.files]
     units = {str(u.path): u for u in result.units}
-    written = []
+    # Every name is chosen and checked before anything is written.
+    targets: list[Path] = []
     taken: set[Path] = set()
     for file in result.report.files:
         source = Path(file.path)
@@ -80,6 +81,10 @@ def annotate_workbooks(
                 )
             )
         taken.add(target.resolve())
+        targets.append(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    for file, target in zip(result.report.files, targets, strict=True):
+        source = Path(file.path)
         unit = units.get(str(source))
         wb = None
         if unit is not None and unit.readable:
@@ -93,8 +98,7 @@ def annotate_workbooks(
             wb.remove(wb.active)
         _problem_sheet(wb, file, lang)
         write_workbook(wb, target)
-        written.append(target)
-    return written
+    return targets
 
 
 def _open_copy(source: Path, cells: int) -> Any:
@@ -108,10 +112,13 @@ def _open_copy(source: Path, cells: int) -> Any:
     import openpyxl
 
     try:
-        # Opened read-only on disk (openpyxl reads the zip; it never writes to the
-        # source), after the package passed govstats.io.package's inspection.
+        # Read from bytes: the source is only ever opened for reading, and closed
+        # even when openpyxl fails halfway. Its package passed the inspection.
         return openpyxl.load_workbook(
-            source, keep_vba=False, rich_text=False, keep_links=False
+            io.BytesIO(source.read_bytes()),
+            keep_vba=False,
+            rich_text=False,
+            keep_links=False,
         )
     except Exception:  # noqa: BLE001 - the list alone is still useful
         return None
