@@ -394,3 +394,39 @@ def test_publish_without_an_atomic_exchange(tmp_path, monkeypatch):
     publish(out, {"a.txt": b"2"})
     assert _set(out) == {"a.txt": b"2"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [".2017.lock", "2017"]
+
+
+def test_too_many_cells_in_all_sheets_refuse_the_workbook(tmp_path, monkeypatch):
+    from govstats.io import package
+
+    # The valid workbook has a few hundred cells; a limit below refuses it whole,
+    # while scanning, before any reader is asked.
+    monkeypatch.setitem(package.LIMITS, "cells", 100)
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(valid_workbook())
+    report = validate_workbooks([path]).report
+    assert report.flatten(["code", "found", "expected"]) == [
+        ["workbook-too-large", "> 100 cells", "100 cells"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "severity"),
+    [("million-rows", "error"), ("far-cell-xfd1048576", "warning")],
+)
+def test_a_sheet_too_large_blocks_only_when_the_report_needs_it(
+    tmp_path, name, severity
+):
+    # 表1 is a table of the report: without it nothing can be compiled. 填表说明 is
+    # not read for figures: the clerk is told, the workbook stays valid.
+    case = next(c for c in CASES if c.name == name)
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(case.build())
+    report = validate_workbooks([path], year=2017).report
+    assert report.flatten(["code", "severity", "sheet"]) == [
+        [
+            "sheet-too-large",
+            severity,
+            "表1 主动公开政府信息情况" if severity == "error" else "填表说明",
+        ]
+    ]

@@ -22,7 +22,6 @@ time. The result says which sheets are too large to read, by name.
 from __future__ import annotations
 
 import posixpath
-import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -55,6 +54,9 @@ LIMITS = {
     # rows and columns of a sheet read: a value beyond them refuses the sheet
     "sheet_rows": 2000,
     "sheet_columns": 200,
+    # cells of a workbook: both the cells written in its sheets and the sum of the
+    # sheets' ranges (A1 to the farthest value), which is what readers allocate
+    "cells": 500_000,
     # workbooks in one validate or compile
     "files": 1000,
     # cells of a workbook that --annotate copies with openpyxl (a few hundred bytes
@@ -70,7 +72,6 @@ _EOCD64 = b"PK\x06\x06"
 _LOCAL = b"PK\x03\x04"
 _CENTRAL = b"PK\x01\x02"
 _STORED, _DEFLATED = 0, 8
-_REF = re.compile(r"([A-Za-z]{1,7})([0-9]{1,10})")
 _SHEET_ROOTS = {"worksheet", "dialogsheet", "macrosheet", "chartsheet"}
 _VALUE_CHILDREN = {"v", "is"}
 _ODS_NS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -106,6 +107,8 @@ class PackageScan:
     unpacked: int = 0
     # the workbook holds VBA macros (xl/vbaProject.bin); they are never run
     macros: bool = False
+    # cells (<c>, <table:table-cell>) seen in all sheets so far
+    written: int = 0
     # sheet name → extent (xlsx: from workbook.xml and its rels; ods: content.xml)
     sheets: dict[str, SheetExtent] = field(default_factory=dict)
 
@@ -134,9 +137,9 @@ class _Entry:
 class _Refused(Exception):
     """Raised inside an expat handler to stop parsing at once."""
 
-    def __init__(self, code: str, found: str) -> None:
+    def __init__(self, code: str, found: str, expected: str = "") -> None:
         super().__init__(found)
-        self.code, self.found = code, found
+        self.code, self.found, self.expected = code, found, expected
 
 
 def _refuse(path: str, code: str, found: str, expected: str = "") -> GovstatsError:
@@ -327,11 +330,28 @@ def _local(name: str) -> str:
     return name.rpartition(" ")[2]
 
 
+# Names met in sheets, namespace-qualified ("uri c") → local ("c"), and column
+# letters → numbers: both repeat on every row, so each is worked out once.
+_NAMES: dict[str, str] = {}
+_COLUMNS: dict[str, int] = {}
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _local_cached(name: str) -> str:
+    local = _local(name)
+    if len(_NAMES) < 10_000:  # a hostile file could invent endless names
+        _NAMES[name] = local
+    return local
+
+
 class _Xml:
     """Feeds one part to expat: refuses a DTD, notes the root, scans sheets."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, scan: PackageScan) -> None:
         self.name = name
+        self.scan = scan
+        self._cells_max = LIMITS["cells"]
+        self._sheet_cells_max = LIMITS["sheet_rows"] * LIMITS["sheet_columns"]
         self.root = ""
         self.extent: SheetExtent | None = None
         self.rels: dict[str, tuple[str, str]] = {}
@@ -402,12 +422,17 @@ class _Xml:
     # xlsx sheets: a cell counts when it has a value (<v>, <is>), as calamine counts
     # it; one without ``r`` takes the next position, as calamine places it.
     def _sheet_start(self, name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        ext = self.extent
-        assert ext is not None
+        # Called for every element of a sheet: kept lean (names and column
+        # letters are looked up once each, then from a dict).
+        local = _NAMES.get(name) or _local_cached(name)
         if local == "c":
+            ext = self.extent
+            assert ext is not None
             ext.cells += 1
-            if ext.cells > LIMITS["sheet_rows"] * LIMITS["sheet_columns"]:
+            self.scan.written += 1
+            if self.scan.written > self._cells_max:
+                raise _Refused("workbook-too-large", *_cells_text())
+            if ext.cells > self._sheet_cells_max:
                 self._too_large(ext)
             ref = attrs.get("r")
             if ref is None:
@@ -415,7 +440,8 @@ class _Xml:
                 row = self._row
             else:
                 row, self._col = self._position(ref)
-                self._row = max(self._row, row)
+                if row > self._row:
+                    self._row = row
             self._pending = (row, self._col)
         elif local == "row":
             self._pending = None
@@ -427,21 +453,33 @@ class _Xml:
             else:
                 raise _Refused("file-unreadable", f"{self.name}: row '{r[:20]}'")
             self._col = 0
-        elif local in _VALUE_CHILDREN and self._pending is not None:
+        elif self._pending is not None and local in _VALUE_CHILDREN:
+            ext = self.extent
+            assert ext is not None
             row, col = self._pending
             self._pending = None
-            ext.rows, ext.columns = max(ext.rows, row), max(ext.columns, col)
+            if row > ext.rows:
+                ext.rows = row
+            if col > ext.columns:
+                ext.columns = col
             if ext.rows > LIMITS["sheet_rows"] or ext.columns > LIMITS["sheet_columns"]:
                 self._too_large(ext)
 
     def _position(self, ref: str) -> tuple[int, int]:
-        m = _REF.fullmatch(ref)
-        if m is None:
+        digits = ref.lstrip(_LETTERS)
+        letters = ref[: len(ref) - len(digits)]
+        col = _COLUMNS.get(letters)
+        if col is None:
+            if not 1 <= len(letters) <= 7 or not letters.isascii():
+                raise _Refused("file-unreadable", f"{self.name}: cell '{ref[:20]}'")
+            col = 0
+            for ch in letters.upper():
+                col = col * 26 + ord(ch) - 64
+            if len(_COLUMNS) < 10_000:
+                _COLUMNS[letters] = col
+        if not digits.isdigit() or not digits.isascii() or len(digits) > 10:
             raise _Refused("file-unreadable", f"{self.name}: cell '{ref[:20]}'")
-        col = 0
-        for ch in m.group(1).upper():
-            col = col * 26 + ord(ch) - 64
-        return int(m.group(2)), col
+        return int(digits), col
 
     def _too_large(self, ext: SheetExtent) -> None:
         ext.too_large = True
@@ -470,6 +508,11 @@ class _Xml:
             self._pending = (self._col + 1, n)
             self._col += n
             self._ods.cells += 1
+            self.scan.written += 1
+            if self.scan.written > LIMITS["cells"]:
+                raise _Refused("workbook-too-large", *_cells_text())
+            if self._ods.cells > LIMITS["sheet_rows"] * LIMITS["sheet_columns"]:
+                self._ods.too_large = True
             if any(k.endswith(" value-type") for k in attrs):
                 self._count_ods_cell()
 
@@ -519,7 +562,7 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Xml | N
         scan.unpacked += len(chunk)
         if xml is None and not binary:
             if _looks_like_xml(chunk):
-                xml = _Xml(e.name)
+                xml = _Xml(e.name, scan)
             else:
                 binary = True
         if xml is None or xml.broken:
@@ -567,11 +610,12 @@ def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
         try:
             xml = _scan_part(data, e, path, scan)
         except _Refused as exc:
-            raise _refuse(path, exc.code, exc.found) from None
+            raise _refuse(path, exc.code, exc.found, exc.expected) from None
         if xml is None:
             continue
         if xml.extent is not None:
             sheets[e.name] = xml.extent
+        _check_cells(list(sheets.values()) + list(xml.ods_tables.values()), path)
         if e.name == "xl/_rels/workbook.xml.rels":
             rels = xml.rels
         elif e.name == "xl/workbook.xml":
@@ -583,6 +627,21 @@ def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
         raise _refuse(path, "too-many-sheets", str(count), str(LIMITS["sheets"]))
     scan.sheets = ods if kind == "ods" else _sheets_by_name(book, rels, sheets, path)
     return scan
+
+
+def _cells_text() -> tuple[str, str]:
+    return f"> {LIMITS['cells']} cells", f"{LIMITS['cells']} cells"
+
+
+def _check_cells(extents: list[SheetExtent], path: str) -> None:
+    """Refuse a workbook whose sheets' ranges together are too many cells to hold.
+
+    (The cells written are counted as they are parsed, and stop the scan at once.)
+    """
+    spanned = sum(e.rows * e.columns for e in extents if not e.too_large)
+    if spanned > LIMITS["cells"]:
+        found = f"{spanned} cells"
+        raise _refuse(path, "workbook-too-large", found, f"{LIMITS['cells']} cells")
 
 
 def _sheets_by_name(
