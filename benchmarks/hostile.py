@@ -41,6 +41,7 @@ MEASURED = [
     "far-cell-xfd1048576",
     "wide-16384-columns",
     "ods-repeat-bomb",
+    "xls-far-cell",
     "billion-laughs-sheet",
 ]
 BOUND_SECONDS, BOUND_MB = 5.0, 200

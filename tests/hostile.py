@@ -31,6 +31,7 @@ TABLE3 = "xl/worksheets/sheet4.xml"  # 表3 依申请公开情况: D5 sq.ch.in_p
 NOTES = "xl/worksheets/sheet9.xml"  # 填表说明
 WORKBOOK = "xl/workbook.xml"
 MIB = 1024 * 1024
+FIXTURES = Path(__file__).with_name("fixtures")
 
 LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -253,6 +254,12 @@ def empty_file() -> bytes:
 
 def text_renamed() -> bytes:
     return "单位名称,收到申请\n测试局,12\n".encode()
+
+
+def xls_damaged() -> bytes:
+    """A compound document header whose sector chains lead nowhere."""
+    head = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(22) + struct.pack("<HH", 9, 6)
+    return head.ljust(512, b"\xff") + bytes(range(256)) * 8
 
 
 def truncated_zip() -> bytes:
@@ -503,6 +510,7 @@ CASES = [
     Case("empty-file", empty_file, ("file-unreadable",)),
     Case("text-renamed-xlsx", text_renamed, ("file-unreadable",)),
     Case("text-renamed-xls", text_renamed, ("file-unreadable",), suffix=".xls"),
+    Case("xls-damaged", xls_damaged, ("file-unreadable",), suffix=".xls"),
     Case("truncated-zip", truncated_zip, ("file-unreadable",)),
     Case("truncated-directory", truncated_directory, ("file-unreadable",)),
     Case("corrupt-zip", corrupt_zip, ("file-unreadable",)),
@@ -526,6 +534,14 @@ CASES = [
     Case("far-cell-xfd1048576", far_cell, ("sheet-too-large",)),
     Case("wide-16384-columns", wide_columns, ("sheet-too-large",)),
     Case("ods-repeat-bomb", ods_repeat_bomb, ("sheet-too-large",), suffix=".ods"),
+    # An .xls (saved by LibreOffice: no xls writer is a dependency) of 6 KB with
+    # values at A1 and IV65536: calamine alone took 1 GB opening it.
+    Case(
+        "xls-far-cell",
+        lambda: (FIXTURES / "issue-6-xls-far-cell.xls").read_bytes(),
+        ("sheet-too-large",),
+        suffix=".xls",
+    ),
     # value cells
     Case(
         "value-hyperlink",

@@ -10,6 +10,7 @@ holding only the list.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,12 +115,15 @@ def _open_copy(source: Path, cells: int) -> Any:
     try:
         # Read from bytes: the source is only ever opened for reading, and closed
         # even when openpyxl fails halfway. Its package passed the inspection.
-        return openpyxl.load_workbook(
-            io.BytesIO(source.read_bytes()),
-            keep_vba=False,
-            rich_text=False,
-            keep_links=False,
-        )
+        # openpyxl warns about odd parts on stderr; the problem list says enough.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(
+                io.BytesIO(source.read_bytes()),
+                keep_vba=False,
+                rich_text=False,
+                keep_links=False,
+            )
     except Exception:  # noqa: BLE001 - the list alone is still useful
         return None
 

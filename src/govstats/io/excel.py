@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,11 @@ class RawWorkbook:
         try:
             # Read-only: cells are parsed on demand, so memory does not grow with
             # the sheet; the package was checked before calamine read it.
-            return openpyxl.load_workbook(
-                io.BytesIO(self.data), read_only=True, data_only=False
-            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return openpyxl.load_workbook(
+                    io.BytesIO(self.data), read_only=True, data_only=False
+                )
         except Exception:  # noqa: BLE001 - diagnostics only: calamine already read it
             return None
 
@@ -204,6 +207,22 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     sheets: dict[str, RawSheet] = {}
     if scan is not None and scan.macros:
         problems.append(Problem.make("macros-ignored", file=file))
+    if path.suffix.lower() == ".xls":
+        from govstats.io.biff import scan_xls
+
+        # calamine reads every sheet of an .xls into a dense grid when it opens it:
+        # a sheet too large refuses the whole file, before calamine is asked.
+        for name, big in scan_xls(data, file):
+            if big.too_large:
+                raise GovstatsError(
+                    Problem.make(
+                        "sheet-too-large",
+                        file=file,
+                        sheet=name,
+                        found=_extent_text(big),
+                        expected=_limit_text(big),
+                    )
+                )
     if path.suffix.lower() == ".ods" and scan is not None:
         # calamine reads every sheet of an .ods when it opens it (it cannot skip
         # one), so a sheet too large refuses the whole file.
@@ -220,7 +239,8 @@ def read_workbook(path: str | Path) -> RawWorkbook:
                 )
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - calamine raises many error types
+    except BaseException as exc:  # noqa: BLE001 - calamine raises many error types
+        _reraise_interrupt(exc)
         if type(exc).__name__ == "PasswordError":
             raise GovstatsError(Problem.make("file-encrypted", file=file)) from exc
         raise GovstatsError(
@@ -282,7 +302,8 @@ def read_workbook(path: str | Path) -> RawWorkbook:
                     (r1 + 1, c1 + 1, r2 + 1, c2 + 1)
                     for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])
                 ]
-            except Exception as exc:  # noqa: BLE001 - one bad sheet must not stop the rest
+            except BaseException as exc:  # noqa: BLE001 - one bad sheet must not stop the rest
+                _reraise_interrupt(exc)
                 problems.append(
                     Problem.make(
                         "file-unreadable",
@@ -309,6 +330,17 @@ def read_workbook(path: str | Path) -> RawWorkbook:
         data=data,
         cells=scan.cells if scan is not None else 0,
     )
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Let Ctrl-C and exits through; anything else calamine raises is the file's.
+
+    A damaged file can make calamine (Rust) panic; pyo3 raises that as
+    ``PanicException``, which derives from BaseException, not Exception, so an
+    ``except Exception`` would let it escape as a traceback.
+    """
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+        raise exc
 
 
 def _grid(sheet: Any) -> list[list[Any]]:
