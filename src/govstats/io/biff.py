@@ -45,9 +45,10 @@ def _stream(data: bytes) -> bytes:
     sectors = (len(data) - size) // size + 1
 
     def sector(n: int) -> bytes:
-        if n >= sectors:
+        body = data[(n + 1) * size : (n + 2) * size]
+        if len(body) < size:  # a truncated file (calamine would panic on it)
             raise _Damaged("sector beyond the end")
-        return data[(n + 1) * size : (n + 2) * size]
+        return body
 
     # The FAT: its sectors listed in the header, then in the DIFAT chain.
     fat_sectors = list(struct.unpack("<109I", data[0x4C:0x200]))
