@@ -471,7 +471,7 @@ def _info(ref: str, text: str) -> Callable[[], bytes]:
     return build
 
 
-HOSTILE_NAME = '=HYPERLINK("http://evil.invalid","点我")|*粗*<script>\n# 标题'
+HOSTILE_NAME = '=HYPERLINK("http://evil.invalid","点我")|*粗*<script>../../x\n# 标题'
 
 
 def hostile_unit_name() -> bytes:

@@ -264,6 +264,34 @@ def test_roster_refuses_unsafe_unit_codes(tmp_path):
     assert "第4行单位代码格式有误" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "row",
+    [
+        'G,"' + "长" * 200_000 + '",市本级,市政府',
+        "G,x\x00y,市本级,市政府",
+        'G,"x,市本级',
+    ],
+    ids=["field-over-csv-limit", "nul", "stray-quote"],
+)
+def test_a_broken_roster_is_a_located_problem(tmp_path, row):
+    folder = write_year(tmp_path, [])
+    (folder / "units.csv").write_text(
+        "单位代码,单位名称,层级,类别\n" + row + "\n", encoding="utf-8"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "compile",
+            "2017",
+            "--inputs",
+            str(tmp_path / "inputs"),
+            "--outputs",
+            str(tmp_path / "o"),
+        ],
+    )
+    calm(result)
+
+
 def test_too_many_files_are_refused_before_reading(tmp_path, monkeypatch):
     from govstats.io import package
 
@@ -430,3 +458,45 @@ def test_a_sheet_too_large_blocks_only_when_the_report_needs_it(
             "表1 主动公开政府信息情况" if severity == "error" else "填表说明",
         ]
     ]
+
+
+def test_a_second_compile_of_the_year_is_refused_while_the_first_runs(tmp_path):
+    import fcntl
+
+    _write_units(tmp_path, 12)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    first = subprocess.Popen(
+        _compile_cmd(tmp_path),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    lock = tmp_path / "outputs" / ".2017.lock"
+    held = False
+    while first.poll() is None and not held:
+        if lock.exists():
+            with lock.open("a+") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+                except BlockingIOError:
+                    held = True
+        time.sleep(0.005)
+    if held:  # the first compile holds the lock: the second is told, at once
+        second = runner.invoke(
+            app,
+            [
+                "compile",
+                "2017",
+                "--inputs",
+                str(tmp_path / "inputs"),
+                "--outputs",
+                str(tmp_path / "outputs"),
+            ],
+        )
+        assert second.exit_code == 2
+        assert "正在被另一次汇总写入" in second.stderr
+    assert first.wait() == 0 and held
+    assert sorted(p.name for p in (tmp_path / "outputs" / "2017").iterdir()) == sorted(
+        OUTPUT_FILES
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,7 +111,20 @@ def read_roster(path: str | Path) -> Roster:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise bad("文件不是UTF-8编码 (not UTF-8)") from exc
-    reader = csv.DictReader(text.splitlines())
+    try:
+        units = _read_units(csv.DictReader(text.splitlines()), bad)
+    except csv.Error as exc:
+        # A field past csv's 128 KB limit, a stray quote: the file is not a roster.
+        raise bad(f"CSV格式有误 (not valid CSV): {exc}") from None
+    if not units:
+        raise bad("名册中没有任何单位 (no units)")
+    return Roster(path=path, units=tuple(units))
+
+
+def _read_units(
+    reader: csv.DictReader[str], bad: Callable[..., GovstatsError]
+) -> list[Unit]:
+    """The rows of units.csv as units, checked one by one."""
     missing = [h for h in COLUMNS.values() if h not in (reader.fieldnames or [])]
     if missing:
         raise bad(f"缺少列 (missing columns) {', '.join(missing)}")
@@ -146,6 +160,4 @@ def read_roster(path: str | Path) -> Roster:
             )
         seen.add(values["code"])
         units.append(Unit(**values))
-    if not units:
-        raise bad("名册中没有任何单位 (no units)")
-    return Roster(path=path, units=tuple(units))
+    return units
