@@ -406,11 +406,16 @@ def test_an_interrupted_swap_is_recovered(tmp_path):
     previous = _set(out)
     out.rename(out.parent / ".2017.old")
     (out.parent / ".2017.abcd1234").mkdir()  # a temporary folder of a killed run
+    (out.parent / ".2017.backup").mkdir()  # the user's own: never touched
     (tmp_path / "inputs" / "2017" / "G.xlsx").write_bytes(b"broken")
     result = compile_year(2017, tmp_path / "inputs", tmp_path / "outputs")
     assert not result.compiled
     assert _set(out) == previous
-    assert sorted(p.name for p in out.parent.iterdir()) == [".2017.lock", "2017"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        ".2017.backup",
+        ".2017.lock",
+        "2017",
+    ]
 
 
 def test_publish_without_an_atomic_exchange(tmp_path, monkeypatch):

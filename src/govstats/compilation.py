@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -312,8 +313,11 @@ def recover(out_dir: Path) -> None:
     old = out_dir.parent / f".{out_dir.name}.old"
     if not out_dir.exists() and old.is_dir():
         old.rename(out_dir)
-    for stale in out_dir.parent.glob(f".{out_dir.name}.*"):
-        if stale.is_dir() and not stale.is_symlink():
+    # Only names publish makes (tempfile's 8 random characters, and .old): a
+    # folder of the user's own beside the outputs is never touched.
+    made = re.compile(rf"\.{re.escape(out_dir.name)}\.([a-z0-9_]{{8}}|old)")
+    for stale in out_dir.parent.iterdir():
+        if made.fullmatch(stale.name) and stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale, ignore_errors=True)
 
 

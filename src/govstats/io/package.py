@@ -15,8 +15,8 @@ of that can be caught after the fact, so every part is checked here first:
 4. the extent of every sheet (the last row and column holding a value, counted as
    calamine counts them), stopped as soon as it passes the limits.
 
-Nothing is extracted to disk and at most one chunk of one part is in memory at a
-time. The result says which sheets are too large to read, by name.
+Nothing is extracted to disk and at most one inflated chunk (64 KB) is in memory at
+a time. The result says which sheets are too large to read, by name.
 """
 
 from __future__ import annotations
