@@ -492,7 +492,6 @@ def duplicate_sheet_name() -> bytes:
 
 def _copy_sheet(title: str, value: int) -> Callable[[], bytes]:
     def edit(wb: Any) -> None:
-
         copy = wb.copy_worksheet(wb["表3 依申请公开情况"])
         copy.title = title
         for row in copy.iter_rows(min_col=2, max_col=2):
