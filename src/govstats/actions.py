@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govstats.io.excel import ACCEPTED_SUFFIXES
+from govstats.io.excel import ACCEPTED_SUFFIXES, LIMITS
 from govstats.problems import GovstatsError, Problem
 
 if TYPE_CHECKING:
@@ -38,8 +38,16 @@ def make_template(
     """
     from govstats.formats import format_for_year
     from govstats.io.output import write_workbook
+    from govstats.roster import unit_code_fault
     from govstats.template import build_template
 
+    fault = unit_code_fault(unit_code) if unit_code else ""
+    if fault:
+        raise GovstatsError(
+            Problem.make(
+                "unit-code-invalid", found=unit_code, context={"detail": fault}
+            )
+        )
     fmt = format_for_year(year, format_id)
     wb = build_template(fmt, year, unit_code=unit_code, unit_name=unit_name)
     path = Path(output)
@@ -51,22 +59,38 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files as given, and the workbooks inside any folder given, sorted by name.
 
     Office lock files (``~$name.xlsx``) and hidden files in folders are skipped.
+
+    :raises GovstatsError: ``too-many-files`` past ``LIMITS["files"]`` workbooks,
+        counted before any is read.
     """
+    limit = LIMITS["files"]
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(
-                sorted(
-                    f
-                    for f in p.iterdir()
-                    if f.is_file()
-                    and f.suffix.lower() in ACCEPTED_SUFFIXES
+            found: list[Path] = []
+            for f in p.iterdir():
+                if (
+                    f.suffix.lower() in ACCEPTED_SUFFIXES
                     and not f.name.startswith(("~$", "."))
-                )
-            )
+                    and f.is_file()
+                ):
+                    found.append(f)
+                    if len(out) + len(found) > limit:
+                        raise _too_many(p, limit)
+            out.extend(sorted(found))
         else:
             out.append(p)
+        if len(out) > limit:
+            raise _too_many(p, limit)
     return out
+
+
+def _too_many(where: Path, limit: int) -> GovstatsError:
+    return GovstatsError(
+        Problem.make(
+            "too-many-files", file=str(where), found=f"> {limit}", expected=limit
+        )
+    )
 
 
 def validate_workbooks(
@@ -121,13 +145,16 @@ def compile_year(
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
         valid, or another compile of the same year is running.
     """
-    from govstats.compilation import compile_in_memory, publish
+    from govstats.compilation import compile_in_memory, output_lock, publish
 
-    result, rendered = compile_in_memory(
-        year, inputs, outputs, partial, rounding, templates, progress
-    )
-    if rendered:
-        result.written = publish(result.outputs, rendered)
+    # The lock is held from the first read to the last rename: a second compile of
+    # the year is told at once, and an interrupted one is repaired first.
+    with output_lock(Path(outputs) / str(year)):
+        result, rendered = compile_in_memory(
+            year, inputs, outputs, partial, rounding, templates, progress
+        )
+        if rendered:
+            result.written = publish(result.outputs, rendered, locked=True)
     return result
 
 

@@ -9,6 +9,8 @@ holding only the list.
 
 from __future__ import annotations
 
+import io
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,25 +45,51 @@ def annotate_workbooks(
 ) -> list[Path]:
     """Write an annotated copy of every checked workbook into ``folder``.
 
+    A copy is named after its workbook (``财政局.xlsx``); two workbooks of one stem
+    (``a.xls`` and ``a.xlsx``) get ``a.xls.xlsx`` and ``a.xlsx``, two of one name in
+    different folders ``a.xlsx`` and ``a (2).xlsx``, rather than one overwriting the
+    other. Only a workbook that passed the inspection, and is small
+    enough, is opened by openpyxl to mark its cells; any other gets a new workbook
+    holding only the problem list.
+
     :returns: the paths written, in report order.
-    :raises GovstatsError: when a copy would overwrite its original.
+    :raises GovstatsError: when a copy would overwrite any of the inputs.
     """
     from govstats.io.output import write_workbook
 
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    inputs = {Path(f.path).resolve() for f in result.report.files}
+    stems = [Path(f.path).stem.casefold() for f in result.report.files]
+    units = {str(u.path): u for u in result.units}
+    # Every name is chosen and checked before anything is written.
+    targets: list[Path] = []
+    taken: set[Path] = set()
     for file in result.report.files:
         source = Path(file.path)
-        target = folder / (source.stem + ".xlsx")
-        if source.exists() and target.resolve() == source.resolve():
+        name = source.stem + ".xlsx"
+        if stems.count(source.stem.casefold()) > 1 and source.suffix.lower() != ".xlsx":
+            name = source.name + ".xlsx"
+        target = folder / name
+        n = 1
+        while target.resolve() in taken:  # the same name in two folders
+            n += 1
+            target = folder / f"{Path(name).stem} ({n}).xlsx"
+        if target.resolve() in inputs:
             raise GovstatsError(
                 Problem.make(
                     "file-unreadable",
                     file=str(target),
-                    found="annotating would overwrite the original; choose another folder",
+                    found="annotating would overwrite an input; choose another folder",
                 )
             )
-        wb = _open_copy(source)
+        taken.add(target.resolve())
+        targets.append(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    for file, target in zip(result.report.files, targets, strict=True):
+        source = Path(file.path)
+        unit = units.get(str(source))
+        wb = None
+        if unit is not None and unit.readable:
+            wb = _open_copy(source, unit.size_in_cells)
         if wb is not None:
             _mark_cells(wb, file, lang)
         else:
@@ -71,19 +99,31 @@ def annotate_workbooks(
             wb.remove(wb.active)
         _problem_sheet(wb, file, lang)
         write_workbook(wb, target)
-        written.append(target)
-    return written
+    return targets
 
 
-def _open_copy(source: Path) -> Any:
-    if source.suffix.lower() not in (".xlsx", ".xlsm"):
+def _open_copy(source: Path, cells: int) -> Any:
+    from govstats.io.package import LIMITS
+
+    if (
+        source.suffix.lower() not in (".xlsx", ".xlsm")
+        or cells > LIMITS["annotate_cells"]
+    ):
         return None
     import openpyxl
 
     try:
-        return openpyxl.load_workbook(
-            source, keep_vba=False, rich_text=False, keep_links=False
-        )
+        # Read from bytes: the source is only ever opened for reading, and closed
+        # even when openpyxl fails halfway. Its package passed the inspection.
+        # openpyxl warns about odd parts on stderr; the problem list says enough.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(
+                io.BytesIO(source.read_bytes()),
+                keep_vba=False,
+                rich_text=False,
+                keep_links=False,
+            )
     except Exception:  # noqa: BLE001 - the list alone is still useful
         return None
 
@@ -91,6 +131,8 @@ def _open_copy(source: Path) -> Any:
 def _mark_cells(wb: Any, file: FileReport, lang: str) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
+
+    from govstats.io.output import sheet_text
 
     by_cell: dict[tuple[str, str], list[Problem]] = {}
     for p in file.problems:
@@ -101,7 +143,7 @@ def _mark_cells(wb: Any, file: FileReport, lang: str) -> None:
         worst = "error" if any(p.severity == "error" for p in problems) else "warning"
         cell.fill = PatternFill("solid", fgColor=FILLS[worst])
         text = "\n".join(f"[{p.code}] {p.message(lang)}" for p in problems)
-        comment = Comment(text, "govstats")
+        comment = Comment(sheet_text(text), "govstats")
         comment.width, comment.height = 320, 40 + 20 * len(problems)
         cell.comment = comment
 

@@ -63,15 +63,15 @@ DebugOption = Annotated[
 def _run(fn: Callable[[], T], debug: bool, lang: str = "zh") -> T:
     """Call the library; a domain error becomes one located line on stderr, exit 2."""
     from govstats.problems import GovstatsError
+    from govstats.render import plain
 
     try:
         return fn()
     except GovstatsError as exc:
         p = exc.problem
         where = ": ".join(x for x in (p.file, p.sheet) if x)
-        typer.echo(
-            f"govstats: {where + ': ' if where else ''}{p.message(lang)}", err=True
-        )
+        line = f"govstats: {where + ': ' if where else ''}{p.message(lang)}"
+        typer.echo(plain(line), err=True)
         raise typer.Exit(2) from None
     except (KeyboardInterrupt, typer.Exit):
         raise
@@ -170,8 +170,10 @@ def validate(
             from govstats.annotate import annotate_workbooks
 
             written = annotate_workbooks(result, annotate, lang.value)
+            from govstats.render import plain
+
             for path in written:
-                typer.echo(f"govstats: annotated copy {path}", err=True)
+                typer.echo(plain(f"govstats: annotated copy {path}"), err=True)
         return result
 
     result = _run(work, debug, lang.value)

@@ -65,7 +65,39 @@ def errors_markdown() -> str:
             f"- zh: {t.template['zh']}",
             f"- en: {t.template['en']}",
         ]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _limits_markdown()) + "\n"
+
+
+def _limits_markdown() -> list[str]:
+    """The limits every input is checked against (``govstats.io.package.LIMITS``)."""
+    from govstats.io.package import LIMITS
+
+    codes = {
+        "file_bytes": "file-too-large",
+        "unpacked_bytes": "zip-bomb",
+        "part_bytes": "zip-bomb (a worksheet part: sheet-too-large)",
+        "ratio": "zip-bomb (a worksheet part: sheet-too-large)",
+        "parts": "zip-bomb",
+        "sheets": "too-many-sheets",
+        "sheet_rows": "sheet-too-large",
+        "sheet_columns": "sheet-too-large",
+        "cells": "workbook-too-large",
+        "files": "too-many-files",
+        "annotate_cells": "(the annotated copy holds only the problem list)",
+    }
+    out = [
+        "",
+        "## Limits",
+        "",
+        "Checked before any parser reads a file (`govstats.io.package.LIMITS`); see",
+        "the README's Limits section for why.",
+        "",
+        "| limit | value | problem |",
+        "|---|---|---|",
+    ]
+    for key, value in LIMITS.items():
+        out.append(f"| `{key}` | {value:_} | {codes.get(key, '')} |")
+    return out
 
 
 def cli_markdown() -> str:

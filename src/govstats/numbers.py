@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 ROUNDINGS = ("half-up", "half-even")
+_QUANTIZE_MAX = Decimal(10) ** 20
 
 _PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
@@ -73,7 +74,8 @@ def parse_value(raw: object, units: tuple[str, ...] = ()) -> Parsed:
             return Parsed(None, "not-a-number", str(raw))
         # repr gives the shortest text that round-trips: 1124.5, not 1124.4999…
         value = Decimal(repr(raw))
-        if value == value.to_integral_value():
+        # 1e308 is a float too: quantizing it would need 309 digits of precision.
+        if value == value.to_integral_value() and abs(value) < _QUANTIZE_MAX:
             value = value.quantize(Decimal(1))
         return Parsed(value, shown=format_decimal(value))
     if isinstance(raw, Decimal):

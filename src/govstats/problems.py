@@ -50,6 +50,16 @@ def catalogue() -> dict[str, ProblemType]:
     return {code: ProblemType(code=code, **spec) for code, spec in data.items()}
 
 
+FOUND_MAX = 200
+
+
+def _clip(text: str) -> str:
+    """Quote at most ``FOUND_MAX`` characters of a cell: a message stays a line."""
+    if len(text) <= FOUND_MAX:
+        return text
+    return f"{text[:FOUND_MAX]}…（共{len(text)}字 / {len(text)} chars）"
+
+
 class _Blank(dict[str, Any]):
     """Formats a missing placeholder as an empty string instead of failing."""
 
@@ -107,7 +117,7 @@ class Problem:
         ptype = catalogue()[code]
         for key in ("found", "expected"):
             if key in kw:
-                kw[key] = "" if kw[key] is None else str(kw[key])
+                kw[key] = _clip("" if kw[key] is None else str(kw[key]))
         ctx = tuple(sorted((k, str(v)) for k, v in (context or {}).items()))
         return cls(
             code=code,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,8 @@ if TYPE_CHECKING:
 __all__ = [
     "audit_report_text",
     "compilation_text",
+    "markdown_text",
+    "plain",
     "report_markdown",
     "report_text",
     "table_markdown",
@@ -37,6 +41,28 @@ _WORDS = {
         "total": "Checked {files} file(s), {invalid} invalid; {errors} error(s), {warnings} warning(s).",
     },
 }
+
+
+# Controls, format characters (bidi overrides), line and paragraph separators and
+# lone surrogates; spaces of every width (the full-width U+3000 too) are kept.
+_UNPRINTABLE = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+
+
+def plain(text: str) -> str:
+    """Text safe to print on a terminal: one line, no control character.
+
+    A unit name or a cell quoted from a hostile workbook may hold an escape sequence
+    (``\\x1b[2J`` clears the screen), a line break that forges a line of the report,
+    or a right-to-left override; each is shown as its escape instead (issue 6).
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in _UNPRINTABLE
+        else ch
+        for ch in text
+    )
 
 
 def _where(p: Problem) -> str:
@@ -65,7 +91,7 @@ def _problem_lines(report: Report, lang: str) -> list[str]:
             lines.append(
                 f"  {w[p.severity]}  {_where(p)}  {p.code} [{p.rule}]{ind}  {p.message(lang)}"
             )
-    return lines
+    return [plain(line) for line in lines]
 
 
 def _totals(template: str, report: Report) -> str:
@@ -84,15 +110,34 @@ def report_text(report: Report, lang: str = "zh") -> str:
     return "\n".join(lines) + "\n"
 
 
+# Characters that start Markdown (CommonMark/GFM) inline syntax anywhere in a
+# line: emphasis, code, links, images, autolinks, raw HTML, tables, strikethrough.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def markdown_text(text: str) -> str:
+    """Text from an input as literal Markdown: no markup, no HTML, one line.
+
+    Used for everything that came from a workbook or a roster (unit names, sheet
+    names, quoted cells) in validation.md and report.md (issue 6).
+    """
+    text = plain(text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def _md(text: str) -> str:
     """Escape text for a Markdown table cell."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", " ")
-    )
+    return markdown_text(text)
+
+
+def _code(text: str) -> str:
+    """Text as a Markdown code span, whatever backticks it holds."""
+    text = plain(text)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def report_markdown(report: Report, lang: str = "zh", title: str = "") -> str:
@@ -105,7 +150,7 @@ def report_markdown(report: Report, lang: str = "zh", title: str = "") -> str:
     out += [_totals(w["total"], report), ""]
     for f in report.files:
         name = f"{f.unit_code} {f.unit_name}".strip() or f.path
-        out += [f"## {_md(name)}", "", f"`{_md(f.path)}`", ""]
+        out += [f"## {_md(name)}", "", _code(f.path), ""]
         if not f.problems:
             out += [w["ok"], ""]
             continue
@@ -159,8 +204,8 @@ def compilation_text(result: Compilation, lang: str = "zh") -> str:
     else:
         lines.append(w["head"].format(year=result.year, units=result.units))
         if result.partial:
-            lines.append(w["partial"].format(names="、".join(result.excluded)))
-        lines += [w["written"].format(path=p) for p in result.written]
+            lines.append(plain(w["partial"].format(names="、".join(result.excluded))))
+        lines += [plain(w["written"].format(path=p)) for p in result.written]
     s = result.report.stats
     rows = [
         (w["workbooks"], s["files"] - 1),

@@ -4,17 +4,42 @@ from __future__ import annotations
 
 import csv
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from govstats.formats import Group, RosterSpec
 from govstats.problems import GovstatsError, Problem
 
-__all__ = ["COLUMNS", "Roster", "Unit", "read_roster"]
+__all__ = ["COLUMNS", "Roster", "Unit", "read_roster", "unit_code_fault"]
 
 # Column headers of units.csv (gk2008.md, "Who submits what"). The values allowed
 # in 层级 and 类别 belong to the format (its `roster:` declaration).
 COLUMNS = {"code": "单位代码", "name": "单位名称", "level": "层级", "kind": "类别"}
+
+
+UNIT_CODE_MAX = 64
+_CODE_PUNCTUATION = "-_."
+
+
+def unit_code_fault(code: str) -> str:
+    """What is wrong with a unit code, or ``""`` when it is fine.
+
+    A code names a unit in every output and may name a file (``govstats template``
+    writes ``<code>-<year>.xlsx``), so it holds only letters, digits and ``- _ .``,
+    starting with a letter or digit: no path separator, ``..``, control character,
+    line break or formula sign can get through (issue 6).
+    """
+    if len(code) > UNIT_CODE_MAX:
+        return f"> {UNIT_CODE_MAX}"
+    for i, ch in enumerate(code):
+        if ch.isalnum() and ch.isprintable():
+            continue
+        if i > 0 and ch in _CODE_PUNCTUATION:
+            continue
+        shown = ch if ch.isprintable() and not ch.isspace() else ""
+        return f"“{shown}” U+{ord(ch):04X}" if shown else f"U+{ord(ch):04X}"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -76,11 +101,38 @@ def read_roster(path: str | Path, spec: RosterSpec | None = None) -> Roster:
             )
         )
 
+    from govstats.io.package import LIMITS
+
+    size = path.stat().st_size
+    if size > LIMITS["file_bytes"]:
+        raise GovstatsError(
+            Problem.make(
+                "file-too-large",
+                file=str(path),
+                found=f"{size / 1024 / 1024:.1f} MiB",
+                expected=f"{LIMITS['file_bytes'] / 1024 / 1024:.0f} MiB",
+            )
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise bad("文件不是UTF-8编码 (not UTF-8)") from exc
-    reader = csv.DictReader(text.splitlines())
+    try:
+        units = _read_units(csv.DictReader(text.splitlines()), bad, spec)
+    except csv.Error as exc:
+        # A field past csv's 128 KB limit, a stray quote: the file is not a roster.
+        raise bad(f"CSV格式有误 (not valid CSV): {exc}") from None
+    if not units:
+        raise bad("名册中没有任何单位 (no units)")
+    return Roster(path=path, units=tuple(units))
+
+
+def _read_units(
+    reader: csv.DictReader[str],
+    bad: Callable[..., GovstatsError],
+    spec: RosterSpec | None,
+) -> list[Unit]:
+    """The rows of units.csv as units, checked one by one."""
     missing = [h for h in COLUMNS.values() if h not in (reader.fieldnames or [])]
     if missing:
         raise bad(f"缺少列 (missing columns) {', '.join(missing)}")
@@ -95,13 +147,19 @@ def read_roster(path: str | Path, spec: RosterSpec | None = None) -> Roster:
                 f"第{line}行缺少单位代码或单位名称 (line {line}: code or name missing)",
                 line,
             )
+        fault = unit_code_fault(values["code"])
+        if fault:
+            raise bad(
+                f"第{line}行单位代码格式有误 {fault} (line {line}: invalid unit code)",
+                line,
+            )
         if values["code"] in seen:
             raise bad(
                 f"第{line}行单位代码“{values['code']}”重复 (line {line}: duplicate code)",
                 line,
             )
         for column, allowed in spec.allowed if spec else ():
-            value = row.get(column, "").strip()
+            value = (row.get(column) or "").strip()
             if value not in allowed:
                 raise bad(
                     f"第{line}行{column}应为 {'/'.join(allowed)} "
@@ -110,6 +168,4 @@ def read_roster(path: str | Path, spec: RosterSpec | None = None) -> Roster:
                 )
         seen.add(values["code"])
         units.append(Unit(**values))
-    if not units:
-        raise bad("名册中没有任何单位 (no units)")
-    return Roster(path=path, units=tuple(units))
+    return units

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from govstats.formats import Format, Table
+from govstats.io.output import put
 from govstats.layout import heading_span
 
 __all__ = ["FIRST_ROW", "build_template", "value_cell"]
@@ -126,7 +127,9 @@ def _info_sheet(
     values = {"unit_code": unit_code, "unit_name": unit_name, "year": year, **info}
     for r, f in enumerate(fmt.info_fields, start=3):
         ws.cell(r, 1, f.label).border = st["border"]
-        v = ws.cell(r, 2, values.get(f.key, "") or None)
+        # The unit's name and code come from the command line or a roster: text,
+        # never a formula (put), however they begin.
+        v = put(ws, r, 2, values.get(f.key, "") or None)
         v.border, v.fill = st["border"], st["input_fill"]
         v.protection = Protection(locked=False)
         v.number_format = "@" if f.type != "year" else "0"
@@ -165,7 +168,7 @@ def _table_sheet(
     ws["A1"].font = st["title"]
     ws["A1"].alignment = st["center"]
     ws.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
-    ws.cell(UNIT_ROW, 1, f"填报单位：{unit_name}")
+    put(ws, UNIT_ROW, 1, f"填报单位：{unit_name}")
     ws.cell(UNIT_ROW, 4, f"{year}年度")
     for c, key in enumerate(COLUMN_KEYS, start=1):
         cell = ws.cell(HEADER_ROW, c, fmt.columns[key])
@@ -268,7 +271,7 @@ def _matrix_sheet(
     ws.merge_cells(
         start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=width
     )
-    ws.cell(UNIT_ROW, 1, f"填报单位：{unit_name}")
+    put(ws, UNIT_ROW, 1, f"填报单位：{unit_name}")
     unit_note = f"单位：{table.unit}" if table.unit else ""
     ws.cell(UNIT_ROW, width, f"{year}年度 {unit_note}".strip())
     r = UNIT_ROW + 2

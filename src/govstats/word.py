@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from govstats.io.output import sheet_text
+
 __all__ = ["Node", "docx_text", "html_docx", "parse_html"]
 
 BODY_FONT = "仿宋"  # the body face of government documents (GB/T 9704)
@@ -94,7 +96,9 @@ class _Parser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
-            self.stack[-1].children.append(data)
+            # A unit name from a hostile roster may hold characters XML forbids
+            # (NUL, control characters): Word's XML cannot, so they become U+FFFD.
+            self.stack[-1].children.append(sheet_text(data))
 
 
 def parse_html(html: str) -> Node:

@@ -12,15 +12,16 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from govstats.formats import Format, Indicator, Table
 from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
-from govstats.numbers import format_decimal, parse_value
+from govstats.numbers import Parsed, format_decimal, parse_value
 from govstats.problems import Problem
+from govstats.roster import unit_code_fault
 
 __all__ = [
     "CellValue",
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 HEADER_SCAN_ROWS = 30
+# Figures at or beyond this are refused (value-too-large): a trillion 元 or 件.
+VALUE_MAX = 10**12
 INFO_VALUE_HEADER = "内容"
 _CODE_LIKE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 
@@ -75,6 +78,10 @@ class UnitWorkbook:
     info_cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     cells: dict[str, CellValue] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # False when the file was refused or a sheet of it not read: nothing may open
+    # it again (--annotate copies only a workbook that passed the inspection).
+    readable: bool = False
+    size_in_cells: int = 0
 
     @property
     def unit_code(self) -> str:
@@ -95,10 +102,27 @@ def load_unit(path: str | Path, fmt: Format) -> UnitWorkbook:
 
 def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
     """Locate every indicator of ``fmt`` in a workbook already read."""
-    unit = UnitWorkbook(path=raw.path, problems=list(raw.problems))
+    unit = UnitWorkbook(
+        path=raw.path,
+        problems=list(raw.problems),
+        readable=not raw.oversized,
+        size_in_cells=raw.cells,
+    )
+    # A sheet too large to read is an error when the format needs it, and only a
+    # warning when it is a sheet of the clerk's own (its figures are not used).
+    needed = {normalize(fmt.info_sheet)} | {normalize(t.sheet) for t in fmt.tables}
+    for name, problem in raw.oversized.items():
+        if normalize(name) not in needed:
+            problem = replace(problem, severity="warning")
+        unit.problems.append(problem)
     _read_info(raw, fmt, unit)
     _read_tables(raw, fmt, unit)
     return unit
+
+
+def _oversized(raw: RawWorkbook, name: str) -> bool:
+    """The sheet the format wants by this name exists, but was too large to read."""
+    return any(normalize(n) == normalize(name) for n in raw.oversized)
 
 
 def peek_year(raw: RawWorkbook, fmt: Format) -> int | None:
@@ -124,9 +148,10 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
     sheet = _find_sheet(raw, fmt.info_sheet)
     file = str(raw.path)
     if sheet is None:
-        unit.problems.append(
-            Problem.make("sheet-missing", file=file, expected=fmt.info_sheet)
-        )
+        if not _oversized(raw, fmt.info_sheet):
+            unit.problems.append(
+                Problem.make("sheet-missing", file=file, expected=fmt.info_sheet)
+            )
         return
     labels = {normalize(f.label): f for f in fmt.info_fields}
     # The value is in the 内容 column when the sheet has that header, else right of
@@ -155,6 +180,20 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
             unit.info[f.key] = int(digits) if digits.isdigit() else text
         elif text:
             unit.info[f.key] = str(value).strip() if isinstance(value, str) else text
+        if f.key == "unit_code" and text:
+            fault = unit_code_fault(str(unit.info[f.key]))
+            if fault:
+                unit.problems.append(
+                    Problem.make(
+                        "unit-code-invalid",
+                        file=file,
+                        sheet=sheet.name,
+                        row=at_row,
+                        column=at_col,
+                        found=unit.info[f.key],
+                        context={"detail": fault},
+                    )
+                )
         if f.required and not text:
             unit.problems.append(
                 Problem.make(
@@ -208,14 +247,18 @@ def _header_at(
 
 
 def _locate_tables(
-    raw: RawWorkbook, fmt: Format, unit: UnitWorkbook
+    raw: RawWorkbook, fmt: Format, unit: UnitWorkbook, unreadable: set[str]
 ) -> list[tuple[Table, RawSheet]]:
     """Match each table of the format to a sheet: by name, by number, by content."""
     file = str(raw.path)
-    used: set[str] = {fmt.info_sheet}
+    info = _find_sheet(raw, fmt.info_sheet)
+    used: set[str] = {fmt.info_sheet, info.name if info else fmt.info_sheet}
     located: list[tuple[Table, RawSheet]] = []
     for table in fmt.tables:
         sheet = _find_sheet(raw, table.sheet)
+        if sheet is None and _oversized(raw, table.sheet):
+            unreadable.add(table.id)  # sheet-too-large says it
+            continue
         if sheet is None:
             sheet = _by_number(raw, table, used) or _by_content(raw, table, used)
             if sheet is None:
@@ -239,7 +282,45 @@ def _locate_tables(
             unit.problems.append(
                 Problem.make("sheet-hidden", file=file, sheet=sheet.name)
             )
+    _find_copies(raw, located, used, unit)
     return located
+
+
+def _table_codes(table: Table) -> set[str]:
+    """The codes a sheet of the table shows: indicator, row and column codes."""
+    return (set(table.codes) | table.row_codes | table.column_codes) - {""}
+
+
+def _find_copies(
+    raw: RawWorkbook,
+    located: list[tuple[Table, RawSheet]],
+    used: set[str],
+    unit: UnitWorkbook,
+) -> None:
+    """A sheet not read that holds most codes of a table read from another sheet.
+
+    A clerk who copies a sheet (表1 … (2)), or a workbook with two sheets whose names
+    differ only in full-width characters, would otherwise have one of them ignored
+    without a word, whichever holds the figures meant.
+    """
+    for sheet in raw.sheets.values():
+        if sheet.name in used:
+            continue
+        texts = {
+            normalize(v) for line in sheet.grid for v in line if isinstance(v, str)
+        }
+        for table, read in located:
+            codes = _table_codes(table)
+            if len(codes & texts) * 2 >= len(codes):
+                unit.problems.append(
+                    Problem.make(
+                        "sheet-duplicate",
+                        file=str(raw.path),
+                        sheet=sheet.name,
+                        expected=read.name,
+                    )
+                )
+                break
 
 
 def _by_number(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | None:
@@ -254,8 +335,7 @@ def _by_number(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | Non
 
 
 def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | None:
-    codes = set(table.codes) | table.row_codes | table.column_codes
-    codes.discard("")
+    codes = _table_codes(table)
     best, best_hits = None, 0
     for sheet in raw.sheets.values():
         if sheet.name in used:
@@ -272,7 +352,7 @@ def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
     file = str(raw.path)
     unreadable: set[str] = set()
     labels = {key: normalize(label) for key, label in fmt.columns.items()}
-    for table, sheet in _locate_tables(raw, fmt, unit):
+    for table, sheet in _locate_tables(raw, fmt, unit, unreadable):
         if not _read_sheet(raw, sheet, table, fmt, labels, unit):
             unit.problems.append(
                 Problem.make(
@@ -369,6 +449,11 @@ def _read_sheet(
                 continue
             value_raw = sheet.value(r, value_col)
             parsed = parse_value(value_raw, units)
+            if parsed.value is not None and abs(parsed.value) >= VALUE_MAX:
+                # 1e308 or a 40-digit text would overflow the 64-bit integers the
+                # checks and sums use; no figure of a yearly report comes near.
+                shown = value_raw if isinstance(value_raw, str) else repr(value_raw)
+                parsed = Parsed(None, "value-too-large", shown)
             problem, shown = parsed.problem, parsed.shown
             if problem == "value-blank" and value_raw in ("", None):
                 problem, shown = raw.explain_blank(sheet.name, r, value_col)
@@ -385,6 +470,8 @@ def _read_sheet(
                 expected = ""
                 if problem == "number-as-text" and parsed.value is not None:
                     expected = format_decimal(parsed.value)
+                elif problem == "value-too-large":
+                    expected = format_decimal(Decimal(VALUE_MAX))
                 unit.problems.append(
                     here(
                         problem,

@@ -24,6 +24,7 @@ __all__ = [
     "reproducible_zip",
     "put",
     "put_formula",
+    "sheet_text",
     "workbook_bytes",
     "write_workbook",
 ]
@@ -121,17 +122,32 @@ def write_workbook(wb: Any, path: str | Path) -> None:
     atomic_write(path, workbook_bytes(wb))
 
 
+# Characters XML 1.0 cannot carry: openpyxl raises on them (IllegalCharacterError).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Excel's limit for the text of one cell.
+CELL_TEXT_MAX = 32767
+
+
+def sheet_text(text: str) -> str:
+    """Text as a workbook can hold it: characters XML forbids become U+FFFD and it
+    is cut to Excel's 32,767 characters (text from a hostile input can be both)."""
+    return _ILLEGAL.sub("\ufffd", text)[:CELL_TEXT_MAX]
+
+
 def put(ws: Any, row: int, col: int, value: Any) -> Any:
     """Write a value into a cell; text always stays text.
 
     openpyxl turns any string starting with ``=`` into a formula. Text that came from
     a workbook (a unit name, a remark, a message quoting one) must never become a
-    formula in an output a person opens, so strings are stored as strings.
+    formula in an output a person opens, so strings are stored as strings, cleaned
+    by :func:`sheet_text`.
     """
     cell = ws.cell(row=row, column=col)
-    cell.value = value
     if isinstance(value, str):
+        cell.value = sheet_text(value)
         cell.data_type = "s"
+    else:
+        cell.value = value
     return cell
 
 

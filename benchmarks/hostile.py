@@ -1,0 +1,127 @@
+"""Time and memory of refusing hostile workbooks (issue 6).
+
+Builds the corpus cases that attack time and memory (tests/hostile.py), runs
+``govstats validate`` on each in a fresh subprocess and prints its wall time, peak
+resident memory (the kernel's ru_maxrss of that child alone) and the problem code
+it ended with, beside the valid workbook as a baseline. The acceptance bound: each
+refused in under a few seconds with less than 200 MB; the largest workbook the
+limits allow (one full 2000 x 200 sheet) is measured too.
+
+    .venv/bin/python benchmarks/hostile.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.hostile import (  # noqa: E402
+    CASES,
+    TABLE1,
+    Case,
+    parts,
+    rewrite,
+    set_rows,
+    valid_workbook,
+)
+
+MEASURED = [
+    "zip-bomb",
+    "zip-bomb-lying-size",
+    "million-rows",
+    "far-cell-xfd1048576",
+    "wide-16384-columns",
+    "ods-repeat-bomb",
+    "xls-far-cell",
+    "billion-laughs-sheet",
+]
+BOUND_SECONDS, BOUND_MB = 5.0, 200
+
+
+def full_sheets(count: int) -> bytes:
+    """``count`` sheets of 2000 x 200 numbers: the most a sheet may hold."""
+    from openpyxl.utils import get_column_letter
+
+    cols = [get_column_letter(j) for j in range(1, 201)]
+    rows = "".join(
+        f'<row r="{i}">'
+        + "".join(f'<c r="{c}{i}"><v>{i % 7}</v></c>' for c in cols)
+        + "</row>"
+        for i in range(1, 2001)
+    )
+    names = [n for n in parts(valid_workbook()) if n.startswith("xl/worksheets/")]
+    sheets = [TABLE1] + [n for n in names if n != TABLE1][: count - 1]
+    return rewrite({n: (lambda p: set_rows(p, rows)) for n in sheets})
+
+
+def declared(path: Path) -> int:
+    """The unpacked size the zip's directory claims (what a naive reader inflates)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return sum(i.file_size for i in zf.infolist())
+    except zipfile.BadZipFile:
+        return 0
+
+
+def run(path: Path, tmp: Path) -> tuple[float, float, int, list[str]]:
+    """Wall seconds, peak RSS in MB, exit code and problem codes of one validate."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, "-m", "govstats", "validate", str(path), "--format", "json"]
+    report = tmp / "report.json"
+    with report.open("wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        # wait4 gives this child's own rusage (RUSAGE_CHILDREN is a running max).
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    data = json.loads(report.read_text(encoding="utf-8"))
+    codes = sorted({p["code"] for f in data["files"] for p in f["problems"]})
+    return wall, usage.ru_maxrss / 1024, proc.returncode, codes
+
+
+def main() -> int:
+    cases = [c for c in CASES if c.name in MEASURED]
+    baseline = Case("valid workbook (baseline)", valid_workbook, ())
+    # Within the limits, the largest: one full sheet (400,000 values); and two,
+    # which pass every sheet limit but not the workbook's 500,000 cells.
+    largest = Case("one full sheet (allowed)", lambda: full_sheets(1), ())
+    too_many = Case("two full sheets", lambda: full_sheets(2), ())
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in [baseline, *cases, largest, too_many]:
+            path = Path(tmp) / f"{case.name.split()[0]}-{len(rows)}{case.suffix}"
+            path.write_bytes(case.build())
+            wall, rss, code, codes = run(path, Path(tmp))
+            rows.append(
+                (case.name, path.stat().st_size, declared(path), wall, rss, code, codes)
+            )
+    head = f"{'case':<28} {'file':>9} {'declared':>11} {'exit':>4} {'wall s':>7} {'peak MB':>8}  problem"
+    print(head)
+    print("-" * len(head))
+    worst = 0.0, 0.0
+    for name, size, decl, wall, rss, code, codes in rows:
+        print(
+            f"{name:<28} {size / 1e6:>7.2f}MB {decl / 2**20:>8.1f}MiB {code:>4} "
+            f"{wall:>7.2f} {rss:>8.0f}  {', '.join(codes) or '-'}"
+        )
+        worst = max(worst[0], wall), max(worst[1], rss)
+    ok = worst[0] < BOUND_SECONDS and worst[1] < BOUND_MB
+    print(
+        f"\nslowest {worst[0]:.2f} s, largest {worst[1]:.0f} MB "
+        f"(bound {BOUND_SECONDS:.0f} s, {BOUND_MB} MB): {'ok' if ok else 'OVER'}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,668 @@
+"""Inspecting a workbook's zip package before any parser inflates it (issue 6).
+
+An ``.xlsx``/``.xlsm``/``.ods`` file is a zip of XML parts. A hostile or damaged one
+can be small on disk yet inflate to gigabytes (a *zip bomb*), declare an XML entity
+that expands a billion times, or place one value at ``XFD1048576`` so that calamine,
+which stores a sheet as a dense grid, asks for 550 GB and aborts the process. None
+of that can be caught after the fact, so every part is checked here first:
+
+1. the end-of-central-directory record: how many parts, how big the directory;
+2. every part's *declared* size and compression ratio, before inflating anything;
+3. every part inflated from its raw deflate stream with a cap, so that a part whose
+   header lies about its size is stopped at the limit (the declared size is never
+   trusted), and fed as it inflates to expat, which refuses any DTD (no entity is
+   ever declared, so none can expand or point outside the file);
+4. the extent of every sheet (the last row and column holding a value, counted as
+   calamine counts them), stopped as soon as it passes the limits.
+
+Nothing is extracted to disk and at most one inflated chunk (64 KB) is in memory at
+a time. The result says which sheets are too large to read, by name.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
+
+from govstats.problems import GovstatsError, Problem
+
+__all__ = ["LIMITS", "PackageScan", "SheetExtent", "scan_package"]
+
+MIB = 1024 * 1024
+
+# What a statistics workbook needs is far below every limit: the template is 20 KB
+# on disk and 60 KB unpacked, its sheets 40 rows by 5 columns. Anything beyond is a
+# damaged or hostile file, refused before the work, never after.
+LIMITS = {
+    # bytes of a file on disk (workbooks, and the roster)
+    "file_bytes": 20 * MIB,
+    # bytes of all parts of a workbook once unpacked, declared and actually inflated
+    "unpacked_bytes": 100 * MIB,
+    # bytes of any one part once unpacked
+    "part_bytes": 20 * MIB,
+    # unpacked/packed ratio of a part over 1 MiB (XML packs 5-15x, a bomb ~1000x)
+    "ratio": 100,
+    # parts in the zip (the template has 17)
+    "parts": 1000,
+    # sheets in a workbook
+    "sheets": 100,
+    # rows and columns of a sheet read: a value beyond them refuses the sheet
+    "sheet_rows": 2000,
+    "sheet_columns": 200,
+    # cells of a workbook: both the cells written in its sheets and the sum of the
+    # sheets' ranges (A1 to the farthest value), which is what readers allocate
+    "cells": 500_000,
+    # workbooks in one validate or compile
+    "files": 1000,
+    # cells of a workbook that --annotate copies with openpyxl (a few hundred bytes
+    # a cell in memory); a larger one gets a copy holding only the problem list
+    "annotate_cells": 200_000,
+}
+
+_RATIO_FROM = 1 * MIB
+_CHUNK = 64 * 1024
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+_EOCD64 = b"PK\x06\x06"
+_LOCAL = b"PK\x03\x04"
+_CENTRAL = b"PK\x01\x02"
+_STORED, _DEFLATED = 0, 8
+_SHEET_ROOTS = {"worksheet", "dialogsheet", "macrosheet", "chartsheet"}
+_VALUE_CHILDREN = {"v", "is"}
+_ODS_NS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+# Parts a reader (calamine, openpyxl) always parses, besides the sheets.
+_READ_PARTS = {
+    "[Content_Types].xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/sharedStrings.xml",
+    "xl/styles.xml",
+    "content.xml",
+}
+
+
+@dataclass
+class SheetExtent:
+    """How far the values of one sheet reach (1-based), as far as it was scanned."""
+
+    part: str
+    rows: int = 0
+    columns: int = 0
+    cells: int = 0
+    too_large: bool = False
+    # the unpacked size when the part itself is too large to be scanned
+    size: int = 0
+
+
+@dataclass
+class PackageScan:
+    """What the inspection found: the sheets by name, and those too large to read."""
+
+    parts: int = 0
+    unpacked: int = 0
+    # the workbook holds VBA macros (xl/vbaProject.bin); they are never run
+    macros: bool = False
+    # cells (<c>, <table:table-cell>) seen in all sheets so far
+    written: int = 0
+    # sheet name → extent (xlsx: from workbook.xml and its rels; ods: content.xml)
+    sheets: dict[str, SheetExtent] = field(default_factory=dict)
+
+    @property
+    def cells(self) -> int:
+        """Cells (with or without a value) in all sheets, as far as scanned."""
+        return sum(e.cells for e in self.sheets.values())
+
+
+@dataclass
+class _Entry:
+    name: str
+    method: int
+    flags: int
+    packed: int
+    size: int
+    offset: int
+    crc: int
+
+    @property
+    def is_sheet(self) -> bool:
+        """Where Excel, WPS and LibreOffice put worksheets (the message only)."""
+        return self.name.startswith("xl/worksheets/") and self.name.endswith(".xml")
+
+
+class _Refused(Exception):
+    """Raised inside an expat handler to stop parsing at once."""
+
+    def __init__(self, code: str, found: str, expected: str = "") -> None:
+        super().__init__(found)
+        self.code, self.found, self.expected = code, found, expected
+
+
+def _refuse(path: str, code: str, found: str, expected: str = "") -> GovstatsError:
+    return GovstatsError(Problem.make(code, file=path, found=found, expected=expected))
+
+
+# The zip directory
+
+
+def _entries(data: bytes, path: str) -> list[_Entry]:
+    """The central directory, read by hand so that its size is checked first."""
+
+    def damaged(found: str) -> GovstatsError:
+        return _refuse(path, "file-unreadable", found)
+
+    at = data.rfind(_EOCD, max(0, len(data) - 22 - 65535))
+    if at < 0 or len(data) - at < 22:
+        raise damaged("no zip directory (truncated?)")
+    (_, _, _, _, count, cd_size, cd_offset, _) = struct.unpack(
+        "<4sHHHHIIH", data[at : at + 22]
+    )
+    if count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+        # Zip64: the real numbers are in the zip64 end record.
+        loc = at - 20
+        if loc < 0 or data[loc : loc + 4] != _EOCD64_LOCATOR:
+            raise damaged("bad zip64 directory")
+        (rec,) = struct.unpack("<Q", data[loc + 8 : loc + 16])
+        if rec + 56 > len(data) or data[rec : rec + 4] != _EOCD64:
+            raise damaged("bad zip64 directory")
+        count, cd_size, cd_offset = struct.unpack("<QQQ", data[rec + 32 : rec + 56])
+    if count > LIMITS["parts"]:
+        raise _refuse(path, "zip-bomb", f"{count} parts", f"{LIMITS['parts']} parts")
+    if cd_offset + cd_size > len(data):
+        raise damaged("zip directory beyond the end of the file (truncated?)")
+    entries: list[_Entry] = []
+    pos, end = cd_offset, cd_offset + cd_size
+    while pos < end:
+        if data[pos : pos + 4] != _CENTRAL or pos + 46 > end:
+            raise damaged("damaged zip directory")
+        (flags, method, _, _, crc, packed, size, n, m, k) = struct.unpack(
+            "<HHHHIIIHHH", data[pos + 8 : pos + 34]
+        )
+        (offset,) = struct.unpack("<I", data[pos + 42 : pos + 46])
+        name = data[pos + 46 : pos + 46 + n].decode("utf-8", "replace")
+        extra = data[pos + 46 + n : pos + 46 + n + m]
+        size, packed, offset = _zip64_sizes(extra, size, packed, offset)
+        entries.append(_Entry(name, method, flags, packed, size, offset, crc))
+        pos += 46 + n + m + k
+        if len(entries) > LIMITS["parts"]:
+            raise _refuse(
+                path, "zip-bomb", f"> {LIMITS['parts']} parts", f"{LIMITS['parts']}"
+            )
+    return entries
+
+
+def _zip64_sizes(extra: bytes, size: int, packed: int, offset: int) -> tuple[int, ...]:
+    """Sizes from the zip64 extra field where the 32-bit ones are saturated."""
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack("<HH", extra[pos : pos + 4])
+        body = extra[pos + 4 : pos + 4 + length]
+        if tag == 1:
+            fields = [size, packed, offset]
+            at = 0
+            for i, value in enumerate(fields):
+                if value == 0xFFFFFFFF and at + 8 <= len(body):
+                    (fields[i],) = struct.unpack("<Q", body[at : at + 8])
+                    at += 8
+            return tuple(fields)
+        pos += 4 + length
+    return size, packed, offset
+
+
+def _check_declared(entries: list[_Entry], path: str) -> set[str]:
+    """Refuse on the declared sizes alone, before inflating a byte.
+
+    :returns: the worksheet parts too large to scan (a million rows): the sheet is
+        then not read, with ``sheet-too-large``, rather than the whole file refused.
+    """
+    total = 0
+    oversized: set[str] = set()
+    for e in entries:
+        if e.flags & 0x1:
+            raise _refuse(path, "file-encrypted", e.name)
+        if e.method not in (_STORED, _DEFLATED):
+            raise _refuse(path, "file-unreadable", f"{e.name}: compression {e.method}")
+        if e.is_sheet and _oversize(e.size, e.packed):
+            oversized.add(e.name)
+        else:
+            _check_size(path, e.name, e.size, e.packed)
+        total += e.size
+        if total > LIMITS["unpacked_bytes"]:
+            raise _refuse(
+                path,
+                "zip-bomb",
+                f"> {_mib(total)} unpacked",
+                _mib(LIMITS["unpacked_bytes"]),
+            )
+    return oversized
+
+
+def _oversize(size: int, packed: int) -> bool:
+    return size > LIMITS["part_bytes"] or (
+        size > _RATIO_FROM and size > LIMITS["ratio"] * max(packed, 1)
+    )
+
+
+def _check_size(path: str, name: str, size: int, packed: int) -> None:
+    if size > LIMITS["part_bytes"]:
+        raise _refuse(
+            path, "zip-bomb", f"{name} {_mib(size)}", _mib(LIMITS["part_bytes"])
+        )
+    if size > _RATIO_FROM and size > LIMITS["ratio"] * max(packed, 1):
+        raise _refuse(
+            path,
+            "zip-bomb",
+            f"{name} {_mib(size)} ({size // max(packed, 1)}:1)",
+            f"{LIMITS['ratio']}:1",
+        )
+
+
+def _mib(n: int) -> str:
+    return f"{n / MIB:.1f} MiB"
+
+
+# Inflating, with caps that do not trust the headers
+
+
+def _inflate(data: bytes, e: _Entry, path: str, cap: int) -> Iterator[bytes]:
+    """Yield the inflated chunks of one part, never more than the limits allow."""
+    if data[e.offset : e.offset + 4] != _LOCAL:
+        raise _refuse(path, "file-unreadable", f"{e.name}: damaged entry")
+    n, m = struct.unpack("<HH", data[e.offset + 26 : e.offset + 30])
+    start = e.offset + 30 + n + m
+    raw = data[start : start + e.packed]
+    if len(raw) < e.packed:
+        raise _refuse(path, "file-unreadable", f"{e.name}: truncated")
+    out = crc = 0
+    if e.method == _STORED:
+        for i in range(0, len(raw), _CHUNK):
+            chunk = raw[i : i + _CHUNK]
+            out += len(chunk)
+            crc = zlib.crc32(chunk, crc)
+            if out > cap:
+                raise _too_big(path, e, out, cap)
+            yield chunk
+    else:
+        inflater = zlib.decompressobj(-15)
+        pos = 0
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                feed = inflater.unconsumed_tail
+            elif pos < len(raw):
+                feed, pos = raw[pos : pos + _CHUNK], pos + _CHUNK
+            else:
+                raise _refuse(path, "file-unreadable", f"{e.name}: truncated")
+            try:
+                # max_length bounds what one call may produce: a kilobyte of a bomb
+                # never becomes more than one chunk in memory.
+                chunk = inflater.decompress(feed, _CHUNK)
+            except zlib.error as exc:
+                raise _refuse(path, "file-unreadable", f"{e.name}: {exc}") from None
+            out += len(chunk)
+            if out > cap:
+                raise _too_big(path, e, out, cap)
+            crc = zlib.crc32(chunk, crc)
+            if chunk:
+                yield chunk
+    if out != e.size:
+        # The header lied; what a parser would get is not what was checked.
+        raise _refuse(
+            path, "zip-bomb", f"{e.name}: {out} bytes, declared {e.size}", str(e.size)
+        )
+    if crc != e.crc:
+        raise _refuse(path, "file-unreadable", f"{e.name}: CRC mismatch (damaged)")
+
+
+def _too_big(path: str, e: _Entry, out: int, cap: int) -> GovstatsError:
+    return _refuse(
+        path, "zip-bomb", f"{e.name}: > {_mib(out)}, declared {_mib(e.size)}", _mib(cap)
+    )
+
+
+# XML: no DTD, and the extent of sheets
+
+
+def _local(name: str) -> str:
+    return name.rpartition(" ")[2]
+
+
+# Names met in sheets, namespace-qualified ("uri c") → local ("c"), and column
+# letters → numbers: both repeat on every row, so each is worked out once.
+_NAMES: dict[str, str] = {}
+_COLUMNS: dict[str, int] = {}
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _local_cached(name: str) -> str:
+    local = _local(name)
+    if len(_NAMES) < 10_000:  # a hostile file could invent endless names
+        _NAMES[name] = local
+    return local
+
+
+class _Xml:
+    """Feeds one part to expat: refuses a DTD, notes the root, scans sheets."""
+
+    def __init__(self, name: str, scan: PackageScan) -> None:
+        self.name = name
+        self.scan = scan
+        self._cells_max = LIMITS["cells"]
+        self._sheet_cells_max = LIMITS["sheet_rows"] * LIMITS["sheet_columns"]
+        self.root = ""
+        self.extent: SheetExtent | None = None
+        self.rels: dict[str, tuple[str, str]] = {}
+        self.sheets: list[tuple[str, str]] = []
+        self.ods_tables: dict[str, SheetExtent] = {}
+        p = expat.ParserCreate(namespace_separator=" ")
+        p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        p.StartDoctypeDeclHandler = self._doctype
+        p.EntityDeclHandler = self._entity
+        p.ExternalEntityRefHandler = self._external
+        p.StartElementHandler = self._root_start
+        p.buffer_text = False
+        self.parser = p
+        # scanning state
+        self._row = 0
+        self._col = 0
+        self._pending: tuple[int, int] | None = None
+        self._ods: SheetExtent | None = None
+        self._ods_rows = 1
+        self.broken = False
+
+    def feed(self, chunk: bytes, path: str, final: bool = False) -> None:
+        """Parse the next chunk; damaged XML refuses the file when a reader needs
+        the part, and is otherwise left alone (a legacy VML drawing often is)."""
+        try:
+            self.parser.Parse(chunk, final)
+        except expat.ExpatError as exc:
+            if self.name in _READ_PARTS or self.root in _SHEET_ROOTS:
+                found = f"{self.name}: XML {expat.ErrorString(exc.code)}"
+                raise _refuse(path, "file-unreadable", found) from None
+            self.broken = True
+
+    def _doctype(self, *args: Any) -> None:
+        raise _Refused("unsafe-xml", f"{self.name}: DOCTYPE")
+
+    def _entity(self, name: str, *args: Any) -> None:
+        raise _Refused("unsafe-xml", f"{self.name}: ENTITY {name}")
+
+    def _external(self, *args: Any) -> int:
+        raise _Refused("unsafe-xml", f"{self.name}: external entity")
+
+    def _root_start(self, name: str, attrs: dict[str, str]) -> None:
+        self.root = _local(name)
+        p = self.parser
+        if self.root in _SHEET_ROOTS:
+            self.extent = SheetExtent(self.name)
+            p.StartElementHandler = self._sheet_start
+        elif self.root == "Relationships":
+            p.StartElementHandler = self._rel_start
+        elif self.root == "workbook":
+            p.StartElementHandler = self._workbook_start
+        elif self.root == "document-content":
+            p.StartElementHandler = self._ods_start
+            p.EndElementHandler = self._ods_end
+        else:
+            # Any other part only needs the DTD check: expat alone, at C speed.
+            p.StartElementHandler = None
+
+    def _rel_start(self, name: str, attrs: dict[str, str]) -> None:
+        if _local(name) == "Relationship" and "Id" in attrs:
+            self.rels[attrs["Id"]] = (attrs.get("Target", ""), attrs.get("Type", ""))
+
+    def _workbook_start(self, name: str, attrs: dict[str, str]) -> None:
+        if _local(name) == "sheet":
+            rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
+            self.sheets.append((attrs.get("name", ""), rid))
+
+    # xlsx sheets: a cell counts when it has a value (<v>, <is>), as calamine counts
+    # it; one without ``r`` takes the next position, as calamine places it.
+    def _sheet_start(self, name: str, attrs: dict[str, str]) -> None:
+        # Called for every element of a sheet: kept lean (names and column
+        # letters are looked up once each, then from a dict).
+        local = _NAMES.get(name) or _local_cached(name)
+        if local == "c":
+            ext = self.extent
+            assert ext is not None
+            ext.cells += 1
+            self.scan.written += 1
+            if self.scan.written > self._cells_max:
+                raise _Refused("workbook-too-large", *_cells_text())
+            if ext.cells > self._sheet_cells_max:
+                self._too_large(ext)
+            ref = attrs.get("r")
+            if ref is None:
+                self._col += 1
+                row = self._row
+            else:
+                row, self._col = self._position(ref)
+                if row > self._row:
+                    self._row = row
+            self._pending = (row, self._col)
+        elif local == "row":
+            self._pending = None
+            r = attrs.get("r")
+            if r is None:
+                self._row += 1
+            elif r.isdigit() and len(r) <= 10:
+                self._row = int(r)
+            else:
+                raise _Refused("file-unreadable", f"{self.name}: row '{r[:20]}'")
+            self._col = 0
+        elif self._pending is not None and local in _VALUE_CHILDREN:
+            ext = self.extent
+            assert ext is not None
+            row, col = self._pending
+            self._pending = None
+            if row > ext.rows:
+                ext.rows = row
+            if col > ext.columns:
+                ext.columns = col
+            if ext.rows > LIMITS["sheet_rows"] or ext.columns > LIMITS["sheet_columns"]:
+                self._too_large(ext)
+
+    def _position(self, ref: str) -> tuple[int, int]:
+        digits = ref.lstrip(_LETTERS)
+        letters = ref[: len(ref) - len(digits)]
+        col = _COLUMNS.get(letters)
+        if col is None:
+            if not 1 <= len(letters) <= 7 or not letters.isascii():
+                raise _Refused("file-unreadable", f"{self.name}: cell '{ref[:20]}'")
+            col = 0
+            for ch in letters.upper():
+                col = col * 26 + ord(ch) - 64
+            if len(_COLUMNS) < 10_000:
+                _COLUMNS[letters] = col
+        if not digits.isdigit() or not digits.isascii() or len(digits) > 10:
+            raise _Refused("file-unreadable", f"{self.name}: cell '{ref[:20]}'")
+        return int(digits), col
+
+    def _too_large(self, ext: SheetExtent) -> None:
+        ext.too_large = True
+        # Nothing more to learn from this part: stop parsing it.
+        self.parser.StartElementHandler = None
+        self.parser.EndElementHandler = None
+
+    # ods: rows and cells repeat (number-rows-repeated); a cell counts when it has a
+    # value type or content, so LibreOffice's trailing empty repeats do not.
+    def _ods_start(self, name: str, attrs: dict[str, str]) -> None:
+        uri, _, local = name.rpartition(" ")
+        if uri != _ODS_NS_TABLE:
+            if self._pending is not None:
+                self._count_ods_cell()
+            return
+        if local == "table":
+            self._ods = SheetExtent(self.name)
+            self.ods_tables[attrs.get(f"{_ODS_NS_TABLE} name", "")] = self._ods
+            self._row = 0
+        elif local == "table-row" and self._ods is not None:
+            self._ods_rows = self._repeat(attrs, "number-rows-repeated")
+            self._row += 1
+            self._col = 0
+        elif local in ("table-cell", "covered-table-cell") and self._ods is not None:
+            n = self._repeat(attrs, "number-columns-repeated")
+            self._pending = (self._col + 1, n)
+            self._col += n
+            self._ods.cells += 1
+            self.scan.written += 1
+            if self.scan.written > LIMITS["cells"]:
+                raise _Refused("workbook-too-large", *_cells_text())
+            if self._ods.cells > LIMITS["sheet_rows"] * LIMITS["sheet_columns"]:
+                self._ods.too_large = True
+            if any(k.endswith(" value-type") for k in attrs):
+                self._count_ods_cell()
+
+    def _ods_end(self, name: str) -> None:
+        uri, _, local = name.rpartition(" ")
+        if uri != _ODS_NS_TABLE:
+            return
+        if local in ("table-cell", "covered-table-cell"):
+            self._pending = None
+        elif local == "table-row":
+            self._row += self._ods_rows - 1
+            self._ods_rows = 1
+
+    def _count_ods_cell(self) -> None:
+        ext, pending = self._ods, self._pending
+        self._pending = None
+        if ext is None or pending is None:
+            return
+        first, n = pending
+        ext.rows = max(ext.rows, self._row + self._ods_rows - 1)
+        ext.columns = max(ext.columns, first + n - 1)
+        if ext.rows > LIMITS["sheet_rows"] or ext.columns > LIMITS["sheet_columns"]:
+            ext.too_large = True
+
+    def _repeat(self, attrs: dict[str, str], key: str) -> int:
+        value = attrs.get(f"{_ODS_NS_TABLE} {key}", "1")
+        if not value.isdigit() or len(value) > 10 or int(value) < 1:
+            raise _Refused("file-unreadable", f"{self.name}: {key}='{value[:20]}'")
+        return int(value)
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return text.startswith(b"<") or head[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\0")
+
+
+def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Xml | None:
+    """Inflate one part, counting every byte, and parse it when it is XML.
+
+    :returns: the parse, or None for a part that is not XML (a picture,
+        ``vbaProject.bin``): it is inflated and counted, not parsed.
+    """
+    xml: _Xml | None = None
+    binary = False
+    cap = min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked)
+    for chunk in _inflate(data, e, path, cap):
+        scan.unpacked += len(chunk)
+        if xml is None and not binary:
+            if _looks_like_xml(chunk):
+                xml = _Xml(e.name, scan)
+            else:
+                binary = True
+        if xml is None or xml.broken:
+            continue
+        xml.feed(chunk, path)
+        if xml.extent is not None and xml.extent.too_large:
+            # The sheet will not be read: the rest of it need not be inflated.
+            return xml
+    if xml is not None and not xml.broken:
+        xml.feed(b"", path, final=True)
+    return xml
+
+
+def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
+    """Check a workbook's zip package; refuse it, or say which sheets are too large.
+
+    :param kind: ``xlsx`` (also .xlsm) or ``ods``, from the file's suffix; the
+        package must hold that kind of workbook and no other, since calamine picks
+        its reader by content.
+    :raises GovstatsError: ``zip-bomb``, ``unsafe-xml``, ``too-many-sheets``,
+        ``file-encrypted`` or ``file-unreadable`` for the file as a whole.
+    """
+    entries = _entries(data, path)
+    names = {e.name for e in entries}
+    main = {"xlsx": "xl/workbook.xml", "ods": "content.xml"}[kind]
+    others = {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} - {main}
+    if main not in names:
+        raise _refuse(path, "file-unreadable", f"no {main}")
+    if names & others:
+        found = f"{main} and {', '.join(sorted(names & others))}"
+        raise _refuse(path, "file-unreadable", found)
+    unscanned = _check_declared(entries, path)
+    scan = PackageScan(parts=len(entries))
+    scan.macros = any(n.lower().endswith("vbaproject.bin") for n in names)
+    rels: dict[str, tuple[str, str]] = {}
+    book: list[tuple[str, str]] = []
+    sheets: dict[str, SheetExtent] = {}
+    ods: dict[str, SheetExtent] = {}
+    for e in entries:
+        if e.name.endswith("/"):
+            continue
+        if e.name in unscanned:
+            sheets[e.name] = SheetExtent(e.name, too_large=True, size=e.size)
+            continue
+        try:
+            xml = _scan_part(data, e, path, scan)
+        except _Refused as exc:
+            raise _refuse(path, exc.code, exc.found, exc.expected) from None
+        if xml is None:
+            continue
+        if xml.extent is not None:
+            sheets[e.name] = xml.extent
+        _check_cells(list(sheets.values()) + list(xml.ods_tables.values()), path)
+        if e.name == "xl/_rels/workbook.xml.rels":
+            rels = xml.rels
+        elif e.name == "xl/workbook.xml":
+            book = xml.sheets
+        elif e.name == "content.xml":
+            ods = xml.ods_tables
+    count = len(ods) if kind == "ods" else len(book)
+    if count > LIMITS["sheets"]:
+        raise _refuse(path, "too-many-sheets", str(count), str(LIMITS["sheets"]))
+    scan.sheets = ods if kind == "ods" else _sheets_by_name(book, rels, sheets, path)
+    return scan
+
+
+def _cells_text() -> tuple[str, str]:
+    return f"> {LIMITS['cells']} cells", f"{LIMITS['cells']} cells"
+
+
+def _check_cells(extents: list[SheetExtent], path: str) -> None:
+    """Refuse a workbook whose sheets' ranges together are too many cells to hold.
+
+    (The cells written are counted as they are parsed, and stop the scan at once.)
+    """
+    spanned = sum(e.rows * e.columns for e in extents if not e.too_large)
+    if spanned > LIMITS["cells"]:
+        found = f"{spanned} cells"
+        raise _refuse(path, "workbook-too-large", found, f"{LIMITS['cells']} cells")
+
+
+def _sheets_by_name(
+    book: list[tuple[str, str]],
+    rels: dict[str, tuple[str, str]],
+    sheets: dict[str, SheetExtent],
+    path: str,
+) -> dict[str, SheetExtent]:
+    """Match workbook.xml's sheets to their parts; every one must have been scanned."""
+    out: dict[str, SheetExtent] = {}
+    for name, rid in book:
+        target = rels.get(rid, ("", ""))[0]
+        if target.startswith("/"):
+            part = posixpath.normpath(target.lstrip("/"))
+        else:
+            part = posixpath.normpath(posixpath.join("xl", target))
+        extent = sheets.get(part)
+        if extent is None:
+            # A reader would parse a part that was not checked as a sheet (missing,
+            # not XML, or not a worksheet): the file is refused rather than trusted.
+            found = f"sheet {name}: {part} missing or not a worksheet"
+            raise _refuse(path, "file-unreadable", found)
+        out[name] = extent
+    return out
