@@ -76,7 +76,8 @@ class PublishedTables:
     :param fmt: the format the report's year picks (the latest one without a year).
     :param layouts: the format each table read is laid out in, by table id (another
         format than ``fmt`` when the table keeps an older layout).
-    :param where: the cell of each figure, with its table and labels as printed.
+    :param where: the cell of each figure, with its table number and the names of
+        its row and column (as the format names them, whatever the print).
     :param checks: what reading found: blank cells, misprinted labels, outdated
         layouts, rows missing.
     """
@@ -273,8 +274,10 @@ class _Place:
 
     @property
     def name(self) -> str:
-        """The row as a clerk names it: its last group heading and its label."""
-        return " ".join((*self.row.groups[-1:], self.row.label))
+        """The row as the format's indicators and report.md name it: its label,
+        after its last group heading when it has two (（三）不予公开 1.属于国家秘密)."""
+        row = self.row
+        return f"{row.groups[-1]} {row.label}" if len(row.groups) > 1 else row.label
 
 
 @dataclass(frozen=True)
@@ -309,8 +312,19 @@ class _Rows:
         self.bare = LabelIndex(bare)
         self.groups = sorted(groups, key=len, reverse=True)
 
+    def find(self, key: str) -> list[_Place]:
+        """The rows a label names: with its group headings (in any of the ways a
+        report joins them), or once they are left out (a heading printed twice)."""
+        found = self.exact.exact(key)
+        if not found and self._bare_key(key) != key:
+            found = self.bare.exact(self._bare_key(key))
+        return found
+
     def nearest(self, key: str) -> Nearest[_Place] | None:
         """The row a misprinted label stands for, its group headings left out."""
+        return self.bare.nearest(self._bare_key(key))
+
+    def _bare_key(self, key: str) -> str:
         stripped = True
         while stripped and key:
             stripped = False
@@ -318,7 +332,7 @@ class _Rows:
                 if key.startswith(g) and len(key) > len(g):
                     key, stripped = key[len(g) :], True
                     break
-        return self.bare.nearest(key)
+        return key
 
 
 def _audited(fmt: Format) -> tuple[Table, ...]:
@@ -384,21 +398,28 @@ class _Reader:
         self.first_cell: dict[str, Location] = {}
         self.read_rows: dict[str, set[str]] = {}
 
-    def sequences(self) -> list[list[_Line]]:
-        # An HTML page's tables are read from their markup; its text lines are
-        # paragraphs. Any other document is read line by line.
+    def sources(self) -> list[list[list[_Line]]]:
+        """Where to look for the tables: an HTML page's tables as marked up (its
+        text lines are paragraphs, unless no table is found in the markup: a page
+        laid out with tables may hold the report's tables as text); any other
+        document line by line."""
+        out: list[list[list[_Line]]] = []
         if self.doc.tables:
-            out, origin = [], 0
+            grids, origin = [], 0
             for rows in self.doc.tables:
                 lines, origin = _grid_lines(rows, self.doc.path, origin)
-                out.append(lines)
-            return out
-        return _text_sequences(self.doc)
+                grids.append(lines)
+            out.append(grids)
+        out.append(_text_sequences(self.doc))
+        return out
 
     def read(self) -> None:
         matched: list[tuple[list[_Line], int, _Match]] = []
-        for seq in self.sequences():
-            matched += [(seq, i, m) for i, m in self._match_sequence(seq)]
+        for sequences in self.sources():
+            for seq in sequences:
+                matched += [(seq, i, m) for i, m in self._match_sequence(seq)]
+            if matched:
+                break
         layouts = self._layouts([m for _, _, m in matched])
         self.result.layouts = {tid: fmt for tid, (fmt, _) in layouts.items()}
         headers: dict[tuple[int, int], _Columns] = {}
@@ -454,7 +475,7 @@ class _Reader:
                 )
         for rows in (self.primary, *self.others):
             for key, printed, at in candidates:
-                found = rows.exact.exact(key)
+                found = rows.find(key)
                 if found:
                     return _Match(_closest(found, previous), at, printed)
         for rows in (self.primary, *self.others):
@@ -516,10 +537,7 @@ class _Reader:
         codes = [block.code(place.row.code, c.code) for c in block.columns]
         if any(c in self.result.figures or c in self.result.blanks for c in codes):
             return  # the table printed twice: the first one is read
-        # The row as printed: its label and the group heading just before it.
-        heads = [c.text for c in line.labels[:-1]][-len(place.row.groups[-1:]) :]
-        row_label = " ".join([*heads, m.printed]) if place.row.groups else m.printed
-        row_label = row_label or place.name
+        row_label = place.name
         self.first_cell.setdefault(tid, m.at)
         self.read_rows.setdefault(tid, set()).add(place.row.code)
         if m.misprint is not None:
@@ -528,9 +546,10 @@ class _Reader:
         if cells is None:
             self._blank(place.table, m.at, row_label, "?", "", codes)
             return
+        names = _column_names(block)
         for col, code in zip(block.columns, codes, strict=True):
             cell = cells.get(col.code)
-            name = cols.names.get(col.code) or "·".join((*col.groups, col.label))
+            name = names[col.code]
             where = replace(
                 cell.where if cell is not None else m.at,
                 table=place.table.number,
@@ -585,7 +604,7 @@ class _Reader:
                 "table",
                 "note",
                 "label-misspelled",
-                replace(where, table=table.number),
+                replace(where, table=table.number, table_row=printed),
                 snippet=f"表{table.number} {printed}",
                 claimed=printed,
                 recomputed=near.label,
@@ -629,7 +648,7 @@ class _Reader:
                 for row in block.rows:
                     if row.code in self.read_rows.get(tid, set()):
                         continue
-                    name = " ".join((*row.groups[-1:], row.label))
+                    name = _Place(layout, table, block, row).name
                     self.result.checks.append(
                         Check.make(
                             "table",
@@ -687,7 +706,6 @@ class _Columns:
     def __init__(self, block: Block, header: list[_Line]) -> None:
         self.block = block
         self.grid = bool(header) and header[0].grid
-        self.names: dict[str, str] = {}
         self.misprints: list[tuple[Location, str, Nearest[Column]]] = []
         self.by_header: dict[int, str] = {}
         keys = {label_key(g) for c in block.columns for g in c.groups}
@@ -711,14 +729,9 @@ class _Columns:
             found = self._column(path, notes)
             if found is not None:
                 mapped[col] = found.code
-                self.names.setdefault(
-                    found.code, "·".join(c.text for c in path if c.text)
-                )
         if set(mapped.values()) == {c.code for c in block.columns}:
             self.by_header = mapped
             self.misprints = notes
-        else:
-            self.names = {}
 
     def _column(
         self, path: list[_Cell], notes: list[tuple[Location, str, Nearest[Column]]]
@@ -755,6 +768,20 @@ class _Columns:
         if len(slots) != len(self.block.columns):
             return None
         return {c.code: s for c, s in zip(self.block.columns, slots, strict=True)}
+
+
+def _column_names(block: Block) -> dict[str, str]:
+    """Each column as a clerk names it: its group headings and label joined by ·,
+    leaving out the headings every column shares (as report.md prints them)."""
+    paths = [(*c.groups, c.label) for c in block.columns]
+    shared = 0
+    while (
+        all(len(p) > shared + 1 for p in paths) and len({p[shared] for p in paths}) == 1
+    ):
+        shared += 1
+    return {
+        c.code: "·".join(p[shared:]) for c, p in zip(block.columns, paths, strict=True)
+    }
 
 
 def _by_groups(found: list[Column], keys: list[str]) -> Column | None:
