@@ -263,6 +263,19 @@ def test_2019_layout_in_a_2020_report_is_right():
     assert [c.code for c in audit(doc).findings if c.where.table != "二"] == []
 
 
+def test_table_2_in_the_2019_layout_is_read_in_its_own_codes():
+    # gk2019's 二 has other columns, and 行政事业性收费 another code (zd.fees).
+    values = consistent_2021()
+    old = load_format("gk2019").tables[0]
+    values.update({code: 1 for code in old.codes})
+    doc = text_report(values, layouts={"t2": "gk2019"})
+    tables = read_tables(doc)
+    assert {c for c in tables.figures if c.startswith("zd.")} == set(old.codes)
+    assert flat(audit(doc)) == [
+        ["layout-outdated", "gk2019 → gk2021", "规范性文件", "", "规范性文件", "2025"]
+    ]
+
+
 def test_without_a_year_the_current_format_is_used_and_no_layout_warning():
     values = consistent_2021()
     for col in (*APPLICANTS, "total"):

@@ -288,6 +288,7 @@ class _Match:
     at: Location  # its label cell (its first figure when it has no label)
     printed: str  # its label as printed, the halves of a broken label joined
     misprint: Nearest[_Place] | None = None
+    key: str = ""  # the label key it was found by
 
 
 class _Rows:
@@ -424,7 +425,7 @@ class _Reader:
         self.result.layouts = {tid: fmt for tid, (fmt, _) in layouts.items()}
         headers: dict[tuple[int, int], _Columns] = {}
         for seq, i, m in matched:
-            place = self._in_layout(m.place, layouts[m.place.table.id][0])
+            place = self._in_layout(m, layouts[m.place.table.id][0])
             key = (id(seq), id(place.block))
             if key not in headers:
                 headers[key] = _Columns(place.block, _header_above(seq, i))
@@ -477,12 +478,12 @@ class _Reader:
             for key, printed, at in candidates:
                 found = rows.find(key)
                 if found:
-                    return _Match(_closest(found, previous), at, printed)
+                    return _Match(_closest(found, previous), at, printed, key=key)
         for rows in (self.primary, *self.others):
             for key, printed, at in candidates:
                 near = rows.nearest(key)
                 if near is not None:
-                    return _Match(near.value, at, printed, misprint=near)
+                    return _Match(near.value, at, printed, misprint=near, key=key)
         return None
 
     def _unlabelled(self, seq: list[_Line], i: int) -> _Match | None:
@@ -518,14 +519,21 @@ class _Reader:
                 out[tid] = (m.place.fmt, m)
         return out
 
-    def _in_layout(self, place: _Place, fmt: Format) -> _Place:
-        """The same row in the format the table is laid out in."""
+    def _in_layout(self, m: _Match, fmt: Format) -> _Place:
+        """The same row in the format the table is laid out in, whose block gives
+        its columns and the codes of its figures: found by its label there (a row
+        of both formats may have two codes: 行政事业性收费), else by its code."""
+        place = m.place
         if place.fmt is fmt:
             return place
+        rows = next(r for r in (self.primary, *self.others) if r.fmt is fmt)
+        found = [p for p in rows.find(m.key) if p.table.id == place.table.id]
+        if found:
+            return found[0]
         table = next(t for t in fmt.tables if t.id == place.table.id)
         for block in table.blocks:
             for row in block.rows:
-                if row.code == place.row.code and block.cell == place.block.cell:
+                if row.code == place.row.code:
                     return _Place(fmt, table, block, row)
         return place
 
