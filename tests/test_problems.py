@@ -45,6 +45,9 @@ def test_templates_name_only_known_placeholders(code):
         "right",
         "part_detail",
         "exact",
+        "table",
+        "row",
+        "column",
     }
     for lang in LANGS:
         names = set(re.findall(r"{(\w+)}", catalogue()[code].template[lang]))

@@ -164,7 +164,10 @@ def audit_text(path: str | Path, explain: bool = False) -> AuditReport:
     Shares against the base they refer to at the printed precision, enumerations
     against their totals, rounded figures (2.3万条) against the exact sum of their
     parts, rates and year-on-year changes whose counts are stated, and template
-    placeholders left in the text.
+    placeholders left in the text. In a report of a format that declares tables to
+    audit (gk2019, gk2021: the year the report states picks it), the tables read
+    by their labels are checked by the format's rules, and the figures the prose
+    quotes against them (:func:`govstats.audit.tables.audit_tables`).
 
     :param explain: also list every claim found right and every claim that could
         not be checked (in :meth:`AuditReport.to_dict`).

@@ -301,7 +301,9 @@ def audit(
     (figures.json, report.md, tables.xlsx, summary.xlsx): outputs edited by hand,
     left over from older inputs, or whose share formulas do not match their values.
     With --text FILE, check the shares, totals, rounded figures, rates and changes
-    that the report's prose states, and template placeholders left in it.
+    that the report's prose states, and template placeholders left in it; in a
+    report in the national format (2019 on), also tables 二 to 四, recognised by
+    their labels, against the format's rules, and the prose figures against them.
 
     Exit code 0 when all agrees (notes allowed), 1 otherwise, 2 on a usage error
     (such as a year not compiled yet).

@@ -28,6 +28,7 @@ PREV = "prev:"
 
 __all__ = [
     "PREV",
+    "AuditSpec",
     "Block",
     "Chart",
     "Column",
@@ -38,6 +39,7 @@ __all__ = [
     "ReportTable",
     "Indicator",
     "InfoField",
+    "ProseFigure",
     "Row",
     "RosterSpec",
     "Rule",
@@ -246,6 +248,30 @@ class Subtotal:
 
 
 @dataclass(frozen=True)
+class ProseFigure:
+    """A figure of the tables that the prose of a report quotes (一、总体情况).
+
+    A count whose words end with one of ``phrases`` (``共新收政府信息公开申请173件``)
+    states the figure ``code``; with ``within``, only when it is a part of an
+    enumeration whose total states the figure ``within`` (``行政复议12件，其中结果
+    维持7件``: 结果维持 of 行政复议, not of 行政诉讼).
+    """
+
+    code: str
+    phrases: tuple[str, ...]
+    within: str = ""
+
+
+@dataclass(frozen=True)
+class AuditSpec:
+    """What an audit of a published report reads: the tables it recognises by their
+    labels, and the figures the prose quotes from them."""
+
+    tables: tuple[str, ...] = ()
+    prose: tuple[ProseFigure, ...] = ()
+
+
+@dataclass(frozen=True)
 class RosterSpec:
     """What ``units.csv`` may say: allowed values per column, and the government."""
 
@@ -297,6 +323,7 @@ class Format:
     report: ReportSpec = ReportSpec()
     subtotals: tuple[Subtotal, ...] = ()
     roster: RosterSpec = RosterSpec()
+    audit: AuditSpec = AuditSpec()
 
     @functools.cached_property
     def indicators(self) -> dict[str, Indicator]:
@@ -439,6 +466,7 @@ def _build(data: dict[str, Any], path: Path) -> Format:
             ),
             government=_group(roster.get("government")),
         ),
+        audit=_build_audit(data.get("audit") or {}, tables, derived_codes, path),
     )
 
 
@@ -515,6 +543,30 @@ def _build_table(
 
 def _group(spec: dict[str, str] | None) -> Group:
     return Group(tuple((str(k), str(v)) for k, v in (spec or {}).items()))
+
+
+def _build_audit(
+    data: dict[str, Any], tables: list[Table], codes: list[str], path: Path
+) -> AuditSpec:
+    ids = [t.id for t in tables]
+    for tid in data.get("tables", []):
+        if tid not in ids:
+            raise ValueError(
+                f"{path}: audit table {tid!r} is not a table of the format"
+            )
+    prose = []
+    for spec in data.get("prose", []):
+        for name in (spec["code"], spec.get("within", "")):
+            if name and name not in codes:
+                raise ValueError(f"{path}: audit prose code {name!r} is not a figure")
+        prose.append(
+            ProseFigure(
+                code=spec["code"],
+                phrases=tuple(spec["phrases"]),
+                within=spec.get("within", ""),
+            )
+        )
+    return AuditSpec(tables=tuple(data.get("tables", [])), prose=tuple(prose))
 
 
 def _build_report(

@@ -3,7 +3,9 @@
 Every reader returns a :class:`Document`: the text to analyse, one paragraph per
 line, and a map from each character back to where it is in the file, so that a
 finding names the line and column an auditor opens (for HTML, the line and column
-of the HTML source; for a PDF, the page and the line on it).
+of the HTML source; for a PDF, the page and the line on it). An HTML page also
+keeps its tables as they are marked up (cells with their spans and source
+positions), for :mod:`govstats.audit.layout` to read by their labels.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from pathlib import Path
 from govstats.audit.findings import Location
 from govstats.problems import GovstatsError, Problem
 
-__all__ = ["Document", "read_document", "html_document", "text_document"]
+__all__ = [
+    "Document",
+    "SourceCell",
+    "html_document",
+    "read_document",
+    "text_document",
+]
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 # A PDF line at least this share of the page's longest line was wrapped by the
@@ -28,17 +36,32 @@ _SENTENCE_END = tuple("。！？；：!?;:")
 
 
 @dataclass
+class SourceCell:
+    """A ``<td>``/``<th>`` as marked up: its text (whitespace collapsed, a ``<br>``
+    kept as a space), its spans, and the source position of its first character
+    (of the tag when it is empty)."""
+
+    text: str
+    line: int
+    column: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
 class Document:
     """The text of a report and where each of its characters comes from.
 
     ``anchors`` are ``(offset, page, line, column)``: the character at ``offset`` of
     ``text`` is at that page (0: no pages), line and 1-based column of the file, and
-    so are the characters after it on the same run.
+    so are the characters after it on the same run. ``tables`` are the HTML tables
+    of a page, each a list of rows of cells (empty for other documents).
     """
 
     path: str
     text: str
     anchors: list[tuple[int, int, int, int]] = field(default_factory=list)
+    tables: list[list[list[SourceCell]]] = field(default_factory=list)
 
     def locate(self, offset: int) -> Location:
         """The position in the file of the character at ``offset`` of :attr:`text`."""
@@ -110,11 +133,56 @@ _SKIPPED = frozenset(("script", "style", "noscript", "template", "head"))
 _SPACE = re.compile(r"\s+")
 
 
+class _Cell:
+    """A cell being read: its text pieces and where its first character is."""
+
+    def __init__(self, line: int, column: int, attrs: dict[str, str | None]) -> None:
+        self.pieces: list[str] = []
+        self.line, self.column = line, column
+        self.has_text = False
+        self.rowspan = _span(attrs.get("rowspan"))
+        self.colspan = _span(attrs.get("colspan"))
+
+    def add(self, text: str, line: int, column: int) -> None:
+        if not self.has_text and not text.isspace():
+            self.line, self.column, self.has_text = line, column, True
+        self.pieces.append(text)
+
+    def close(self) -> SourceCell:
+        text = _SPACE.sub(" ", "".join(self.pieces)).strip()
+        return SourceCell(text, self.line, self.column, self.rowspan, self.colspan)
+
+
+def _span(value: str | None) -> int:
+    # rowspan="0" (to the end of the section) and junk read as 1; a huge span is
+    # capped so that a broken page cannot blow the grid up.
+    try:
+        return min(max(int(value or 1), 1), 1000)
+    except ValueError:
+        return 1
+
+
+class _Table:
+    """A ``<table>`` being read: rows of closed cells and the cell open now."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[SourceCell]] = []
+        self.cell: _Cell | None = None
+
+    def close_cell(self) -> None:
+        if self.cell is not None:
+            if not self.rows:
+                self.rows.append([])
+            self.rows[-1].append(self.cell.close())
+            self.cell = None
+
+
 class _TextExtractor(HTMLParser):
     """Collects the visible text of a page with the source position of each run.
 
     Blocks end a paragraph; table cells are kept apart by a tab so that two figures
-    in neighbouring cells never read as one number.
+    in neighbouring cells never read as one number. Tables are also kept as marked
+    up (nested tables apart from the cell they sit in).
     """
 
     def __init__(self) -> None:
@@ -125,6 +193,39 @@ class _TextExtractor(HTMLParser):
         self.anchors: list[tuple[int, int, int, int]] = []
         self.length = 0
         self.skip = 0
+        self.open_tables: list[_Table] = []
+        self.tables: list[list[list[SourceCell]]] = []
+
+    def _table_start(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.open_tables.append(_Table())
+            return
+        if not self.open_tables:
+            return
+        table = self.open_tables[-1]
+        if tag == "tr":
+            table.close_cell()
+            table.rows.append([])
+        elif tag in _CELLS:
+            table.close_cell()
+            line, col = self.getpos()
+            table.cell = _Cell(line, col + 1, dict(attrs))
+        elif tag == "br" and table.cell is not None:
+            table.cell.pieces.append(" ")
+
+    def _table_end(self, tag: str) -> None:
+        if not self.open_tables:
+            return
+        if tag == "table":
+            table = self.open_tables.pop()
+            table.close_cell()
+            self.tables.append([row for row in table.rows if row])
+        elif tag in _CELLS or tag == "tr":
+            self.open_tables[-1].close_cell()
+
+    def _cell_text(self, text: str, line: int, column: int) -> None:
+        if self.open_tables and self.open_tables[-1].cell is not None:
+            self.open_tables[-1].cell.add(text, line, column)
 
     def _emit(self, text: str, line: int = 0, column: int = 0) -> None:
         if line:
@@ -139,6 +240,8 @@ class _TextExtractor(HTMLParser):
             self.parts[-1] = "\n"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self.skip:
+            self._table_start(tag, attrs)
         if tag in _SKIPPED:
             self.skip += 1
         elif tag in _CELLS:
@@ -147,10 +250,14 @@ class _TextExtractor(HTMLParser):
             self._break("\n")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self.skip:
+            self._table_start(tag, attrs)
         if tag in _BLOCKS:
             self._break("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if not self.skip:
+            self._table_end(tag)
         if tag in _SKIPPED:
             self.skip = max(self.skip - 1, 0)
         elif tag in _CELLS:
@@ -170,6 +277,7 @@ class _TextExtractor(HTMLParser):
                     self._emit(" ")
             else:
                 self._emit(piece, line, col)
+            self._cell_text(piece, line, col)
             newlines = piece.count("\n")
             if newlines:
                 line += newlines
@@ -182,6 +290,7 @@ class _TextExtractor(HTMLParser):
             return
         char = html.unescape(source)
         line, col = self.getpos()
+        self._cell_text(char, line, col + 1)
         if char.isspace():
             if self.parts and self.parts[-1][-1:] not in ("\n", "\t", " "):
                 self._emit(" ")
@@ -204,7 +313,7 @@ def html_document(source: str, path: str = "") -> Document:
     # Trim spaces around line and cell breaks without moving any anchored text:
     # only characters that carry no anchor of their own are dropped.
     text, anchors = _tidy(raw, parser.anchors)
-    return Document(path, text, anchors)
+    return Document(path, text, anchors, parser.tables)
 
 
 def _tidy(

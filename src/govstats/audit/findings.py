@@ -54,6 +54,11 @@ REASONS: dict[str, dict[str, str]] = {
         "zh": "百分数不是占比、比率或变化幅度，未核对",
         "en": "the percentage is not a share, rate or change; not checked",
     },
+    "not-in-table": {
+        "zh": "表格中没有可对照的数字（未印出、空白或无法识别），未核对",
+        "en": "the table has no figure to compare it with (not printed, blank or "
+        "not recognised); not checked",
+    },
 }
 
 
@@ -67,7 +72,9 @@ class Location:
     """Where a claim or figure is: a text position, a sheet cell or a JSON path.
 
     ``line`` and ``column`` are 1-based; ``column`` counts characters, not bytes.
-    ``page`` is set for a PDF, whose lines are counted per page.
+    ``page`` is set for a PDF, whose lines are counted per page. A cell of a table
+    printed in a report also has its table's number (``三``) and its row and column
+    labels as printed.
     """
 
     file: str = ""
@@ -77,6 +84,9 @@ class Location:
     sheet: str = ""
     cell: str = ""
     path: str = ""
+    table: str = ""
+    table_row: str = ""
+    table_column: str = ""
 
     def __str__(self) -> str:
         if self.sheet:
@@ -97,6 +107,9 @@ class Location:
             "sheet": self.sheet,
             "cell": self.cell,
             "path": self.path,
+            "table": self.table,
+            "table_row": self.table_row,
+            "table_column": self.table_column,
         }
 
 

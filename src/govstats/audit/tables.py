@@ -2,21 +2,29 @@
 
 Validation checks a clerk's workbook against the rules of its format declaration
 (``schemas/*.yaml``: total = Σ parts, part ≤ whole, ...). An audit checks published
-figures against the same rules: the figures of ``figures.json`` here, and the table
-of a published report once its figures are read by code (a gk2021 HTML table, a
-later issue). Nothing about a format is written here: the rules, their ids and
-their messages come from the declaration and :mod:`govstats.rules`.
+figures against the same rules: the figures of ``figures.json``, and the tables of a
+published report once :mod:`govstats.audit.layout` has read them by code. Nothing
+about a format is written here: the rules, their ids and their messages come from
+the declaration and :mod:`govstats.rules`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from govstats.audit.claims import Paragraph
+from govstats.audit.documents import Document
 from govstats.audit.findings import Check, Location
-from govstats.formats import Format
+from govstats.formats import Format, Rule
+from govstats.numbers import format_decimal
 
-__all__ = ["check_rules"]
+if TYPE_CHECKING:
+    from govstats.audit.layout import PublishedTables
+
+__all__ = ["audit_tables", "check_rules"]
 
 
 def check_rules(
@@ -24,6 +32,7 @@ def check_rules(
     values: Mapping[str, Decimal],
     where: Callable[[str], Location],
     severities: tuple[str, ...] = ("error",),
+    right: bool = False,
 ) -> list[Check]:
     """Every rule of ``fmt`` that fails on ``values``, as audit findings.
 
@@ -34,6 +43,7 @@ def check_rules(
         put on its subject, as validation puts it on the subject's cell).
     :param severities: which rules to run; soft rules (``warning``) ask a clerk for
         an explanation and are left out of an audit by default.
+    :param right: also return each rule that holds, as a ``right`` check.
     """
     import pandas as pd
 
@@ -48,6 +58,8 @@ def check_rules(
             [{c: int(values[c] * scale) for c in rule.codes}], dtype="Int64"
         )
         if bool(predicate(rule, scale)(frame).iloc[0]):
+            if right:
+                out.append(_held(rule, values, where(rule.subject)))
             continue
         problem = describe_failure(rule, fmt, {c: values[c] for c in rule.codes})
         out.append(
@@ -63,4 +75,96 @@ def check_rules(
                 context=dict(problem.context),
             )
         )
+    return out
+
+
+def _held(rule: Rule, values: Mapping[str, Decimal], where: Location) -> Check:
+    """A rule that holds, with its arithmetic (``7 + 2 + 0 + 1 = 10``)."""
+
+    def side(codes: tuple[str, ...]) -> str:
+        return " + ".join(format_decimal(values[c]) for c in codes)
+
+    p = rule.params
+    if rule.kind == "sum":
+        detail = f"{side(rule.parts)} = {format_decimal(values[rule.subject])}"
+    elif rule.kind == "balance":
+        detail = f"{side(p['left'])} = {side(p['right'])}"
+    else:
+        detail = ""
+    shown = format_decimal(values[rule.subject])
+    return Check.make(
+        "rule",
+        "right",
+        "",
+        where,
+        snippet=rule.subject,
+        claimed=shown,
+        recomputed=shown,
+        rule=rule.id,
+        context={"detail": detail},
+    )
+
+
+def audit_tables(
+    doc: Document, paragraphs: list[Paragraph], text_checks: list[Check]
+) -> list[Check]:
+    """The tables of a published report, checked by their format's rules, and the
+    figures its prose quotes, checked against them.
+
+    :param text_checks: the checks of the prose (:mod:`govstats.audit.text`); the
+        result holds them, except shares the prose left unchecked that the tables
+        decide.
+    :returns: every check of the report. A report whose format reads no table
+        (gk2008), or in which no table is recognised, keeps its prose checks only.
+    """
+    from govstats.audit.layout import read_tables
+    from govstats.audit.prose import check_prose
+
+    tables = read_tables(doc)
+    if tables is None or not tables.layouts:
+        return text_checks
+    checks = list(tables.checks)
+    for tid, layout in sorted(tables.layouts.items()):
+        values = {
+            code: value
+            for code, value in tables.figures.items()
+            if code in layout.indicators and layout.table_of(code).id == tid
+        }
+
+        def where(code: str) -> Location:
+            return tables.where[code]
+
+        for check in check_rules(layout, values, where, right=True):
+            w = check.where
+            checks.append(
+                replace(check, snippet=f"表{w.table} {w.table_row} | {w.table_column}")
+            )
+    judged = {
+        str(c.where)
+        for c in text_checks
+        if c.kind == "share" and c.status != "unchecked"
+    }
+    prose = check_prose(paragraphs, doc, tables, _sums_of_parts(tables), judged)
+    decided = {str(c.where) for c in prose if c.kind == "share"}
+    kept = [
+        c
+        for c in text_checks
+        if not (
+            c.kind == "share" and c.status == "unchecked" and str(c.where) in decided
+        )
+    ]
+    return kept + checks + prose
+
+
+def _sums_of_parts(tables: PublishedTables) -> dict[str, set[Decimal]]:
+    """For each total the tables print wrong, the sum of its parts: the other
+    reading of that figure the table itself gives."""
+    out: dict[str, set[Decimal]] = {}
+    for layout in tables.layouts.values():
+        for rule in layout.rules:
+            if rule.kind != "sum" or not all(c in tables.figures for c in rule.codes):
+                continue
+            parts = sum((tables.figures[c] for c in rule.parts), Decimal(0))
+            if parts != tables.figures[rule.subject]:
+                out.setdefault(rule.subject, set()).add(parts)
     return out

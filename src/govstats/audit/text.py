@@ -55,11 +55,17 @@ _RATE_SYNONYMS = {"回复": ("回复", "答复"), "答复": ("答复", "回复")
 
 
 def audit_document(doc: Document, explain: bool = False) -> AuditReport:
-    """Check every numeric claim and placeholder of a document."""
+    """Check every numeric claim and placeholder of a document; and its tables by
+    the rules of its format, and the figures its prose quotes from them
+    (:func:`govstats.audit.tables.audit_tables`)."""
+    from govstats.audit.tables import audit_tables
+
     checks: list[Check] = []
-    for para in read_paragraphs(doc.text):
+    paragraphs = read_paragraphs(doc.text)
+    for para in paragraphs:
         checks += _Paragraph(para, doc).checks()
     checks += _placeholders(doc)
+    checks = audit_tables(doc, paragraphs, checks)
     return AuditReport(subject=doc.path, kind="text", checks=checks, explain=explain)
 
 

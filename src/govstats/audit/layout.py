@@ -1,0 +1,804 @@
+"""Reading the tables of a published report by the labels its format declares.
+
+A report prints tables 二, 三 and 四 of the national format as HTML tables (cells
+merged across rows and columns), as Markdown tables, or as text with a table row on
+each line and its cells apart by tabs or spaces (a PDF's text layer, a copy out of a
+word processor). Nothing here knows a label: every row, column and group heading,
+and the code each figure is read into (``t3.new.natural``), comes from the format
+declaration; ``audit.tables`` names the tables to read.
+
+How a table is read:
+
+1. The document's rows. An HTML table becomes a grid first: a cell merged across
+   rows or columns fills every position it covers. A text line is split into cells.
+   A row's *label cells* are its leading cells with words in them; the cells after
+   them are its *value cells*.
+2. Each row is matched to a row of the format by its label: the label cells joined
+   (a heading split over merged cells, 三、本年度办理结果 / （三）不予公开 /
+   1.属于国家秘密, or all in one cell) against the row's label preceded by any of
+   its group headings, compared by :func:`~govstats.audit.labels.label_key`. A text
+   label broken over two lines is joined again. A row the format lacks is looked up
+   in the other audited formats that have the same table (the 2019 single row
+   （六）其他处理), whose layout the table then follows. A misprinted label is read
+   as the nearest declared one, with a note.
+3. The columns of a block are read from the header rows above its first row: the
+   headings over each column (group headings, label) must name one column of the
+   block each. When they do not (spans lost in a text copy) and a row has as many
+   cells as the block has columns, the format's column order is used: the national
+   format fixes it. A row without a label (table 四 prints none) belongs to the
+   one-row block whose column headings stand above it.
+4. A value cell holds a whole or decimal number, or nothing: a blank (or a dash) is
+   reported, since a blank is not a zero.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from govstats.audit.documents import Document, SourceCell
+from govstats.audit.findings import Check, Location
+from govstats.audit.labels import LabelIndex, Nearest, label_key
+from govstats.formats import Block, Column, Format, Row, Table
+
+__all__ = ["PublishedTables", "read_tables", "stated_year"]
+
+# Header rows looked at above a block's first row (table 三 has three).
+HEADER_ROWS = 6
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+# A cell holding only these says "nothing": read as a blank, not as a zero.
+_DASHES = frozenset("-—–－/／")
+# Headings joined in one Markdown cell (govstats' own report.md: 行政复议·总计).
+_JOINED = re.compile(r"[·•]")
+_TITLE_YEAR = re.compile(
+    r"((?:19|20)\d{2})\s*年度?[^。\n]{0,40}?政府信息公开[^。\n]{0,10}?报告"
+)
+_PERIOD_YEAR = re.compile(r"((?:19|20)\d{2})年1月1日起?至\1年12月31日")
+
+
+def stated_year(text: str) -> int | None:
+    """The year a report is for, from its title (…2025年政府信息公开工作年度报告) or
+    from its period (2025年1月1日至2025年12月31日); None when it states neither."""
+    for pattern in (_TITLE_YEAR, _PERIOD_YEAR):
+        m = pattern.search(unicodedata.normalize("NFKC", text))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+@dataclass
+class PublishedTables:
+    """The figures of a report's tables, read by code.
+
+    :param fmt: the format the report's year picks (the latest one without a year).
+    :param layouts: the format each table read is laid out in, by table id (another
+        format than ``fmt`` when the table keeps an older layout).
+    :param where: the cell of each figure, with its table number and the names of
+        its row and column (as the format names them, whatever the print).
+    :param checks: what reading found: blank cells, misprinted labels, outdated
+        layouts, rows missing.
+    """
+
+    fmt: Format
+    year: int | None
+    figures: dict[str, Decimal] = field(default_factory=dict)
+    where: dict[str, Location] = field(default_factory=dict)
+    layouts: dict[str, Format] = field(default_factory=dict)
+    blanks: set[str] = field(default_factory=set)
+    checks: list[Check] = field(default_factory=list)
+
+
+# Cells and rows as printed
+
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    where: Location
+    origin: int  # the cells of one merged source cell share it
+    col: int  # grid column (HTML), or position from the right (text)
+
+    @property
+    def key(self) -> str:
+        return label_key(self.text)
+
+
+@dataclass
+class _Line:
+    cells: list[_Cell]
+    grid: bool
+    labels: list[_Cell] = field(default_factory=list)
+    values: list[_Cell] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        i = 0
+        while (
+            i < len(self.cells)
+            and self.cells[i].text
+            and not _is_value(self.cells[i].text)
+        ):
+            if not self.labels or self.labels[-1].origin != self.cells[i].origin:
+                self.labels.append(self.cells[i])
+            i += 1
+        self.values = self.cells[i:]
+
+    @property
+    def label(self) -> str:
+        return " ".join(c.text for c in self.labels)
+
+    @property
+    def key(self) -> str:
+        return "".join(c.key for c in self.labels)
+
+    @property
+    def has_numbers(self) -> bool:
+        return any(_number(c.text) is not None for c in self.values)
+
+    def slots(self) -> list[_Cell]:
+        """The value cells, one per source cell."""
+        out: list[_Cell] = []
+        for c in self.values:
+            if not out or out[-1].origin != c.origin:
+                out.append(c)
+        return out
+
+
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace(" ", "").replace("\u00a0", "")
+
+
+def _number(text: str) -> Decimal | None:
+    clean = _clean(text)
+    if not _NUMBER.fullmatch(clean):
+        return None
+    return Decimal(clean.replace(",", ""))
+
+
+def _is_value(text: str) -> bool:
+    clean = _clean(text).strip()
+    return not clean or set(clean) <= _DASHES or _number(clean) is not None
+
+
+def _grid_lines(
+    rows: list[list[SourceCell]], path: str, first_origin: int
+) -> tuple[list[_Line], int]:
+    """An HTML table as rows of a grid: a merged cell fills every position."""
+    grid: dict[tuple[int, int], _Cell] = {}
+    origin = first_origin
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in grid:
+                c += 1
+            where = Location(file=path, line=cell.line, column=cell.column)
+            for dr in range(min(cell.rowspan, len(rows) - r)):
+                for dc in range(cell.colspan):
+                    grid.setdefault(
+                        (r + dr, c + dc), _Cell(cell.text, where, origin, c + dc)
+                    )
+            origin += 1
+            c += cell.colspan
+    lines = []
+    for r in range(len(rows)):
+        cells = sorted((v for (rr, _), v in grid.items() if rr == r), key=_col)
+        lines.append(_Line(cells, grid=True))
+    return lines, origin
+
+
+def _col(cell: _Cell) -> int:
+    return cell.col
+
+
+def _text_sequences(doc: Document) -> list[list[_Line]]:
+    """The lines of a text or Markdown document as rows, in runs between blank
+    lines; a Markdown table's |---| line is left out."""
+    sequences: list[list[_Line]] = []
+    current: list[_Line] = []
+    offset = origin = 0
+    for line in doc.text.split("\n"):
+        cells = _split_line(line, offset, doc, origin)
+        offset += len(line) + 1
+        if cells is None:
+            if current:
+                sequences.append(current)
+            current = []
+        elif cells:
+            origin += len(cells)
+            current.append(_Line(cells, grid=False))
+    if current:
+        sequences.append(current)
+    return sequences
+
+
+def _split_line(
+    line: str, offset: int, doc: Document, origin: int
+) -> list[_Cell] | None:
+    """The cells of a text line: Markdown pipes, else tabs, else spaces (the label
+    is then the words before the trailing figures). None for a blank line; ``[]``
+    for a Markdown rule line."""
+    if not line.strip():
+        return None
+    spans: list[tuple[int, int]]
+    stripped = line.strip()
+    if stripped.startswith("|"):
+        spans = _pipe_spans(line)
+        if all(re.fullmatch(r"\s*:?-{3,}:?\s*", line[a:b]) for a, b in spans):
+            return []
+    elif "\t" in line:
+        spans, start = [], 0
+        for part in line.split("\t"):
+            spans.append((start, start + len(part)))
+            start += len(part) + 1
+    else:
+        tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", line)]
+        n = len(tokens)
+        while n and _is_value(line[tokens[n - 1][0] : tokens[n - 1][1]]):
+            n -= 1
+        if 0 < n < len(tokens):
+            spans = [(tokens[0][0], tokens[n - 1][1]), *tokens[n:]]
+        else:
+            spans = tokens
+    cells = []
+    for i, (a, b) in enumerate(spans):
+        text = line[a:b]
+        lead = len(text) - len(text.lstrip())
+        text = text.strip().replace("\\|", "|")
+        cells.append(
+            _Cell(text, doc.locate(offset + a + lead), origin + i, i - len(spans))
+        )
+    return cells
+
+
+def _pipe_spans(line: str) -> list[tuple[int, int]]:
+    bars = [m.start() for m in re.finditer(r"(?<!\\)\|", line)]
+    spans = [(a + 1, b) for a, b in itertools.pairwise(bars)]
+    if line.rstrip()[-1:] != "|" and bars:
+        spans.append((bars[-1] + 1, len(line)))
+    return spans
+
+
+# The format's labels
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A row of a format's table."""
+
+    fmt: Format
+    table: Table
+    block: Block
+    row: Row
+
+    @property
+    def name(self) -> str:
+        """The row as the format's indicators and report.md name it: its label,
+        after its last group heading when it has two (（三）不予公开 1.属于国家秘密)."""
+        row = self.row
+        return f"{row.groups[-1]} {row.label}" if len(row.groups) > 1 else row.label
+
+
+@dataclass(frozen=True)
+class _Match:
+    """A row of the document matched to a row of a format."""
+
+    place: _Place
+    at: Location  # its label cell (its first figure when it has no label)
+    printed: str  # its label as printed, the halves of a broken label joined
+    misprint: Nearest[_Place] | None = None
+    key: str = ""  # the label key it was found by
+
+
+class _Rows:
+    """The rows of a format's audited tables, by label key and group headings."""
+
+    def __init__(self, fmt: Format, tables: tuple[Table, ...]) -> None:
+        self.fmt, self.tables = fmt, tables
+        exact: list[tuple[str, str, _Place]] = []
+        bare: list[tuple[str, str, _Place]] = []
+        groups: set[str] = set()
+        for table in tables:
+            for block in table.blocks:
+                for row in block.rows:
+                    place = _Place(fmt, table, block, row)
+                    key = label_key(row.label)
+                    bare.append((key, row.label, place))
+                    groups.update(label_key(g) for g in row.groups)
+                    for n in range(len(row.groups) + 1):
+                        for heads in itertools.combinations(row.groups, n):
+                            exact.append((label_key("".join(heads)) + key, "", place))
+        self.exact = LabelIndex(exact)
+        self.bare = LabelIndex(bare)
+        self.groups = sorted(groups, key=len, reverse=True)
+
+    def find(self, key: str) -> list[_Place]:
+        """The rows a label names: with its group headings (in any of the ways a
+        report joins them), or once they are left out (a heading printed twice)."""
+        found = self.exact.exact(key)
+        if not found and self._bare_key(key) != key:
+            found = self.bare.exact(self._bare_key(key))
+        return found
+
+    def nearest(self, key: str) -> Nearest[_Place] | None:
+        """The row a misprinted label stands for, its group headings left out."""
+        return self.bare.nearest(self._bare_key(key))
+
+    def _bare_key(self, key: str) -> str:
+        stripped = True
+        while stripped and key:
+            stripped = False
+            for g in self.groups:
+                if key.startswith(g) and len(key) > len(g):
+                    key, stripped = key[len(g) :], True
+                    break
+        return key
+
+
+def _audited(fmt: Format) -> tuple[Table, ...]:
+    return tuple(t for t in fmt.tables if t.id in fmt.audit.tables)
+
+
+def _other_layouts(fmt: Format) -> list[_Rows]:
+    """The rows of the tables other audited formats share with ``fmt`` (same id,
+    same title): a report may print a table in another year's layout."""
+    from govstats.formats import list_formats, load_format
+
+    mine = {(t.id, t.title) for t in _audited(fmt)}
+    out = []
+    for fid in list_formats():
+        other = load_format(fid)
+        shared = tuple(t for t in _audited(other) if (t.id, t.title) in mine)
+        if other is not fmt and shared:
+            out.append(_Rows(other, shared))
+    return out
+
+
+def _pick_format(year: int | None) -> Format | None:
+    from govstats.formats import format_for_year, list_formats, load_format
+    from govstats.problems import GovstatsError
+
+    if year is None:
+        # No year stated: the format in force now, the one that starts last.
+        return max((load_format(f) for f in list_formats()), key=_first_year)
+    try:
+        return format_for_year(year)
+    except GovstatsError:
+        return None
+
+
+def _first_year(fmt: Format) -> int:
+    return fmt.first_year
+
+
+# Reading
+
+
+def read_tables(doc: Document) -> PublishedTables | None:
+    """Read the tables of a published report by the labels of its format.
+
+    :returns: None when the report's format names no table to audit (the
+        statistical forms of gk2008), else what was read (possibly nothing).
+    """
+    year = stated_year(doc.text)
+    fmt = _pick_format(year)
+    if fmt is None or not fmt.audit.tables:
+        return None
+    reader = _Reader(doc, fmt, year)
+    reader.read()
+    return reader.result
+
+
+class _Reader:
+    def __init__(self, doc: Document, fmt: Format, year: int | None) -> None:
+        self.doc = doc
+        self.result = PublishedTables(fmt=fmt, year=year)
+        self.primary = _Rows(fmt, _audited(fmt))
+        self.others = _other_layouts(fmt)
+        self.first_cell: dict[str, Location] = {}
+        self.read_rows: dict[str, set[str]] = {}
+
+    def sources(self) -> list[list[list[_Line]]]:
+        """Where to look for the tables: an HTML page's tables as marked up (its
+        text lines are paragraphs, unless no table is found in the markup: a page
+        laid out with tables may hold the report's tables as text); any other
+        document line by line."""
+        out: list[list[list[_Line]]] = []
+        if self.doc.tables:
+            grids, origin = [], 0
+            for rows in self.doc.tables:
+                lines, origin = _grid_lines(rows, self.doc.path, origin)
+                grids.append(lines)
+            out.append(grids)
+        out.append(_text_sequences(self.doc))
+        return out
+
+    def read(self) -> None:
+        matched: list[tuple[list[_Line], int, _Match]] = []
+        for sequences in self.sources():
+            for seq in sequences:
+                matched += [(seq, i, m) for i, m in self._match_sequence(seq)]
+            if matched:
+                break
+        layouts = self._layouts([m for _, _, m in matched])
+        self.result.layouts = {tid: fmt for tid, (fmt, _) in layouts.items()}
+        headers: dict[tuple[int, int], _Columns] = {}
+        for seq, i, m in matched:
+            place = self._in_layout(m, layouts[m.place.table.id][0])
+            key = (id(seq), id(place.block))
+            if key not in headers:
+                headers[key] = _Columns(place.block, _header_above(seq, i))
+                self._column_notes(headers[key], place.table)
+            self._read_row(seq[i], m, place, headers[key])
+        self._layout_notes(layouts)
+        self._missing_rows()
+
+    # Rows
+
+    def _match_sequence(self, seq: list[_Line]) -> list[tuple[int, _Match]]:
+        out: list[tuple[int, _Match]] = []
+        previous: _Place | None = None
+        for i, line in enumerate(seq):
+            if not line.values:
+                continue
+            if not line.labels:
+                if line.has_numbers:
+                    match = self._unlabelled(seq, i)
+                    if match is not None:
+                        out.append((i, match))
+                continue
+            match = self._match_label(seq, i, previous)
+            if match is not None:
+                out.append((i, match))
+                previous = match.place
+        return out
+
+    def _match_label(
+        self, seq: list[_Line], i: int, previous: _Place | None
+    ) -> _Match | None:
+        line = seq[i]
+        last = line.labels[-1]
+        # (key, label as printed, where the printed label starts)
+        candidates = [(line.key, last.text, last.where)]
+        if not line.grid:
+            # A text label broken over two lines: its first half on a line of its
+            # own above, or its second half below.
+            if i > 0 and _fragment(seq[i - 1]):
+                half = seq[i - 1].labels[0]
+                candidates.append(
+                    (half.key + line.key, half.text + last.text, half.where)
+                )
+            if i + 1 < len(seq) and _fragment(seq[i + 1]):
+                half = seq[i + 1].labels[0]
+                candidates.append(
+                    (line.key + half.key, last.text + half.text, last.where)
+                )
+        for rows in (self.primary, *self.others):
+            for key, printed, at in candidates:
+                found = rows.find(key)
+                if found:
+                    return _Match(_closest(found, previous), at, printed, key=key)
+        for rows in (self.primary, *self.others):
+            for key, printed, at in candidates:
+                near = rows.nearest(key)
+                if near is not None:
+                    return _Match(near.value, at, printed, misprint=near, key=key)
+        return None
+
+    def _unlabelled(self, seq: list[_Line], i: int) -> _Match | None:
+        """A row of figures without a label: the row of the one-row block whose
+        column headings stand above it (table 四)."""
+        header = _header_above(seq, i)
+        if not header:
+            return None
+        slots = len(seq[i].slots())
+        for rows in (self.primary, *self.others):
+            for table in rows.tables:
+                for block in table.blocks:
+                    if len(block.rows) != 1:
+                        continue
+                    cols = _Columns(block, header)
+                    if cols.by_header or (
+                        cols.names_all and slots == len(block.columns)
+                    ):
+                        place = _Place(rows.fmt, table, block, block.rows[0])
+                        return _Match(place, seq[i].values[0].where, "")
+        return None
+
+    def _layouts(self, matches: list[_Match]) -> dict[str, tuple[Format, _Match]]:
+        """The format each table is laid out in: another format's when one of its
+        rows is only in that one (its first such row is kept for the note)."""
+        out: dict[str, tuple[Format, _Match]] = {}
+        primary = self.result.fmt
+        for m in matches:
+            tid = m.place.table.id
+            if tid not in out or (
+                out[tid][0] is primary and m.place.fmt is not primary
+            ):
+                out[tid] = (m.place.fmt, m)
+        return out
+
+    def _in_layout(self, m: _Match, fmt: Format) -> _Place:
+        """The same row in the format the table is laid out in, whose block gives
+        its columns and the codes of its figures: found by its label there (a row
+        of both formats may have two codes: 行政事业性收费), else by its code."""
+        place = m.place
+        if place.fmt is fmt:
+            return place
+        rows = next(r for r in (self.primary, *self.others) if r.fmt is fmt)
+        found = [p for p in rows.find(m.key) if p.table.id == place.table.id]
+        if found:
+            return found[0]
+        table = next(t for t in fmt.tables if t.id == place.table.id)
+        for block in table.blocks:
+            for row in block.rows:
+                if row.code == place.row.code:
+                    return _Place(fmt, table, block, row)
+        return place
+
+    # Cells
+
+    def _read_row(self, line: _Line, m: _Match, place: _Place, cols: _Columns) -> None:
+        tid = place.table.id
+        block = place.block
+        codes = [block.code(place.row.code, c.code) for c in block.columns]
+        if any(c in self.result.figures or c in self.result.blanks for c in codes):
+            return  # the table printed twice: the first one is read
+        row_label = place.name
+        self.first_cell.setdefault(tid, m.at)
+        self.read_rows.setdefault(tid, set()).add(place.row.code)
+        if m.misprint is not None:
+            self._misprint(place.table, m.at, m.printed, m.misprint)
+        cells = cols.read(line)
+        if cells is None:
+            self._blank(place.table, m.at, row_label, "?", "", codes)
+            return
+        names = _column_names(block)
+        for col, code in zip(block.columns, codes, strict=True):
+            cell = cells.get(col.code)
+            name = names[col.code]
+            where = replace(
+                cell.where if cell is not None else m.at,
+                table=place.table.number,
+                table_row=row_label,
+                table_column=name,
+            )
+            value = _number(cell.text) if cell is not None else None
+            if value is None:
+                text = cell.text if cell is not None else ""
+                self._blank(place.table, where, row_label, name, text, [code])
+                continue
+            self.result.figures[code] = value
+            self.result.where[code] = where
+
+    def _blank(
+        self,
+        table: Table,
+        where: Location,
+        row: str,
+        column: str,
+        text: str,
+        codes: list[str],
+    ) -> None:
+        from govstats.audit.text import PLACEHOLDERS
+
+        self.result.blanks.update(codes)
+        if PLACEHOLDERS.search(unicodedata.normalize("NFKC", text)):
+            return  # a placeholder (XX): the text audit reports it already
+        self.result.checks.append(
+            Check.make(
+                "table",
+                "wrong",
+                "blank-cell",
+                replace(where, table=table.number, table_row=row, table_column=column),
+                snippet=f"表{table.number} {row} | {column}",
+                claimed=text,
+                recomputed="",
+                rule="a blank is not a zero",
+                context={"table": table.number, "row": row, "column": column},
+            )
+        )
+
+    def _misprint(
+        self,
+        table: Table,
+        where: Location,
+        printed: str,
+        near: Nearest[_Place] | Nearest[Column],
+    ) -> None:
+        self.result.checks.append(
+            Check.make(
+                "table",
+                "note",
+                "label-misspelled",
+                replace(where, table=table.number, table_row=printed),
+                snippet=f"表{table.number} {printed}",
+                claimed=printed,
+                recomputed=near.label,
+                rule="nearest declared label",
+                context={"table": table.number, "detail": f"{near.ratio:.2f}"},
+            )
+        )
+
+    def _column_notes(self, cols: _Columns, table: Table) -> None:
+        for where, printed, near in cols.misprints:
+            self._misprint(table, where, printed, near)
+
+    def _layout_notes(self, layouts: dict[str, tuple[Format, _Match]]) -> None:
+        fmt, year = self.result.fmt, self.result.year
+        for _tid, (layout, m) in sorted(layouts.items()):
+            if layout is fmt or year is None or year <= layout.last_year:
+                continue
+            printed = m.printed or m.place.name
+            self.result.checks.append(
+                Check.make(
+                    "table",
+                    "note",
+                    "layout-outdated",
+                    replace(m.at, table=m.place.table.number, table_row=printed),
+                    snippet=f"表{m.place.table.number} {printed}",
+                    claimed=printed,
+                    recomputed=str(year),
+                    rule=f"{layout.id} → {fmt.id}",
+                    context={
+                        "table": m.place.table.number,
+                        "other_label": layout.title,
+                        "whole_label": fmt.title,
+                    },
+                )
+            )
+
+    def _missing_rows(self) -> None:
+        for tid, layout in self.result.layouts.items():
+            table = next(t for t in layout.tables if t.id == tid)
+            for block in table.blocks:
+                for row in block.rows:
+                    if row.code in self.read_rows.get(tid, set()):
+                        continue
+                    name = _Place(layout, table, block, row).name
+                    self.result.checks.append(
+                        Check.make(
+                            "table",
+                            "note",
+                            "table-row-missing",
+                            replace(
+                                self.first_cell.get(tid, Location(self.doc.path)),
+                                table=table.number,
+                                table_row=name,
+                            ),
+                            snippet=f"表{table.number} {name}",
+                            claimed="",
+                            recomputed=name,
+                            rule="every row of the format",
+                            context={"table": table.number, "row": name},
+                        )
+                    )
+
+
+def _closest(found: list[_Place], previous: _Place | None) -> _Place:
+    """Of rows with one label, the one in the table read just before."""
+    if previous is not None:
+        for p in found:
+            if p.table.id == previous.table.id:
+                return p
+    return found[0]
+
+
+def _fragment(line: _Line) -> bool:
+    """A text line holding only part of a label."""
+    return not line.values and len(line.labels) == 1
+
+
+def _header_above(seq: list[_Line], i: int) -> list[_Line]:
+    """The header rows above row ``i``: the rows without figures just above it."""
+    out: list[_Line] = []
+    j = i - 1
+    while j >= 0 and len(out) < HEADER_ROWS:
+        line = seq[j]
+        if line.has_numbers:
+            break
+        out.insert(0, line)
+        j -= 1
+    return out
+
+
+class _Columns:
+    """Which value cell of a row holds which column of a block.
+
+    From the header rows: in an HTML grid, every heading above a grid column (merged
+    headings fill the columns they span); in text, the cells of the header line just
+    above, counted from the right like the values.
+    """
+
+    def __init__(self, block: Block, header: list[_Line]) -> None:
+        self.block = block
+        self.grid = bool(header) and header[0].grid
+        self.misprints: list[tuple[Location, str, Nearest[Column]]] = []
+        self.by_header: dict[int, str] = {}
+        keys = {label_key(g) for c in block.columns for g in c.groups}
+        keys |= {label_key(c.label) for c in block.columns}
+        printed = {
+            label_key(part)
+            for line in header
+            for cell in line.cells
+            for part in _JOINED.split(cell.text)
+        }
+        self.names_all = bool(header) and keys <= printed
+        paths: dict[int, list[_Cell]] = {}
+        for line in header if self.grid else header[-1:]:
+            for cell in line.cells:
+                path = paths.setdefault(cell.col, [])
+                if not path or path[-1].origin != cell.origin:
+                    path.append(cell)
+        mapped: dict[int, str] = {}
+        notes: list[tuple[Location, str, Nearest[Column]]] = []
+        for col, path in paths.items():
+            found = self._column(path, notes)
+            if found is not None:
+                mapped[col] = found.code
+        if set(mapped.values()) == {c.code for c in block.columns}:
+            self.by_header = mapped
+            self.misprints = notes
+
+    def _column(
+        self, path: list[_Cell], notes: list[tuple[Location, str, Nearest[Column]]]
+    ) -> Column | None:
+        keys = [label_key(p) for c in path for p in _JOINED.split(c.text)]
+        keys = [k for k in keys if k]
+        if not keys:
+            return None
+        index = LabelIndex((label_key(c.label), c.label, c) for c in self.block.columns)
+        for key in reversed(keys):
+            found = index.exact(key)
+            if found:
+                return _by_groups(found, keys)
+        near = index.nearest(keys[-1])
+        if near is not None:
+            cell = path[-1]
+            notes.append((cell.where, cell.text, near))
+            return _by_groups([near.value], keys)
+        return None
+
+    def read(self, line: _Line) -> dict[str, _Cell] | None:
+        """The value cell of each column code; None when the row's cells cannot be
+        told apart (fewer or more than the columns, no headings to place them)."""
+        if self.by_header:
+            if not self.grid and len(line.values) != len(self.by_header):
+                return None  # a text row with a cell lost: its figures cannot be placed
+            out: dict[str, _Cell] = {}
+            for cell in line.values:
+                code = self.by_header.get(cell.col)
+                if code is not None and code not in out:
+                    out[code] = cell
+            return out
+        slots = line.slots()
+        if len(slots) != len(self.block.columns):
+            return None
+        return {c.code: s for c, s in zip(self.block.columns, slots, strict=True)}
+
+
+def _column_names(block: Block) -> dict[str, str]:
+    """Each column as a clerk names it: its group headings and label joined by ·,
+    leaving out the headings every column shares (as report.md prints them)."""
+    paths = [(*c.groups, c.label) for c in block.columns]
+    shared = 0
+    while (
+        all(len(p) > shared + 1 for p in paths) and len({p[shared] for p in paths}) == 1
+    ):
+        shared += 1
+    return {
+        c.code: "·".join(p[shared:]) for c, p in zip(block.columns, paths, strict=True)
+    }
+
+
+def _by_groups(found: list[Column], keys: list[str]) -> Column | None:
+    """Of columns with one label (总计 of 行政复议 and of 行政诉讼), the one whose
+    group headings all stand above it."""
+    if len(found) == 1:
+        return found[0]
+    fitting = [c for c in found if all(label_key(g) in keys for g in c.groups)]
+    if len(fitting) > 1:
+        most = max(len(c.groups) for c in fitting)
+        fitting = [c for c in fitting if len(c.groups) == most]
+    return fitting[0] if len(fitting) == 1 else None
