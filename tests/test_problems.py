@@ -88,3 +88,18 @@ def test_cli_doc_is_current():
     from govstats.docs import DOCS, cli_markdown
 
     assert (DOCS / "cli.md").read_text(encoding="utf-8") == cli_markdown()
+
+
+def test_public_api_is_lazy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, govstats; "
+        "assert all(callable(getattr(govstats, n)) for n in govstats.__all__[1:]); "
+        "print(sorted(m for m in ('pandas', 'pandera', 'openpyxl') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    # Reaching a function imports actions, which defers pandas and pandera.
+    assert out.stdout.strip() == "[]"
