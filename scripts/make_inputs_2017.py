@@ -16,17 +16,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from govstats.formats import Format, load_format
-from govstats.io.output import atomic_write, write_workbook
-from govstats.roster import COLUMNS
+from govstats.io.output import write_workbook
+from govstats.synthetic import complete_totals, write_roster
 from govstats.template import build_template
 
 YEAR = 2017
@@ -291,7 +288,7 @@ def distribute(units: list[Unit], fmt: Format) -> dict[str, Figures]:
             }
         )
         v.update(FIXED.get(unit.code, {}))
-        figures[unit.code] = with_totals(v, fmt)
+        figures[unit.code] = complete_totals(v, fmt)
     for name, pool in [
         ("published", categories),
         ("channels", channels),
@@ -303,19 +300,6 @@ def distribute(units: list[Unit], fmt: Format) -> dict[str, Figures]:
     return figures
 
 
-def with_totals(values: Mapping[str, int | Decimal], fmt: Format) -> Figures:
-    """``values`` with every total of a ``sum`` rule of the format set to its parts' sum.
-
-    Deriving the totals from the format's own rules makes every workbook satisfy
-    them by construction.
-    """
-    out = dict(values)
-    for rule in fmt.rules:
-        if rule.kind == "sum":
-            out[rule.params["total"]] = sum(out.get(p, 0) for p in rule.parts)
-    return out
-
-
 def contact(index: int) -> dict[str, str]:
     """The 填报人, 联系电话 and 填报日期 of the unit at ``index`` in the roster."""
     return {
@@ -323,15 +307,6 @@ def contact(index: int) -> dict[str, str]:
         "phone": f"0731-2868{index:04d}",
         "date": f"2018-01-{10 + index % 10:02d}",
     }
-
-
-def write_roster(units: list[Unit], path: Path) -> None:
-    """Write ``units.csv``: UTF-8 without BOM, ``\\n`` line endings."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS.values())
-    writer.writerows((u.code, u.name, u.level, u.kind) for u in units)
-    atomic_write(path, buf.getvalue())
 
 
 def build(out_dir: Path) -> list[Path]:
@@ -343,7 +318,7 @@ def build(out_dir: Path) -> list[Path]:
     units = roster()
     figures = distribute(units, fmt)
     written = [out_dir / "units.csv"]
-    write_roster(units, written[0])
+    write_roster(((u.code, u.name, u.level, u.kind) for u in units), written[0])
     for index, unit in enumerate(units):
         wb = build_template(
             fmt, YEAR, unit.code, unit.name, figures[unit.code], contact(index)

@@ -24,8 +24,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,8 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from govstats.formats import Format, load_format
-from govstats.io.output import atomic_write, write_workbook
-from govstats.roster import COLUMNS
+from govstats.io.output import write_workbook
+from govstats.synthetic import complete_totals, write_roster
 from govstats.template import build_template
 
 YEAR = 2025
@@ -316,28 +314,7 @@ def unit_figures(unit: Unit, fmt: Format) -> Figures:
     unknown = set(v) - set(fmt.codes)
     if unknown:
         raise ValueError(f"codes not in {fmt.id}: {sorted(unknown)}")
-    return with_totals(v, fmt)
-
-
-def with_totals(values: Mapping[str, int | Decimal], fmt: Format) -> Figures:
-    """``values`` with every total of a ``sum`` rule of the format set to its parts' sum.
-
-    Deriving the totals from the format's own rules makes every workbook satisfy
-    them by construction. （七）总计 of column 总计 is the total of two rules (its row,
-    T3-ROW, and its column, T3-RES) whose parts are themselves totals, so the rules
-    are applied until no total changes; the sums form no cycle, so this ends.
-    """
-    out = dict(values)
-    sums = [rule for rule in fmt.rules if rule.kind == "sum"]
-    changed = True
-    while changed:
-        changed = False
-        for rule in sums:
-            total = sum(out.get(p, 0) for p in rule.parts)
-            if out.get(rule.params["total"]) != total:
-                out[rule.params["total"]] = total
-                changed = True
-    return out
+    return complete_totals(v, fmt)
 
 
 def contact(index: int) -> dict[str, str]:
@@ -349,15 +326,6 @@ def contact(index: int) -> dict[str, str]:
     }
 
 
-def write_roster(units: list[Unit], path: Path) -> None:
-    """Write ``units.csv``: UTF-8 without BOM, ``\\n`` line endings."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS.values())
-    writer.writerows((u.code, u.name, u.level, u.kind) for u in units)
-    atomic_write(path, buf.getvalue())
-
-
 def build(out_dir: Path) -> list[Path]:
     """Write ``units.csv`` and one workbook per unit into ``out_dir``.
 
@@ -366,7 +334,7 @@ def build(out_dir: Path) -> list[Path]:
     fmt = load_format(FORMAT_ID)
     units = roster()
     written = [out_dir / "units.csv"]
-    write_roster(units, written[0])
+    write_roster(((u.code, u.name, u.level, u.kind) for u in units), written[0])
     for index, unit in enumerate(units):
         wb = build_template(
             fmt, YEAR, unit.code, unit.name, unit_figures(unit, fmt), contact(index)

@@ -1,0 +1,52 @@
+"""Writing inputs that were not filled by a clerk: demo years, benchmarks, tests.
+
+The demo scripts (``scripts/make_inputs_<year>.py``) share these pieces: totals
+completed from the format's own ``sum`` rules, so every workbook satisfies them by
+construction, and the roster written as ``units.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+
+from govstats.formats import Format
+from govstats.io.output import atomic_write
+from govstats.roster import COLUMNS
+
+__all__ = ["complete_totals", "write_roster"]
+
+
+def complete_totals(
+    values: Mapping[str, int | Decimal], fmt: Format
+) -> dict[str, int | Decimal]:
+    """``values`` with every total of a ``sum`` rule set to the sum of its parts.
+
+    A total may itself be a part of another (（七）总计 of column 总计 is the total of
+    its row and of its column; 不予公开 is a part of 已答复), so the rules are applied
+    until no total changes; the sums form no cycle, so this ends.
+    """
+    out: dict[str, int | Decimal] = dict(values)
+    sums = [rule for rule in fmt.rules if rule.kind == "sum"]
+    changed = True
+    while changed:
+        changed = False
+        for rule in sums:
+            total = sum((out.get(p, 0) for p in rule.parts), start=0)
+            if out.get(rule.params["total"]) != total:
+                out[rule.params["total"]] = total
+                changed = True
+    return out
+
+
+def write_roster(units: Iterable[tuple[str, str, str, str]], path: Path) -> None:
+    """Write ``units.csv`` (代码, 名称, 层级, 类别 per unit): UTF-8 without BOM,
+    ``\\n`` line endings, atomically."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS.values())
+    writer.writerows(units)
+    atomic_write(path, buf.getvalue())
