@@ -262,3 +262,23 @@ def test_lock_refuses_a_second_compile(tmp_path):
         result = run(tmp_path)
     assert result.exit_code == 2
     assert "正在被另一次汇总写入" in result.stderr
+
+
+def test_figures_json_written_unit_by_unit_is_json_dumps():
+    # figures.json is encoded a unit at a time to bound memory (issue 5): the
+    # bytes must be those of encoding the whole document at once.
+    from govstats.compilation import _figures_json, _json
+
+    unit = {
+        "code": 'A"1',
+        "name": "某\n局\\ \x00units",
+        "values": {"zd.total": 3, "sf.fees": "1.50"},
+        "empty": {},
+        "list": [],
+    }
+    data = {"format": "gk2008", "units": [unit, {**unit, "code": "B"}], "inputs": {}}
+    assert _figures_json(data) == _json(data)
+    assert _figures_json({**data, "units": []}) == _json({**data, "units": []})
+    # A value that holds the marker itself falls back to encoding at once.
+    marked = {**data, "government": "\x00units"}
+    assert _figures_json(marked) == _json(marked)

@@ -100,3 +100,18 @@ def test_zip_that_is_not_a_workbook(tmp_path):
     assert report.flatten(["code", "found"]) == [
         ["file-unreadable", "no xl/workbook.xml"]
     ]
+
+
+def test_normalize_is_cached_for_short_hashable_values_only():
+    # Matching normalizes every cell it looks at; results are cached (issue 5),
+    # keeping True apart from 1 and long text out of the cache.
+    from govstats.workbook import _CACHED_TEXT_MAX, _normalize_cached, normalize
+
+    assert normalize(True) == "True" and normalize(1) == "1"
+    assert normalize(1.0) == "1" and normalize(None) == ""
+    assert normalize(" 表　1 ") == "表1"
+    assert normalize(["a b"]) == "['ab']"  # not hashable: normalized uncached
+    long = "长" * (_CACHED_TEXT_MAX + 1) + " x"
+    before = _normalize_cached.cache_info().currsize
+    assert normalize(long) == long.replace(" ", "")
+    assert _normalize_cached.cache_info().currsize == before

@@ -108,3 +108,23 @@ def test_parse_value(raw, value, problem):
     parsed = parse_value(raw, ("件",))
     assert (None if parsed.value is None else str(parsed.value)) == value
     assert parsed.problem == problem
+
+
+@given(
+    st.one_of(
+        st.integers(-(2**53) + 1, 2**53 - 1).map(float),
+        st.sampled_from([0.0, -0.0, 1e15, 2.0**53, -(2.0**53), 1e19, 1e20, 1e21]),
+    )
+)
+def test_whole_doubles_parse_as_through_their_text(raw):
+    # Whole doubles skip the text round trip (issue 5): the same value, exponent
+    # and shown text as repr() then quantize would give.
+    from govstats.numbers import _QUANTIZE_MAX
+
+    value = Decimal(repr(raw))
+    if abs(value) < _QUANTIZE_MAX:
+        value = value.quantize(Decimal(1))
+    parsed = parse_value(raw)
+    assert parsed.value is not None
+    assert str(parsed.value) == str(value)
+    assert parsed.value.as_tuple() == value.as_tuple()

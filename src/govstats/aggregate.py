@@ -143,8 +143,8 @@ def aggregate(
         year=year,
         rounding=rounding,
         units=[
-            (u, with_subtotals(fmt, validation.unit_values(i)))
-            for u, i in zip(known, included, strict=True)
+            (u, with_subtotals(fmt, values))
+            for u, values in zip(known, validation.units_values(included), strict=True)
         ],
     )
     for group in groups:

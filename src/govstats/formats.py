@@ -376,7 +376,7 @@ def load_format(format_id: str) -> Format:
 
     :raises GovstatsError: ``format-unknown`` when there is no such declaration.
     """
-    import yaml
+    from govstats.io.declarations import read_yaml
 
     path = schemas_dir() / f"{format_id}.yaml"
     if not re.fullmatch(r"[a-z0-9_-]+", format_id) or not path.is_file():
@@ -385,9 +385,7 @@ def load_format(format_id: str) -> Format:
                 "format-unknown", found=format_id, expected=", ".join(list_formats())
             )
         )
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return _build(data, path)
+    return _build(read_yaml(path), path)
 
 
 def format_for_year(year: int, format_id: str | None = None) -> Format:

@@ -42,11 +42,9 @@ class ProblemType:
 @functools.cache
 def catalogue() -> dict[str, ProblemType]:
     """Every problem type by code, in catalogue order."""
-    import yaml
+    from govstats.io.declarations import read_yaml
 
-    path = Path(__file__).with_name("messages") / "catalogue.yaml"
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = read_yaml(Path(__file__).with_name("messages") / "catalogue.yaml")
     return {code: ProblemType(code=code, **spec) for code, spec in data.items()}
 
 

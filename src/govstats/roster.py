@@ -16,6 +16,7 @@ __all__ = ["COLUMNS", "Roster", "Unit", "read_roster", "unit_code_fault"]
 # Column headers of units.csv (gk2008.md, "Who submits what"). The values allowed
 # in 层级 and 类别 belong to the format (its `roster:` declaration).
 COLUMNS = {"code": "单位代码", "name": "单位名称", "level": "层级", "kind": "类别"}
+_FIELD_OF_HEADER = {v: k for k, v in COLUMNS.items()}
 
 
 UNIT_CODE_MAX = 64
@@ -53,8 +54,7 @@ class Unit:
 
     def attribute(self, key: str) -> str:
         """The value of a roster column by its Chinese header (层级, 类别, …)."""
-        by_header = {v: k for k, v in COLUMNS.items()}
-        return str(getattr(self, by_header.get(key, key)))
+        return str(getattr(self, _FIELD_OF_HEADER.get(key, key)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +69,7 @@ class Roster:
 
     @functools.cached_property
     def _by_code(self) -> dict[str, Unit]:
+        # A scan per look-up made a compile quadratic: 10,000 units took seconds.
         return {u.code: u for u in self.units}
 
     def members(self, group: Group) -> list[Unit]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from govstats.aggregate import Derived, Figures, format_value, label_of, places_of
 from govstats.formats import Group
-from govstats.io.output import put, put_formula, workbook_bytes
+from govstats.io.output import Row, put, put_formula, workbook_bytes
 from govstats.numbers import format_percent
 
 __all__ = ["share_sum_note", "tables_workbook"]
@@ -106,8 +106,8 @@ def tables_workbook(
         _widths(ws)
     _rates_sheet(wb, figures, cached, partial_note)
     _groups_sheet(wb, figures)
-    _units_sheet(wb, figures)
-    return workbook_bytes(wb, cached)
+    title, rows = _units_sheet(wb, figures)
+    return workbook_bytes(wb, cached, rows={title: rows})
 
 
 def _format_tables(
@@ -289,7 +289,12 @@ def _groups_sheet(wb: Any, figures: Figures) -> None:
     _widths(ws)
 
 
-def _units_sheet(wb: Any, figures: Figures) -> None:
+def _units_sheet(wb: Any, figures: Figures) -> tuple[str, list[Row]]:
+    """The sheet of every unit's figures: its header, and its rows to add on save.
+
+    A row per unit, thousands of them: they are written by
+    :func:`~govstats.io.output.workbook_bytes` (``rows=``), not cell by cell.
+    """
     from openpyxl.styles import Font
 
     ws = wb.create_sheet("分单位明细")
@@ -297,14 +302,19 @@ def _units_sheet(wb: Any, figures: Figures) -> None:
     head = ["单位代码", "单位名称", "层级", "类别"] + [i.code for i in inds]
     for c, text in enumerate(head, start=1):
         put(ws, 1, c, text).font = Font(bold=True)
-    for r, (unit, values) in enumerate(figures.units, start=2):
-        for c, text in enumerate(
-            (unit.code, unit.name, unit.level, unit.kind), start=1
-        ):
-            put(ws, r, c, text)
-        for c, ind in enumerate(inds, start=5):
-            put(ws, r, c, _number(values.get(ind.code, Decimal(0)), ind.places))
     ws.freeze_panes = "E2"
+    zero = Decimal(0)
+    rows: list[Row] = [
+        (
+            unit.code,
+            unit.name,
+            unit.level,
+            unit.kind,
+            *(_number(values.get(ind.code, zero), ind.places) for ind in inds),
+        )
+        for unit, values in figures.units
+    ]
+    return ws.title, rows
 
 
 def _number(value: Decimal, places: int) -> int | float:

@@ -1,0 +1,247 @@
+"""Synthetic years for the benchmarks: N units, each a workbook made by the template.
+
+Every unit's figures come from a random generator seeded with ``(seed, index)``, so a
+unit's workbook depends only on its index: the first N workbooks of any set are the
+same files, whatever N, and the set can be built by several processes in any order.
+The figures are plausible (most departments publish a few hundred items and receive a
+handful of requests; one unit runs the hotline, one keeps the power list) and satisfy
+every rule of the format, soft rules included, so a compile of any set succeeds with
+no problem at all.
+
+Generated sets are cached under ``benchmarks/.data/`` (git-ignored), keyed by the
+generator version, the seed and N; bump :data:`GENERATOR_VERSION` whenever what is
+written changes. Workbooks are built once into a pool shared by every N and linked
+into each set.
+
+Usage::
+
+    .venv/bin/python benchmarks/generate.py 1000 [--seed 2017] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import random
+import sys
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+from govstats.formats import Format, load_format
+from govstats.io.output import atomic_write, write_workbook
+from govstats.roster import COLUMNS
+from govstats.template import build_template
+
+GENERATOR_VERSION = 1
+YEAR = 2017
+FORMAT_ID = "gk2008"
+DEFAULT_SEED = 2017
+DATA = Path(__file__).resolve().parent / ".data"
+# Unit 0 is the city government; the others cycle through this pattern of
+# (层级, 类别): four city departments, one county government, five county offices.
+KINDS = (
+    [("市本级", "市政府工作部门")] * 4
+    + [("县市区", "县市区政府")]
+    + [("县市区", "其他")] * 5
+)
+NAME_OF_KIND = {
+    "市政府": "合成市人民政府",
+    "市政府工作部门": "合成市第{n}局",
+    "县市区政府": "合成第{n}县人民政府",
+    "其他": "合成县第{n}办公室",
+}
+HOTLINE_UNIT = 1  # runs the mayor's hotline (表6); every other unit reports 0
+POWER_LIST_UNIT = 2  # keeps the list of administrative powers (表7)
+
+Figures = dict[str, int | Decimal]
+
+
+# The roster
+
+
+def unit_code(index: int) -> str:
+    return f"S{index:06d}"
+
+
+def roster_row(index: int) -> tuple[str, str, str, str]:
+    """``(单位代码, 单位名称, 层级, 类别)`` of the unit at ``index``."""
+    if index == 0:
+        level, kind = "市本级", "市政府"
+    else:
+        level, kind = KINDS[(index - 1) % len(KINDS)]
+    return unit_code(index), NAME_OF_KIND[kind].format(n=index), level, kind
+
+
+def roster_csv(n: int) -> str:
+    """``units.csv`` of the first ``n`` units (UTF-8 text, ``\\n`` line endings)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS.values())
+    writer.writerows(roster_row(i) for i in range(n))
+    return buf.getvalue()
+
+
+# Figures
+
+
+def split(total: int, codes: Iterable[str], rng: random.Random) -> dict[str, int]:
+    """``total`` dealt out to ``codes`` at random weights, adding up exactly."""
+    keys = list(codes)
+    weights = [rng.random() + 0.05 for _ in keys]
+    scale = sum(weights)
+    shares = [int(total * w / scale) for w in weights]
+    for k in range(total - sum(shares)):
+        shares[k % len(keys)] += 1
+    return dict(zip(keys, shares, strict=True))
+
+
+def unit_figures(index: int, fmt: Format, seed: int = DEFAULT_SEED) -> Figures:
+    """The figures of the unit at ``index``: plausible, and passing every rule."""
+    rng = random.Random(f"{seed}-{index}")
+    codes = fmt.codes
+    v: Figures = dict.fromkeys(codes, 0)
+    big = index == 0 or roster_row(index)[3] == "县市区政府"
+    published = int(rng.lognormvariate(6.5 if big else 4.8, 0.6))
+    v.update(split(published, _parts(fmt, "ZD-SUM"), rng))
+    received = int(rng.expovariate(1 / (25 if big else 6)))
+    channels = [c for c in codes if c.startswith("sq.ch.")]
+    v.update(split(received, channels, rng))
+    if received > 50:  # SQ-ONE-CHANNEL: many requests never all come one way
+        top = max(channels, key=lambda c: int(v[c]))
+        v[top] = int(v[top]) - 1
+        other = channels[(channels.index(top) + 1) % len(channels)]
+        v[other] = int(v[other]) + 1
+    outcomes = split(received, [c for c in codes if c.startswith("sq.out.")], rng)
+    v.update(outcomes)
+    v.update(split(outcomes["sq.out.denied"], _prefixed(codes, "sq.deny."), rng))
+    v["xw.own"] = rng.randint(0, 12 if big else 4)
+    v["fy.reconsideration"] = rng.randint(0, received // 5 + 1) if received else 0
+    v["fy.litigation"] = rng.randint(0, int(v["fy.reconsideration"]))
+    v["fy.litigation_upheld"] = rng.randint(0, int(v["fy.litigation"]))
+    v["fy.complaints"] = int(rng.random() < 0.05)
+    # An amount with cents now and then, so that amounts are exercised too.
+    if rng.random() < 0.1:
+        v["sf.fees"] = Decimal(rng.randint(1, 20000)).scaleb(-2)
+    if index == 0:
+        v["zd.portal_visits"] = Decimal(rng.randint(100000, 200000)).scaleb(-2)
+        v["zd.gazette_issues"] = 4
+        v["xw.city_office"] = rng.randint(50, 150)
+        v["xw.city_office_heads"] = rng.randint(10, int(v["xw.city_office"]))
+    if index == HOTLINE_UNIT:
+        v.update(_hotline(fmt, rng))
+    if index == POWER_LIST_UNIT:
+        v.update(split(rng.randint(2000, 4000), _prefixed(codes, "ql.t."), rng))
+        v.update({"ql.added": 69, "ql.removed": 19, "ql.renamed": 8})
+    return _with_totals(v, fmt)
+
+
+def _hotline(fmt: Format, rng: random.Random) -> Figures:
+    calls_prev = rng.randint(100000, 150000)
+    accepted = rng.randint(60000, 90000)
+    closed = accepted - rng.randint(0, accepted // 10)
+    return {
+        "rx.calls": calls_prev + rng.randint(-20000, 20000),  # within RX-CALLS-CHANGE
+        "rx.calls_prev": calls_prev,
+        **split(accepted, _prefixed(fmt.codes, "rx.ch."), rng),
+        "rx.on_the_spot": accepted // 2,
+        "rx.closed": closed,
+        "rx.closed_on_time": closed - closed // 10,
+    }
+
+
+def _parts(fmt: Format, rule_id: str) -> tuple[str, ...]:
+    return next(r.parts for r in fmt.rules if r.id == rule_id)
+
+
+def _prefixed(codes: Iterable[str], prefix: str) -> list[str]:
+    return [c for c in codes if c.startswith(prefix)]
+
+
+def _with_totals(values: Mapping[str, int | Decimal], fmt: Format) -> Figures:
+    """Every total of a ``sum`` rule set to its parts' sum."""
+    out = dict(values)
+    for rule in fmt.rules:
+        if rule.kind == "sum":
+            out[rule.params["total"]] = sum(int(out[p]) for p in rule.parts)
+    return out
+
+
+# Writing
+
+
+def write_unit(index: int, path: Path, seed: int = DEFAULT_SEED) -> None:
+    """Write the workbook of the unit at ``index`` (atomically, reproducibly)."""
+    fmt = load_format(FORMAT_ID)
+    code, name, _level, _kind = roster_row(index)
+    info = {"filler": "合成填报人", "phone": f"0000-{index:06d}", "date": "2018-01-15"}
+    wb = build_template(fmt, YEAR, code, name, unit_figures(index, fmt, seed), info)
+    write_workbook(wb, path)
+
+
+def _write_many(job: tuple[list[int], str, int]) -> int:
+    indexes, folder, seed = job
+    for i in indexes:
+        write_unit(i, Path(folder) / f"{unit_code(i)}.xlsx", seed)
+    return len(indexes)
+
+
+def dataset(
+    n: int,
+    seed: int = DEFAULT_SEED,
+    jobs: int = 2,
+    root: Path = DATA,
+    log: bool = True,
+) -> Path:
+    """The inputs folder of a synthetic year of ``n`` units, built if not cached.
+
+    :returns: a folder holding ``<YEAR>/units.csv`` and the workbooks (pass it to
+        ``govstats compile --inputs``).
+    """
+    base = root / f"v{GENERATOR_VERSION}-seed{seed}"
+    inputs = base / f"n{n}" / "inputs"
+    year_dir = inputs / str(YEAR)
+    done = year_dir / ".complete"
+    if done.exists():
+        return inputs
+    pool = base / "pool"
+    pool.mkdir(parents=True, exist_ok=True)
+    missing = [i for i in range(n) if not (pool / f"{unit_code(i)}.xlsx").exists()]
+    if missing:
+        if log:
+            print(f"generating {len(missing)} workbooks ({jobs} processes)", flush=True)
+        if jobs > 1 and len(missing) > 50:
+            chunks = [
+                (missing[k : k + 200], str(pool), seed)
+                for k in range(0, len(missing), 200)
+            ]
+            with ProcessPoolExecutor(jobs) as ex:
+                list(ex.map(_write_many, chunks))
+        else:
+            _write_many((missing, str(pool), seed))
+    year_dir.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        name = f"{unit_code(i)}.xlsx"
+        if not (year_dir / name).exists():
+            os.link(pool / name, year_dir / name)
+    atomic_write(year_dir / "units.csv", roster_csv(n))
+    done.touch()
+    return inputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, help="how many units")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--jobs", type=int, default=2, help="processes to build with")
+    parser.add_argument("--root", type=Path, default=DATA, help="cache folder")
+    args = parser.parse_args(argv)
+    print(dataset(args.n, args.seed, args.jobs, args.root))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

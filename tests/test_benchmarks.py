@@ -1,0 +1,119 @@
+"""The benchmark code (benchmarks/) keeps working: its synthetic units are valid.
+
+Numbers are never asserted here; ``make bench`` measures them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from govstats.actions import compile_year, validate_workbooks
+from govstats.formats import load_format
+
+BENCH = Path(__file__).parents[1] / "benchmarks"
+
+
+def load(name: str) -> ModuleType:
+    """A module of benchmarks/ imported from its path (benchmarks/ is no package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generate() -> ModuleType:
+    return load("generate")
+
+
+def test_generated_units_are_valid_and_compile(generate, tmp_path):
+    inputs = generate.dataset(3, jobs=1, root=tmp_path, log=False)
+    folder = inputs / "2017"
+    result = validate_workbooks([folder], year=2017, roster=folder / "units.csv")
+    assert result.report.problems == []
+    assert [u.unit_code for u in result.units] == ["S000000", "S000001", "S000002"]
+    compiled = compile_year(2017, inputs, tmp_path / "outputs")
+    assert compiled.compiled and compiled.report.problems == []
+
+
+def test_generated_sets_are_cached_and_share_workbooks(generate, tmp_path):
+    small = generate.dataset(2, jobs=1, root=tmp_path, log=False) / "2017"
+    larger = generate.dataset(3, jobs=1, root=tmp_path, log=False) / "2017"
+    # A unit's workbook depends on its index only: sets link one pool of files.
+    name = "S000001.xlsx"
+    assert (small / name).stat().st_ino == (larger / name).stat().st_ino
+    assert (
+        (larger / "units.csv")
+        .read_text(encoding="utf-8")
+        .startswith((small / "units.csv").read_text(encoding="utf-8"))
+    )
+    again = generate.dataset(2, jobs=1, root=tmp_path, log=False)
+    assert again / "2017" == small
+
+
+def test_figures_pass_every_rule_for_many_units(generate):
+    # Cheaper than workbooks: the figures alone, checked against each rule kind.
+    fmt = load_format("gk2008")
+    for index in range(300):
+        v = generate.unit_figures(index, fmt)
+        assert set(v) == set(fmt.codes)
+        for rule in fmt.rules:
+            p = rule.params
+            if rule.kind == "sum":
+                assert v[p["total"]] == sum(v[c] for c in p["parts"]), rule.id
+            elif rule.kind == "le":  # part and whole are lists of codes
+                part = sum(v[c] for c in p["part"])
+                assert part <= sum(v[c] for c in p["whole"]), rule.id
+            elif rule.kind == "ge":
+                assert v[p["a"]] >= v[p["b"]], rule.id
+            elif rule.kind == "change" and v[p["base"]]:
+                assert abs(v[p["value"]] - v[p["base"]]) <= p["limit"] * v[p["base"]]
+            elif rule.kind == "single_part" and v[p["total"]] > p["min"]:
+                assert sum(1 for c in p["parts"] if v[c]) > 1, (index, rule.id)
+
+
+def test_measure_reports_time_memory_and_exit_code():
+    # A parent that waits while its child holds 60 MB: the largest process is
+    # the child; all processes together hold the parent too.
+    child = "x = bytearray(60_000_000); import time; time.sleep(0.3)"
+    parent = (
+        f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
+    )
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "measure.py"), "--", sys.executable, "-c", parent],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    run = json.loads(out.stdout)
+    assert run["returncode"] == 0
+    assert 0.3 < run["seconds"] < 60
+    assert run["peak_bytes"] > 60_000_000
+    assert run["tree_peak_bytes"] > run["peak_bytes"]
+
+
+def test_report_states_verdicts_and_slope():
+    run = load("run")
+    case = run.Case  # a report from made-up runs: the arithmetic, not the numbers
+    results = [
+        run.Result(case("help", "help", [], 1), [0.1], [10**7]),
+        run.Result(case("pandera", "pandera", [], 1), [0.5], [10**8]),
+        run.Result(case("validate", "validate", [], 1), [0.55], [10**8]),
+        run.Result(case("frictionless", "frictionless", [], 1), [0.7], [10**8]),
+        run.Result(case("compile-1000", "c1000", [], 1), [1.5], [2 * 10**8]),
+        run.Result(case("compile-10000", "c10000", [], 1), [10.5], [3 * 10**8]),
+        run.Result(case("naive", "naive", ["--limit", "1000"], 1), [15.0], [10**8]),
+    ]
+    verdicts = {check: met for check, _v, _t, met in run.verdicts(run.by_key(results))}
+    assert all(verdicts.values()) and len(verdicts) == 7
+    [slope] = run.slopes(run.by_key(results))
+    assert "**1.00 ms**" in slope and "**11.1 kB**" in slope
