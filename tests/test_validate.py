@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -249,3 +250,93 @@ def test_unknown_stated_year_is_reported_not_fatal(make_workbook):
         ["year-mismatch", "1999", "2017"]
     ]
     assert validate_workbooks([path]).report.valid  # without --year: read as gk2008
+
+
+# Many workbooks are read by a pool of processes (issue 5): same units, same order.
+
+
+@pytest.mark.parametrize("year", [2017, None])  # None: the first readable one says
+def test_a_pool_of_readers_gives_the_same_units_in_order(
+    make_workbook, tmp_path, monkeypatch, year
+):
+    import govstats.validate as validate
+
+    paths = [
+        make_workbook(f"u{i}.xlsx", unit_code=f"U{i}", values=values)
+        for i, values in enumerate([{}, {"zd.total": 60}, {"sf.fees": Decimal("12.5")}])
+    ]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    paths.insert(0 if year is None else 1, broken)
+    alone = validate.load_units(paths, year, None)
+
+    monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(validate, "_CHUNK", 1)
+    monkeypatch.setattr(validate, "_cpus", lambda: 2)
+    pools: list[object] = []
+    start_method = validate._start_method
+    monkeypatch.setattr(
+        validate, "_start_method", lambda: pools.append(1) or start_method()
+    )
+    seen: list[tuple[int, int, Path]] = []
+    pooled = validate.load_units(
+        paths, year, None, lambda n, total, path: seen.append((n, total, path))
+    )
+    assert pools, "the workbooks were not read by a pool"
+    assert pooled[0] is alone[0]
+    assert pooled[1] == alone[1]
+    cells = [
+        [(c.code, str(c.value), c.remark) for c in u.cells.values()] for u in alone[1]
+    ]
+    assert [
+        [(c.code, str(c.value), c.remark) for c in u.cells.values()] for u in pooled[1]
+    ] == cells
+    assert seen == [(n, len(paths), p) for n, p in enumerate(paths, start=1)]
+
+
+def test_with_another_thread_running_workers_are_spawned(make_workbook, monkeypatch):
+    # A progress bar runs a thread; forking then is unsafe, so workers are spawned.
+    import threading
+
+    import govstats.validate as validate
+
+    paths = [make_workbook(f"u{i}.xlsx", unit_code=f"U{i}") for i in range(2)]
+    alone = validate.load_units(paths, 2017, None)
+    monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(validate, "_CHUNK", 1)
+    monkeypatch.setattr(validate, "_cpus", lambda: 2)
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert validate._start_method().get_start_method() == "spawn"
+    assert validate.load_units(paths, 2017, None) == alone
+
+
+def test_cells_survive_pickling_exactly():
+    import pickle
+
+    from govstats.workbook import CellValue
+
+    for value in (Decimal("5"), Decimal("5.0"), Decimal("-0"), Decimal("12.50"), None):
+        cell = CellValue("zd.total", "表1", 4, 4, 5.0, value, "说明")
+        back = pickle.loads(pickle.dumps(cell))
+        assert back == cell and str(back.value) == str(cell.value)
+
+
+def test_spawned_workers_read_within_the_main_process_limits(
+    make_workbook, monkeypatch
+):
+    # Limits set at run time (as the hostile tests set them) reach the workers,
+    # spawned ones too, which would otherwise import the defaults afresh.
+    import threading
+
+    import govstats.validate as validate
+    from govstats.io import package
+
+    paths = [make_workbook(f"u{i}.xlsx", unit_code=f"U{i}") for i in range(2)]
+    monkeypatch.setitem(package.LIMITS, "cells", 100)
+    alone = validate.load_units(paths, 2017, None)
+    assert all(u.problems for u in alone[1])
+    monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(validate, "_CHUNK", 1)
+    monkeypatch.setattr(validate, "_cpus", lambda: 2)
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert validate.load_units(paths, 2017, None) == alone

@@ -116,7 +116,7 @@ def compile_in_memory(
         raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
     fmt = format_for_year(year)
     roster = read_roster(in_dir / "units.csv", fmt.roster)
-    fmt, units = load_units(expand_paths([in_dir]), year, fmt.id, progress)
+    fmt, units = load_units(expand_paths([in_dir]), year, fmt.id, progress, _imports)
     previous = (
         _previous_figures(Path(outputs) / str(year - 1)) if fmt.cross_year else None
     )
@@ -279,6 +279,13 @@ def _figures_json(data: dict[str, Any]) -> bytes:
         [head.encode(), b"[\n    ", b",\n    ".join(blocks), b"\n  ]", tail.encode()]
         + [b"\n"]
     )
+
+
+def _imports() -> None:
+    """Import what writing the outputs needs (while worker processes read)."""
+    import openpyxl  # noqa: F401
+
+    import govstats.tables  # noqa: F401
 
 
 def _jsonable(value: Decimal, places: int) -> int | str:

@@ -3,7 +3,7 @@
 The flow for any number of workbooks:
 
 1. read each workbook and locate its figures by code (:mod:`govstats.workbook`),
-   collecting structural problems;
+   collecting structural problems (many workbooks by a pool of processes);
 2. stack every value cell of every workbook into one long frame and validate it
    with one lazy pandera call (:func:`govstats.schemas.cell_schema`);
 3. pivot the valid values into one row per workbook and validate the cross-field
@@ -13,9 +13,11 @@ The flow for any number of workbooks:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,8 @@ from govstats.rules import describe_failure
 from govstats.workbook import UnitWorkbook, load_unit_from_raw, peek_year
 
 if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
     import pandas as pd
 
 __all__ = ["Validation", "validate_units"]
@@ -84,32 +88,124 @@ def load_units(
     year: int | None,
     format_id: str | None,
     progress: Callable[[int, int, Path], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[Format, list[UnitWorkbook]]:
     """Read every workbook and locate its figures, one workbook in memory at a time.
 
     The format is ``format_id``, else the year's, else the year the first readable
-    workbook states on its identification sheet.
+    workbook states on its identification sheet. Many workbooks are read by
+    several processes (:func:`_load_all`); the units come back in ``paths`` order.
+
+    :param meanwhile: work for the main process while worker processes read (it
+        is not called when there are none), such as imports needed next.
     """
     fmt: Format | None = load_format(format_id) if format_id else None
     if fmt is None and year is not None:
         fmt = format_for_year(year)
     units: list[UnitWorkbook] = []
-    for n, path in enumerate(paths, start=1):
+    todo = list(paths)
+    while fmt is None and todo:  # the first readable workbook says which format
+        path = todo.pop(0)
         try:
             raw = read_workbook(path)
         except GovstatsError as exc:
-            units.append(
-                UnitWorkbook(path=path, problems=[exc.problem.located(file=str(path))])
-            )
+            units.append(_unreadable(path, exc))
         else:
-            if fmt is None:
-                fmt = _stated_format(raw)
-            # Only the located figures are kept: memory grows with the number of
-            # units by the size of their figures, not of their workbooks.
+            fmt = _stated_format(raw)
             units.append(load_unit_from_raw(raw, fmt))
         if progress is not None:
-            progress(n, len(paths), path)
-    return fmt or load_format(list_formats()[0]), units
+            progress(len(units), len(paths), path)
+    fmt = fmt or load_format(list_formats()[0])
+    for unit in _load_all(todo, fmt, meanwhile):
+        units.append(unit)
+        if progress is not None:
+            progress(len(units), len(paths), unit.path)
+    return fmt, units
+
+
+# Reading is most of the work of a compile and every workbook is read on its own,
+# so many are read by a pool of processes: on two idle cores, 1,000 workbooks
+# took 2.0 s in one process and 1.15 s with two workers (with one core busy
+# elsewhere, about the same both ways). A pool starts in about 10 ms and saves
+# up to 1 ms a workbook; below PARALLEL_MIN workbooks it is not worth a worker's
+# memory, and MAX_JOBS bounds the memory all workers take (each holds one
+# workbook at a time, within the limits of govstats.io.package).
+PARALLEL_MIN = 64
+MAX_JOBS = 4
+_CHUNK = 16  # workbooks per task: fewer round trips, yet an even spread
+
+
+def _load_all(
+    paths: Sequence[Path], fmt: Format, meanwhile: Callable[[], object] | None = None
+) -> Iterator[UnitWorkbook]:
+    """The units of ``paths`` in order, read by several processes when many."""
+    jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK)
+    if len(paths) < PARALLEL_MIN or jobs < 2:
+        yield from (_load_one(path, fmt.id) for path in paths)
+        return
+    # Imported here: a clerk checking one workbook does not wait for them.
+    from concurrent.futures import ProcessPoolExecutor
+
+    from govstats.io.package import LIMITS
+
+    with ProcessPoolExecutor(
+        jobs,
+        mp_context=_start_method(),
+        initializer=_init_worker,
+        initargs=(dict(LIMITS),),
+    ) as pool:
+        units = pool.map(_load_one, paths, repeat(fmt.id), chunksize=_CHUNK)
+        # While the workers read, build the schemas validate_units needs next:
+        # importing pandas and pandera takes 0.5 s that would otherwise leave a
+        # core idle after the reading.
+        from govstats.schemas import cell_schema, unit_schema
+
+        cell_schema(fmt)
+        unit_schema(fmt, 10**fmt.max_places)
+        if meanwhile is not None:
+            meanwhile()
+        yield from units
+
+
+def _init_worker(limits: dict[str, int]) -> None:
+    """A worker reads within the main process's limits (a spawned one would
+    otherwise have the defaults, whatever the main process set)."""
+    from govstats.io.package import LIMITS
+
+    LIMITS.update(limits)
+
+
+def _load_one(path: Path, format_id: str) -> UnitWorkbook:
+    """Read one workbook (in a worker, or not): its figures, or why it cannot be."""
+    try:
+        raw = read_workbook(path)
+    except GovstatsError as exc:
+        return _unreadable(path, exc)
+    # Only the located figures are kept: memory grows with the number of
+    # units by the size of their figures, not of their workbooks.
+    return load_unit_from_raw(raw, load_format(format_id))
+
+
+def _unreadable(path: Path, exc: GovstatsError) -> UnitWorkbook:
+    return UnitWorkbook(path=path, problems=[exc.problem.located(file=str(path))])
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _start_method() -> BaseContext:
+    # fork starts a worker at once with what is already imported; once another
+    # thread runs (a progress bar's) forking is unsafe, and spawn is used.
+    import multiprocessing as mp
+    import threading
+
+    if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
 
 
 def _stated_format(raw: Any) -> Format:
