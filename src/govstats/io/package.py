@@ -57,8 +57,9 @@ LIMITS = {
     # cells of a workbook: both the cells written in its sheets and the sum of the
     # sheets' ranges (A1 to the farthest value), which is what readers allocate
     "cells": 500_000,
-    # workbooks in one validate or compile
-    "files": 1000,
+    # workbooks in one validate or compile: a province's units (issue 5 compiles
+    # 10,000 in seconds, at about 20 kB of memory a unit)
+    "files": 20_000,
     # cells of a workbook that --annotate copies with openpyxl (a few hundred bytes
     # a cell in memory); a larger one gets a copy holding only the problem list
     "annotate_cells": 200_000,
