@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 
+from govstats.aggregate import label_of
 from govstats.audit.claims import Paragraph, Percent, Quantity
 from govstats.audit.documents import Document
 from govstats.audit.findings import Check
@@ -71,12 +72,6 @@ def _printed(code: str, tables: PublishedTables) -> Decimal | None:
     if subtotal is None or any(p not in tables.figures for p in subtotal.parts):
         return None
     return sum((tables.figures[p] for p in subtotal.parts), Decimal(0))
-
-
-def _label_of(code: str, fmt: Format) -> str:
-    if code in fmt.indicators:
-        return fmt.indicators[code].label
-    return next(s.label for s in fmt.subtotals if s.code == code)
 
 
 def _unit_of(code: str, fmt: Format) -> str:
@@ -157,7 +152,7 @@ def check_prose(
                     context={
                         "label": q.label,
                         "table": _table_number(code, fmt),
-                        "other_label": _label_of(code, fmt),
+                        "other_label": label_of(fmt, code),
                         "detail": f"表{_table_number(code, fmt)} {code} = {shown}",
                     },
                 )

@@ -15,6 +15,7 @@ import functools
 import io
 import os
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,22 @@ def _too_large(file: str, size: int, limit: int) -> GovstatsError:
     )
 
 
+def _refuse_large_sheets(sheets: Iterable[tuple[str, Any]], file: str) -> None:
+    """Refuse the whole file at its first sheet beyond the limits (for the formats
+    whose sheets calamine reads all at once when it opens the file)."""
+    for name, big in sheets:
+        if big.too_large:
+            raise GovstatsError(
+                Problem.make(
+                    "sheet-too-large",
+                    file=file,
+                    sheet=name,
+                    found=_extent_text(big),
+                    expected=_limit_text(big),
+                )
+            )
+
+
 def read_workbook(path: str | Path) -> RawWorkbook:
     """Read every sheet of a workbook into grids of values.
 
@@ -212,31 +229,11 @@ def read_workbook(path: str | Path) -> RawWorkbook:
 
         # calamine reads every sheet of an .xls into a dense grid when it opens it:
         # a sheet too large refuses the whole file, before calamine is asked.
-        for name, big in scan_xls(data, file):
-            if big.too_large:
-                raise GovstatsError(
-                    Problem.make(
-                        "sheet-too-large",
-                        file=file,
-                        sheet=name,
-                        found=_extent_text(big),
-                        expected=_limit_text(big),
-                    )
-                )
+        _refuse_large_sheets(scan_xls(data, file), file)
     if path.suffix.lower() == ".ods" and scan is not None:
         # calamine reads every sheet of an .ods when it opens it (it cannot skip
         # one), so a sheet too large refuses the whole file.
-        for name, big in scan.sheets.items():
-            if big.too_large:
-                raise GovstatsError(
-                    Problem.make(
-                        "sheet-too-large",
-                        file=file,
-                        sheet=name,
-                        found=_extent_text(big),
-                        expected=_limit_text(big),
-                    )
-                )
+        _refuse_large_sheets(scan.sheets.items(), file)
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except BaseException as exc:  # noqa: BLE001 - calamine raises many error types
