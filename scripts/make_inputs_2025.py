@@ -31,9 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from govstats.formats import Format, load_format
-from govstats.io.output import write_workbook
-from govstats.synthetic import complete_totals, write_roster
-from govstats.template import build_template
+from govstats.synthetic import complete_totals, write_inputs
 
 YEAR = 2025
 FORMAT_ID = "gk2021"
@@ -333,16 +331,10 @@ def build(out_dir: Path) -> list[Path]:
     """
     fmt = load_format(FORMAT_ID)
     units = roster()
-    written = [out_dir / "units.csv"]
-    write_roster(((u.code, u.name, u.level, u.kind) for u in units), written[0])
-    for index, unit in enumerate(units):
-        wb = build_template(
-            fmt, YEAR, unit.code, unit.name, unit_figures(unit, fmt), contact(index)
-        )
-        path = out_dir / f"{unit.code}.xlsx"
-        write_workbook(wb, path)
-        written.append(path)
-    return written
+    rows = [(u.code, u.name, u.level, u.kind) for u in units]
+    return write_inputs(
+        out_dir, fmt, YEAR, rows, lambda i: unit_figures(units[i], fmt), contact
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

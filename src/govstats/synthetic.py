@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from govstats.formats import Format
 from govstats.io.output import atomic_write
 from govstats.roster import COLUMNS
 
-__all__ = ["complete_totals", "write_roster"]
+__all__ = ["complete_totals", "write_inputs", "write_roster"]
 
 
 def complete_totals(
@@ -50,3 +50,31 @@ def write_roster(units: Iterable[tuple[str, str, str, str]], path: Path) -> None
     writer.writerow(COLUMNS.values())
     writer.writerows(units)
     atomic_write(path, buf.getvalue())
+
+
+def write_inputs(
+    out_dir: Path,
+    fmt: Format,
+    year: int,
+    units: list[tuple[str, str, str, str]],
+    values: Callable[[int], Mapping[str, int | Decimal]],
+    info: Callable[[int], Mapping[str, str]],
+) -> list[Path]:
+    """Write ``units.csv`` and one workbook per unit (``<code>.xlsx``) into ``out_dir``.
+
+    :param units: 代码, 名称, 层级, 类别 of each unit, in roster order.
+    :param values: the figures of the unit at an index of ``units``.
+    :param info: its further identification fields (填报人, 联系电话, 填报日期).
+    :returns: the files written, the roster first, then the workbooks in roster order.
+    """
+    from govstats.io.output import write_workbook
+    from govstats.template import build_template
+
+    written = [out_dir / "units.csv"]
+    write_roster(units, written[0])
+    for index, (code, name, *_) in enumerate(units):
+        wb = build_template(fmt, year, code, name, values(index), info(index))
+        path = out_dir / f"{code}.xlsx"
+        write_workbook(wb, path)
+        written.append(path)
+    return written
