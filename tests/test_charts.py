@@ -4,9 +4,12 @@ the machine has."""
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
+from govstats import charts
 from govstats.charts import FONT_STACK, Bar, ChartData, chart_png, chart_svg
 
 DATA = ChartData(
@@ -20,21 +23,73 @@ DATA = ChartData(
         Bar("sq.out.denied", "不予公开", 0, "0", "0.0%"),
     ),
 )
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_svg_keeps_text_as_text_and_names_each_bar():
     svg = chart_svg(DATA)
     assert svg.startswith("<svg")  # no XML prolog: it goes inline in HTML
-    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
-    assert "不属于行政机关信息、信息不存在等" in texts
-    assert "155（29.4%）" in texts
-    assert re.findall(r'id="(sq-outcomes-bar-\d+)"', svg) == [
+    root = ET.fromstring(svg)  # well-formed XML
+    assert root.get("viewBox") == f"0 0 453.6 {root.get('height', '')[:-2]}"
+    # The fonts of report.html's `--sans`, which FONT_STACK draws PNGs with.
+    css = (Path(charts.__file__).parent / "templates/html/base.html.j2").read_text()
+    sans = re.search(r"--sans: ([^;]+);", css).group(1)
+    assert root.get("font-family") == sans.replace('"', "'")
+    assert sans.startswith('"' + '", "'.join(FONT_STACK) + '", ')
+    bars = [g for g in root.iter(f"{SVG}g") if g.get("id")]
+    assert [g.get("id") for g in bars] == [
         "sq-outcomes-bar-1",
         "sq-outcomes-bar-2",
         "sq-outcomes-bar-3",
     ]
-    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+    # Each bar holds its label, its bar, and its value, in table order.
+    for g, bar in zip(bars, DATA.bars, strict=True):
+        label, value = (t.text for t in g.iter(f"{SVG}text"))
+        assert (label, value) == (bar.label, f"{bar.printed}（{bar.share}）")
+        assert len(list(g.iter(f"{SVG}path"))) == 1
+    # The only ids are the bars': unique in a page of charts.
+    assert re.findall(r'\bid="', svg) == ['id="'] * 3
     assert chart_svg(DATA) == svg
+
+
+def _bar_box(svg: str, i: int) -> list[float]:
+    """x0, y0, x1, y1 of the i-th bar's path."""
+    root = ET.fromstring(svg)
+    g = next(g for g in root.iter(f"{SVG}g") if g.get("id") == f"sq-outcomes-bar-{i}")
+    path = next(g.iter(f"{SVG}path")).get("d", "")
+    return [
+        float(n) for n in re.fullmatch(r"M(\S+) (\S+)H(\S+)V(\S+)H\S+Z", path).groups()
+    ]
+
+
+def test_svg_bars_scale_with_their_values_and_a_0_keeps_its_height():
+    svg = chart_svg(DATA)
+    (x0, y0, x1, y1), (_, y2, x2, _), (x3, y4, x4, y5) = (
+        _bar_box(svg, i) for i in (1, 2, 3)
+    )
+    assert y0 < y1 < y2  # top to bottom in table order
+    assert (x1 - x0) / (x2 - x0) == pytest.approx(135 / 155, abs=0.01)
+    assert x4 == x3 and y5 - y4 == pytest.approx(y1 - y0)
+
+
+def test_svg_numbers_have_at_most_two_decimals():
+    # Rounded the same on every platform, with no trailing zeros.
+    svg = chart_svg(DATA)
+    attributes = re.findall(r'\b(?:x|y|d|width|height|viewBox)="([^"]*)"', svg)
+    numbers = re.findall(r"\d+(?:\.\d+)?", " ".join(attributes))
+    assert len(numbers) > 20
+    assert all(re.fullmatch(r"\d+(\.\d?[1-9])?", n) for n in numbers), numbers
+
+
+def test_svg_escapes_its_text():
+    bar = Bar("x", '<a href="x">&', 1, "1", "")
+    svg = chart_svg(ChartData('a"b', "一", "t", "件", (bar,)))
+    root = ET.fromstring(svg)
+    assert [t.text for t in root.iter(f"{SVG}text")] == ['<a href="x">&', "1"]
+    assert next(g for g in root.iter(f"{SVG}g")).get("id") == 'a"b-bar-1'
+
+
+# PNG
 
 
 @pytest.fixture
@@ -46,9 +101,7 @@ def no_cjk_fonts(monkeypatch):
         font_manager.fontManager._findfont_cached.cache_clear()
         font_manager._get_font.cache_clear()
 
-    kept = [
-        f for f in font_manager.fontManager.ttflist if f.name not in FONT_STACK[:-1]
-    ]
+    kept = [f for f in font_manager.fontManager.ttflist if f.name not in FONT_STACK]
     clear()
     monkeypatch.setattr(font_manager.fontManager, "ttflist", kept)
     yield

@@ -1,24 +1,24 @@
-"""Bar charts of the report, drawn with matplotlib.
+"""Bar charts of the report: an SVG written here, and a PNG drawn with matplotlib.
 
 A format declares its charts (``report.charts`` in ``schemas/*.yaml``); here each
 becomes an inline SVG for report.html (text left as text, so it is searchable,
 selectable and read by screen readers) and, when a CJK font is installed, a PNG for
-report.docx. Both are reproducible: no date and a fixed hash salt. The SVG's layout
-does not depend on the fonts installed either: margins come from the labels' length
-in characters, and text is measured (for vertical centring) with DejaVu Sans, the
-font matplotlib ships, so the same figures give the same bytes on any machine with
-the same matplotlib. Which font draws the text is the page's business: report.html's
-stylesheet gives chart text its CJK font stack. The PNG is drawn with the first CJK
-font of :data:`FONT_STACK` installed.
+report.docx.
 
-matplotlib is imported only here, and only while a report is rendered. The
-object-oriented ``Figure`` API is used without pyplot, so no GUI backend is ever
-chosen; PNGs are drawn by Agg.
+The SVG is built as a string, its layout computed from the labels' length in ems
+(:func:`_width`) rather than measured with a font, so the same figures give the
+same bytes on any machine and with any version of any library. Which font draws the
+text is the reader's: the SVG names the CJK stack of report.html's stylesheet,
+which also sets it. The PNG is drawn with the first font of :data:`FONT_STACK`
+installed.
+
+matplotlib is imported only here, and only while report.docx is rendered.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FONT_STACK", "Bar", "ChartData", "chart_data", "chart_png", "chart_svg"]
 
-# The CJK fonts that may draw a PNG chart, in order (as report.html's CSS names them).
+# The CJK fonts that may draw a chart, in order (report.html's `--sans`).
 FONT_STACK = (
     "Noto Sans CJK SC",
     "Source Han Sans SC",
@@ -39,14 +39,18 @@ FONT_STACK = (
     "PingFang SC",
     "WenQuanYi Zen Hei",
     "SimHei",
-    "DejaVu Sans",
 )
-# Measures the SVG's text: shipped with matplotlib, so the same on every machine.
-MEASURE_FONT = "DejaVu Sans"
-FONT_SIZE = 10  # points
-WIDTH = 6.3  # inches: the text width of A4 with 2.5 cm margins
-BAR_PITCH = 0.34  # inches per bar
+FONT_SIZE = 10.0  # points
+PT = 72.0  # points per inch
+WIDTH = 6.3 * PT  # the text width of A4 with 2.5 cm margins
+BAR_PITCH = 0.34 * PT  # per bar
+BAR_FILL = 0.62  # of the pitch
+MARGIN = 0.1 * PT  # around the chart
+GAP = 3.5  # points between a label and its bar, and a bar and its value
+AXIS = 0.8  # points: the line the bars stand on
+BASELINE = 0.35  # ems below a line's middle: centres CJK and digits alike
 COLOR = "#2F5597"
+DPI = 200  # of the PNG
 
 
 @dataclass(frozen=True)
@@ -99,31 +103,125 @@ def chart_data(
     return ChartData(chart.id, chart.section, chart.title, chart.unit, tuple(bars))
 
 
+# Layout
+
+
+@dataclass(frozen=True)
+class _Row:
+    """Where one bar goes, in points from the chart's top left corner."""
+
+    label: str
+    text: str  # the value beside the bar: ``printed（share）``
+    top: float
+    bottom: float
+    end: float  # the bar's right end; it starts at the axis
+
+
+@dataclass(frozen=True)
+class _Layout:
+    height: float
+    axis: float  # x of the line the bars stand on
+    rows: tuple[_Row, ...]
+
+
+def _layout(data: ChartData, measure: Callable[[str], float]) -> _Layout:
+    """Lay the chart out, ``measure`` giving a text's width in points.
+
+    Bars go from top to bottom in table order; labels stay on one line, ending at
+    the axis, and the scale leaves room beyond each bar for its value.
+    """
+    n = len(data.bars)
+    texts = [b.printed + (f"（{b.share}）" if b.share else "") for b in data.bars]
+    axis = MARGIN + max(measure(b.label) for b in data.bars) + GAP
+    span = WIDTH - MARGIN - axis  # from the axis to the right margin
+    xmax = 1.0
+    for b, text in zip(data.bars, texts, strict=True):
+        room = max(span - GAP - measure(text), MARGIN)
+        xmax = max(xmax, b.value * span / room)
+    thick = BAR_PITCH * BAR_FILL
+    rows = []
+    for i, (b, text) in enumerate(zip(data.bars, texts, strict=True)):
+        middle = MARGIN + (i + 0.5) * BAR_PITCH
+        end = axis + b.value * span / xmax
+        rows.append(_Row(b.label, text, middle - thick / 2, middle + thick / 2, end))
+    return _Layout(2 * MARGIN + n * BAR_PITCH, axis, tuple(rows))
+
+
+def _width(text: str) -> float:
+    """Width of a text in ems: CJK characters are one em, others about half."""
+    import unicodedata
+
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text)
+
+
+# SVG
+
+
 def chart_svg(data: ChartData) -> str:
-    """The chart as an ``<svg>`` element to put inline in HTML (no XML prolog)."""
-    svg = _render(data, "svg")
-    return svg.decode()[svg.index(b"<svg") :]
+    """The chart as an ``<svg>`` element to put inline in HTML (no XML prolog).
+
+    Each bar is a ``<g id="{chart}-bar-{i}">`` holding its label, its bar (a path,
+    which keeps its height when its value is 0) and its value, in user units of
+    points. Only those groups have ids, so ids stay unique in a page of charts.
+    """
+    lay = _layout(data, lambda text: _width(text) * FONT_SIZE)
+    family = ", ".join(f"'{f}'" for f in FONT_STACK) + ", sans-serif"
+    w, h = _num(WIDTH), _num(lay.height)
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}pt" height="{h}pt"'
+        f' viewBox="0 0 {w} {h}" font-family="{_esc(family)}"'
+        f' font-size="{_num(FONT_SIZE)}">',
+        f'<path d="M{_num(lay.axis)} {_num(MARGIN)}V{_num(lay.height - MARGIN)}"'
+        f' stroke="#000" stroke-width="{_num(AXIS)}"/>',
+    ]
+    for i, row in enumerate(lay.rows, start=1):
+        x0, x1 = _num(lay.axis), _num(row.end)
+        y = _num((row.top + row.bottom) / 2 + BASELINE * FONT_SIZE)
+        lines += [
+            f'<g id="{_esc(data.id)}-bar-{i}">',
+            f'<text x="{_num(lay.axis - GAP)}" y="{y}" text-anchor="end">'
+            f"{_esc(row.label)}</text>",
+            f'<path d="M{x0} {_num(row.top)}H{x1}V{_num(row.bottom)}H{x0}Z"'
+            f' fill="{COLOR}"/>',
+            f'<text x="{_num(row.end + GAP)}" y="{y}">{_esc(row.text)}</text>',
+            "</g>",
+        ]
+    lines.append("</svg>")
+    return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    """A coordinate with at most two decimals, the same on every platform."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _esc(text: str) -> str:
+    """Text escaped for XML content and double-quoted attribute values."""
+    return html.escape(text, quote=False).replace('"', "&quot;")
+
+
+# PNG
 
 
 def chart_png(data: ChartData) -> bytes | None:
     """The chart as a PNG, or None when no CJK font is installed to draw it with."""
     from matplotlib import font_manager
 
-    for family in FONT_STACK[:-1]:
+    for family in FONT_STACK:
         try:
             with _quiet_fonts():
                 font_manager.findfont(family, fallback_to_default=False)
         except ValueError:
             continue
-        return _render(data, "png")
+        return _render(data)
     return None
 
 
 @contextlib.contextmanager
 def _quiet_fonts() -> Iterator[None]:
     """Silence matplotlib's font lookup: fonts of the stack that this machine lacks
-    are expected (the SVG names them for the reader's system), and so are missing
-    glyphs while laying out the SVG, whose text the browser draws."""
+    are expected, and so are missing glyphs of the fallback."""
     import logging
     import warnings
 
@@ -138,27 +236,17 @@ def _quiet_fonts() -> Iterator[None]:
         log.setLevel(level)
 
 
-def _width(text: str) -> float:
-    """Width of a text in ems: CJK characters are one em, others about half."""
-    import unicodedata
-
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text)
-
-
-def _render(data: ChartData, fmt: str) -> bytes:
+def _render(data: ChartData) -> bytes:
     import matplotlib
     from matplotlib.figure import Figure
 
     n = len(data.bars)
-    height = BAR_PITCH * n + 0.35
+    height = BAR_PITCH / PT * n + 0.35
     em = FONT_SIZE / 72  # inches
-    # Labels stay on one line: the SVG anchors a line's end (text-anchor), which
-    # needs no measuring, where lines of a wrapped label would be placed by widths
-    # measured with a font that may not be the one the page draws them in.
     label_width = max(_width(b.label) for b in data.bars)
-    left = (label_width * em + 0.15) / WIDTH
+    left = (label_width * em + 0.15) / (WIDTH / PT)
     right = 0.98
-    axes_width = (right - left) * WIDTH
+    axes_width = (right - left) * WIDTH / PT
     texts = [b.printed + (f"（{b.share}）" if b.share else "") for b in data.bars]
     # The value labels stand beyond the bars: make room for the widest of them.
     xmax = 1.0
@@ -166,21 +254,16 @@ def _render(data: ChartData, fmt: str) -> bytes:
         room = axes_width - (_width(text) * em + 0.08)
         xmax = max(xmax, b.value * axes_width / max(room, 0.1))
     rc: dict[Any, Any] = {
-        "svg.fonttype": "none",
-        # Clip-path ids derive from this salt: one per chart keeps them unique in
-        # a page of several charts, and the same on every run.
-        "svg.hashsalt": f"govstats-{data.id}",
-        "font.family": list(FONT_STACK) if fmt == "png" else [MEASURE_FONT],
+        "font.family": [*FONT_STACK, "DejaVu Sans"],
         "font.size": FONT_SIZE,
     }
     # Every artist takes its font from rcParams when it is made: make them inside.
     with matplotlib.rc_context(rc), _quiet_fonts():
-        fig = Figure(figsize=(WIDTH, height))
+        fig = Figure(figsize=(WIDTH / PT, height))
         ax = fig.add_axes((left, 0.1 / height, right - left, 1 - 0.2 / height))
         ys = list(range(n))
-        bars = ax.barh(ys, [b.value for b in data.bars], height=0.62, color=COLOR)
-        for i, (patch, text) in enumerate(zip(bars, texts, strict=True)):
-            patch.set_gid(f"{data.id}-bar-{i + 1}")
+        ax.barh(ys, [b.value for b in data.bars], height=0.62, color=COLOR)
+        for i, text in enumerate(texts):
             ax.text(
                 data.bars[i].value + xmax * 0.01,
                 i,
@@ -196,20 +279,6 @@ def _render(data: ChartData, fmt: str) -> bytes:
         ax.tick_params(axis="y", length=0)
         for side in ("top", "right", "bottom"):
             ax.spines[side].set_visible(False)
-        _unique_ids(fig, data.id)
         buf = io.BytesIO()
-        metadata: dict[str, Any] = (
-            {"Date": None, "Creator": "govstats"}
-            if fmt == "svg"
-            else {"Software": None}
-        )
-        fig.savefig(buf, format=fmt, metadata=metadata, dpi=200)
+        fig.savefig(buf, format="png", metadata={"Software": None}, dpi=200)
     return buf.getvalue()
-
-
-def _unique_ids(fig: Any, prefix: str) -> None:
-    """Give every drawn element an id of this chart: matplotlib numbers them from 1
-    in each SVG, which would repeat ids across the charts of one HTML page."""
-    for i, artist in enumerate(fig.findobj(), start=1):
-        if not artist.get_gid():
-            artist.set_gid(f"{prefix}-{i}")

@@ -409,7 +409,7 @@ def _report_html(env: Any, context: dict[str, Any], figures: Figures) -> str:
     def chart(chart_id: str) -> dict[str, Any]:
         spec = next(c for c in fmt.report.charts if c.id == chart_id)
         data = chart_data(spec, figures, v)
-        # matplotlib's own SVG, whose text it escapes; nothing from a workbook.
+        # charts.py's own SVG, whose text it escapes; nothing from a workbook.
         return {"data": data, "svg": Markup(chart_svg(data))}
 
     html = {
