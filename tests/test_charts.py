@@ -3,6 +3,7 @@ the machine has."""
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -93,20 +94,47 @@ def test_svg_escapes_its_text():
 
 
 @pytest.fixture
-def no_cjk_fonts(monkeypatch):
-    """matplotlib as on a machine without any CJK font."""
-    from matplotlib import font_manager
+def installed_font() -> str:
+    """The path of the CJK font this machine draws PNG charts with."""
+    font = charts._cjk_font()
+    if font is None:
+        pytest.skip("no CJK font installed (fonts-wqy-zenhei, as `make system-deps`)")
+    return str(font.path)
 
-    def clear():
-        font_manager.fontManager._findfont_cached.cache_clear()
-        font_manager._get_font.cache_clear()
 
-    kept = [f for f in font_manager.fontManager.ttflist if f.name not in FONT_STACK]
-    clear()
-    monkeypatch.setattr(font_manager.fontManager, "ttflist", kept)
-    yield
+def test_png_is_drawn_with_a_cjk_font_and_is_reproducible(installed_font):
+    from PIL import Image
+
+    png = chart_png(DATA)
+    assert png is not None and chart_png(DATA) == png
+    image = Image.open(io.BytesIO(png))
+    # 6.3 in at 200 dpi, 0.34 in a bar and 0.1 in margins.
+    assert image.format == "PNG" and image.size == (1260, round(1.22 * 200))
+    assert set(image.info) <= {"dpi"}  # no date or software
+    rgb = image.convert("RGB")
+    color = (0x2F, 0x55, 0x97)
+    # The bar of 155 reaches further right than that of 135, 0 draws none.
+    rows = [round((7.2 + 24.48 * i) * 200 / 72) for i in (0.5, 1.5, 2.5)]
+    reach = [
+        max((x for x in range(1260) if rgb.getpixel((x, y)) == color), default=None)
+        for y in rows
+    ]
+    assert reach[0] is not None and reach[1] is not None and reach[0] < reach[1]
+    assert reach[2] is None
+    # Labels and values are drawn, antialiased: grey pixels beside black ones.
+    colors = [c for _, c in rgb.getcolors(1260 * 1000) or []]
+    greys = [c for c in colors if c[0] == c[1] == c[2] and 0 < c[0] < 255]
+    assert len(greys) > 10
+
+
+@pytest.fixture
+def no_cjk_fonts(monkeypatch, tmp_path):
+    """As on a machine whose font folders hold no font of the stack."""
+    charts._cjk_font.cache_clear()
+    monkeypatch.setattr(charts, "_font_dirs", lambda: [tmp_path])
+    yield tmp_path
     monkeypatch.undo()
-    clear()
+    charts._cjk_font.cache_clear()
 
 
 def test_svg_does_not_depend_on_the_fonts_installed(request):
@@ -115,3 +143,23 @@ def test_svg_does_not_depend_on_the_fonts_installed(request):
     assert chart_svg(DATA) == with_fonts
     # The PNG needs a CJK font to draw the labels; without one there is none.
     assert chart_png(DATA) is None
+
+
+def test_fonts_are_found_by_file_name_in_the_stack_order(installed_font, request):
+    no_cjk_fonts = request.getfixturevalue("no_cjk_fonts")
+    folder = no_cjk_fonts / "sub"
+    folder.mkdir()
+    # Named as another family's file, the same font stands for that family: the
+    # stack's order decides, whatever the folders' order; names match in any case
+    # (Windows may have them in capitals).
+    (no_cjk_fonts / "simhei.ttf").symlink_to(installed_font)
+    (folder / "WQY-ZENHEI.TTC").symlink_to(installed_font)
+    font = charts._cjk_font()
+    assert font is not None and str(font.path).endswith("WQY-ZENHEI.TTC")
+    assert font.getname() == ("WenQuanYi Zen Hei", "Regular")
+    charts._cjk_font.cache_clear()
+    # A collection without a face of the family's name gives its first face.
+    (folder / "msyh.ttc").symlink_to(installed_font)
+    font = charts._cjk_font()
+    assert font is not None and str(font.path).endswith("msyh.ttc")
+    assert font.getname() == ("WenQuanYi Zen Hei", "Regular")

@@ -282,12 +282,12 @@ def test_libreoffice_converts_docx_to_pdf(outputs, tmp_path):
 
 
 def test_cli_starts_without_the_report_libraries():
-    # matplotlib and python-docx are imported only while a report is rendered.
+    # Pillow and python-docx are imported only while a report is rendered.
     code = (
         "import sys, govstats.cli\n"
         "from typer.testing import CliRunner\n"
         "CliRunner().invoke(govstats.cli.app, ['--help'])\n"
-        "print(sorted(m for m in ('matplotlib', 'docx', 'lxml') if m in sys.modules))"
+        "print(sorted(m for m in ('PIL', 'docx', 'lxml') if m in sys.modules))"
     )
     import sys
 
