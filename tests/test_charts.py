@@ -53,10 +53,10 @@ def test_svg_keeps_text_as_text_and_names_each_bar():
     assert chart_svg(DATA) == svg
 
 
-def _bar_box(svg: str, i: int) -> list[float]:
+def _bar_box(svg: str, i: int, chart: str = "sq-outcomes") -> list[float]:
     """x0, y0, x1, y1 of the i-th bar's path."""
     root = ET.fromstring(svg)
-    g = next(g for g in root.iter(f"{SVG}g") if g.get("id") == f"sq-outcomes-bar-{i}")
+    g = next(g for g in root.iter(f"{SVG}g") if g.get("id") == f"{chart}-bar-{i}")
     path = next(g.iter(f"{SVG}path")).get("d", "")
     return [
         float(n) for n in re.fullmatch(r"M(\S+) (\S+)H(\S+)V(\S+)H\S+Z", path).groups()
@@ -71,6 +71,16 @@ def test_svg_bars_scale_with_their_values_and_a_0_keeps_its_height():
     assert y0 < y1 < y2  # top to bottom in table order
     assert (x1 - x0) / (x2 - x0) == pytest.approx(135 / 155, abs=0.01)
     assert x4 == x3 and y5 - y4 == pytest.approx(y1 - y0)
+    # A figure other than 0, however small beside the others, shows beyond the axis.
+    tiny = ChartData(
+        "t",
+        "一",
+        "t",
+        "件",
+        (Bar("a", "甲", 1, "1", ""), Bar("b", "乙", 10**6, "1000000", "")),
+    )
+    x0, _, x1, _ = _bar_box(chart_svg(tiny), 1, "t")
+    assert x1 - x0 == pytest.approx(charts.MIN_BAR)
 
 
 def test_svg_numbers_have_at_most_two_decimals():

@@ -64,6 +64,7 @@ BAR_FILL = 0.62  # of the pitch
 MARGIN = 0.1 * PT  # around the chart
 GAP = 3.5  # points between a label and its bar, and a bar and its value
 AXIS = 0.8  # points: the line the bars stand on
+MIN_BAR = 1.5 * AXIS  # the least a figure other than 0 reaches: beyond the axis line
 BASELINE = 0.35  # ems below a line's middle: centres CJK and digits alike
 COLOR = "#2F5597"
 DPI = 200  # of the PNG
@@ -159,6 +160,8 @@ def _layout(data: ChartData, measure: Callable[[str], float]) -> _Layout:
     for i, (b, text) in enumerate(zip(data.bars, texts, strict=True)):
         middle = MARGIN + (i + 0.5) * BAR_PITCH
         end = axis + b.value * span / xmax
+        if b.value > 0:
+            end = max(end, axis + MIN_BAR)
         rows.append(_Row(b.label, text, middle - thick / 2, middle + thick / 2, end))
     return _Layout(2 * MARGIN + n * BAR_PITCH, axis, tuple(rows))
 
