@@ -9,6 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from govstats.actions import compile_year, validate_workbooks
@@ -282,3 +284,29 @@ def test_figures_json_written_unit_by_unit_is_json_dumps():
     # A value that holds the marker itself falls back to encoding at once.
     marked = {**data, "government": "\x00units"}
     assert _figures_json(marked) == _json(marked)
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=8),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str),
+)
+_objects = st.recursive(
+    st.dictionaries(st.text(max_size=6), _scalars, max_size=5),
+    lambda inner: st.dictionaries(
+        st.text(max_size=6), _scalars | inner | st.lists(_scalars), max_size=5
+    ),
+    max_leaves=20,
+)
+
+
+@given(_objects, st.integers(min_value=0, max_value=3))
+def test_indented_is_json_dumps_with_indent(obj, level):
+    # figures.json's unit blocks go through the C encoder with the indentation in
+    # its separators (issue 5): the text must be json.dumps(indent=2)'s.
+    from govstats.compilation import _indented
+
+    expected = json.dumps(obj, ensure_ascii=False, indent=2)
+    assert _indented(obj, level) == expected.replace("\n", "\n" + "  " * level)

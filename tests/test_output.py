@@ -22,6 +22,8 @@ ROWS = [
     # Text XML cannot carry, and text too long for a cell: cleaned as put() does.
     ("U5", "bad\x01name\ufffe", "x" * (CELL_TEXT_MAX + 5)),
     ("U6", "a\r\nb\tc", " \U0001f600 ", "\ufffd\u00e9\"'", 0, -0.0, 2.0**60),
+    # Integers around where "%.16g" stops writing every digit.
+    ("U7", 2**53 - 1, 2**53, -(2**53), 2**53 + 1, 10**16 - 1, 10**20, 10**15),
 ]
 
 

@@ -271,14 +271,42 @@ def _figures_json(data: dict[str, Any]) -> bytes:
     if not units or text.count(mark) != 1:
         return _json(data)
     head, tail = text.split(mark)
-    blocks = [
-        json.dumps(unit, ensure_ascii=False, indent=2).replace("\n", "\n    ").encode()
-        for unit in units
-    ]
+    blocks = [_indented(unit, 2).encode() for unit in units]
     return b"".join(
         [head.encode(), b"[\n    ", b",\n    ".join(blocks), b"\n  ]", tail.encode()]
         + [b"\n"]
     )
+
+
+def _indented(obj: dict[str, Any], level: int) -> str:
+    """``json.dumps(obj, ensure_ascii=False, indent=2)`` of an object nested ``level``
+    deep, for objects whose values are scalars or such objects.
+
+    With ``indent`` the json module encodes in Python, value by value: 1.8 s of
+    figures.json's 2 s for 10,000 units. Without it, the C encoder does the work,
+    and its item separator can carry the line break and the indentation.
+    """
+    if not obj:
+        return "{}"
+    if any(isinstance(v, list | tuple) for v in obj.values()):
+        text = json.dumps(obj, ensure_ascii=False, indent=2)
+        return text.replace("\n", "\n" + "  " * level)
+    pad = "\n" + "  " * (level + 1)
+    nested = {k for k, v in obj.items() if isinstance(v, dict)}
+    if not nested:
+        body = json.dumps(obj, ensure_ascii=False, separators=("," + pad, ": "))
+        return "{" + pad + body[1:-1] + "\n" + "  " * level + "}"
+    parts = [
+        json.dumps(k, ensure_ascii=False)
+        + ": "
+        + (
+            _indented(v, level + 1)
+            if k in nested
+            else json.dumps(v, ensure_ascii=False)
+        )
+        for k, v in obj.items()
+    ]
+    return "{" + pad + ("," + pad).join(parts) + "\n" + "  " * level + "}"
 
 
 def _imports() -> None:
@@ -313,8 +341,12 @@ def _figures_dict(
         return {code: _jsonable(values.get(code, zero), p) for code, p in places}
 
     paths = {u.unit_code: u.path for u in units if u.unit_code}
-    # Each input is hashed once (it was twice: per unit and in "inputs").
-    digests = {p: _sha256(p) for p in [roster.path, *(u.path for u in units)]}
+    # A workbook's digest is of the bytes that were read (taken by the reader);
+    # the roster's, and an unreadable file's, are taken here.
+    read = {u.path: u.sha256 for u in units if u.sha256}
+    digests = {
+        p: read.get(p) or _sha256(p) for p in [roster.path, *(u.path for u in units)]
+    }
     return {
         "format": fmt.id,
         "year": result.year,

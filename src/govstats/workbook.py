@@ -10,6 +10,7 @@ the way (missing sheets and codes, duplicated codes, cells that are not numbers)
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import sys
 import unicodedata
@@ -134,6 +135,8 @@ class UnitWorkbook:
     # it again (--annotate copies only a workbook that passed the inspection).
     readable: bool = False
     size_in_cells: int = 0
+    # SHA-256 of the bytes read (hex), for figures.json; "" when none were read.
+    sha256: str = ""
 
     @property
     def unit_code(self) -> str:
@@ -159,6 +162,9 @@ def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
         problems=list(raw.problems),
         readable=not raw.oversized,
         size_in_cells=raw.cells,
+        # The digest of exactly the bytes checked and read, taken where they are
+        # in memory (a worker process, for many workbooks).
+        sha256=hashlib.sha256(raw.data).hexdigest() if raw.data else "",
     )
     # A sheet too large to read is an error when the format needs it, and only a
     # warning when it is a sheet of the clerk's own (its figures are not used).

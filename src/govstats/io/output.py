@@ -158,10 +158,20 @@ def _with_rows(xml: bytes, rows: Sequence[Row]) -> Iterator[bytes]:
     yield sep + tail
 
 
+# Integers that "%.16g" writes as their digits (a double holds them exactly, and
+# they have fewer than 17): most cells of a units sheet.
+_PLAIN_INT = 2**53
+
+
 def _row_xml(r: int, values: Row, letters: list[str], close: str) -> str:
     lxml = close == "/>"
     cells = []
     for letter, value in zip(letters, values, strict=False):
+        if type(value) is int and -_PLAIN_INT < value < _PLAIN_INT:
+            # The common case first, without the checks below (a row per unit,
+            # a cell per indicator: 0.6 of 1.1 s for 10,000 units).
+            cells.append(f'<c r="{letter}{r}" t="n"><v>{value}</v></c>')
+            continue
         if value is None:
             continue
         ref = f"{letter}{r}"
