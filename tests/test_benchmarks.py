@@ -101,6 +101,25 @@ def test_measure_reports_time_memory_and_exit_code():
     assert run["tree_peak_bytes"] > run["peak_bytes"]
 
 
+def test_measure_counts_pages_a_forked_child_shares_once():
+    # A parent holding 80 MB forks a child that only waits: added up, the resident
+    # sizes count the 80 MB twice; the proportional set sizes count them once.
+    code = (
+        "import os, time; x = bytearray(80_000_000); x[::4096] = b'1' * len(x[::4096]);"
+        " pid = os.fork(); time.sleep(0.4);"
+        " os._exit(0) if pid == 0 else os.waitpid(pid, 0)"
+    )
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "measure.py"), "--", sys.executable, "-c", code],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    run = json.loads(out.stdout)
+    assert run["tree_peak_bytes"] > 160_000_000
+    assert run["peak_bytes"] <= run["tree_pss_bytes"] < 120_000_000
+
+
 def test_report_states_verdicts_and_slope():
     run = load("run")
     case = run.Case  # a report from made-up runs: the arithmetic, not the numbers

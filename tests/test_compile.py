@@ -117,6 +117,20 @@ def test_rerun_gives_identical_bytes(tmp_path):
     assert digest(tmp_path / "outputs" / "2017") == first
 
 
+def test_outputs_are_the_same_without_a_child_process(tmp_path, monkeypatch):
+    # report.docx and summary.xlsx are built in a forked child where it is safe
+    # (govstats.background); where it is not, the same bytes come from the parent.
+    import govstats.background
+    from govstats.compilation import compile_in_memory
+
+    write_year(tmp_path)
+    _, forked = compile_in_memory(2017, tmp_path / "inputs", tmp_path / "outputs")
+    monkeypatch.setattr(govstats.background, "can_fork", lambda: False)
+    _, serial = compile_in_memory(2017, tmp_path / "inputs", tmp_path / "outputs")
+    assert list(forked) == list(serial) == list(OUTPUT_FILES)
+    assert forked == serial
+
+
 def test_tables_have_formulas_with_cached_values(tmp_path):
     import python_calamine as pc
 

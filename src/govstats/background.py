@@ -1,0 +1,170 @@
+"""Work done in a forked child process while the parent goes on (issue 5).
+
+A compile ends with a tail that runs on one core: report.docx, tables.xlsx,
+summary.xlsx, figures.json and the rest are each built from the compiled figures.
+On two cores, the other one would idle meanwhile; :class:`Background` gives it part
+of that work. A forked child starts in about a millisecond with everything the
+parent has (modules, figures), so nothing but the result crosses between the two
+processes: the child sends back its result (pickled) through a pipe.
+
+It is an optimisation only, and never changes a result:
+
+* where forking is not safe or not available (not Linux, or another thread is
+  running, such as a progress display's), the work is done in the parent, when its
+  result is asked for;
+* when the child fails in any way (an exception, killed, out of memory), the parent
+  does the work itself, so that an error is raised where it would have been without
+  the child, with its traceback;
+* a child whose result is never asked for (the parent failed first) is killed and
+  reaped when the ``with`` block ends; a child whose parent is killed is ended by
+  the kernel, and never holds the parent's files (such as the compile's lock).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+__all__ = ["Background", "can_fork"]
+
+T = TypeVar("T")
+
+
+def can_fork() -> bool:
+    """Forking is safe here: on Linux, with no other thread running."""
+    return (
+        sys.platform == "linux"
+        and hasattr(os, "fork")
+        and threading.active_count() == 1
+    )
+
+
+class Pending(Generic[T]):
+    """The result of work started by :meth:`Background.start`."""
+
+    def __init__(
+        self, work: Callable[[], T], pid: int | None = None, fd: int | None = None
+    ) -> None:
+        self._work = work
+        self._pid = pid
+        self._fd = fd
+
+    def result(self) -> T:
+        """The work's result: the child's, or else the work done here and now."""
+        if self._pid is None:
+            return self._work()
+        data = b""
+        try:
+            assert self._fd is not None
+            with os.fdopen(self._fd, "rb") as pipe:
+                self._fd = None
+                data = pipe.read()
+        finally:
+            status = self._reap()
+        if status == 0 and data:
+            value: T = pickle.loads(data)
+            return value
+        return self._work()
+
+    def cancel(self) -> None:
+        """Stop the child, if it is still there (its result is not wanted)."""
+        if self._pid is None:
+            return
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        self._reap()
+
+    def _reap(self) -> int:
+        pid, self._pid = self._pid, None
+        assert pid is not None
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+
+class Background:
+    """Start work in forked children; collect each result with ``.result()``.
+
+    Use it as a context manager: children still running when the block ends (the
+    parent failed before it asked for their results) are killed and reaped.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[Pending[Any]] = []
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for pending in self._pending:
+            pending.cancel()
+
+    def start(self, work: Callable[[], T]) -> Pending[T]:
+        """Start ``work`` in a child process (or defer it, where one cannot fork)."""
+        if not can_fork():
+            return Pending(work)
+        read, write = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child: do the work, send it, leave at once
+            status = 1
+            try:
+                _leave_parents_files(keep=write)
+                _die_with_parent(parent)
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(data)
+                status = 0
+            finally:
+                # No cleanup of the parent's (atexit, buffered output, temporary
+                # files): the child owns none of it.
+                os._exit(status)
+        os.close(write)
+        pending: Pending[T] = Pending(work, pid, read)
+        self._pending.append(pending)
+        return pending
+
+
+def _leave_parents_files(keep: int) -> None:
+    """Close every file the child inherited but standard I/O and ``keep``.
+
+    Above all the compile's lock (``outputs/.<year>.lock``, an ``flock``, which
+    lasts while any process holds the file open): were the parent killed, a child
+    still holding it would refuse the next compile until the child ended.
+    """
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the listing's own descriptor, closed already
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel end the child when the parent ends (Linux ``prctl``), so that
+    a killed compile leaves no process behind."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # it then ends at its next write to the parent's closed pipe
+    if os.getppid() != parent:  # the parent ended before prctl took effect
+        os._exit(1)
