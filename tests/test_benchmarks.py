@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -81,6 +82,18 @@ def test_figures_pass_every_rule_for_many_units(generate):
                 assert sum(1 for c in p["parts"] if v[c]) > 1, (index, rule.id)
 
 
+def measure(code: str) -> dict[str, Any]:
+    """What benchmarks/measure.py reports of ``python -c code``."""
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "measure.py"), "--", sys.executable, "-c", code],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
 def test_measure_reports_time_memory_and_exit_code():
     # A parent that waits while its child holds 60 MB: the largest process is
     # the child; all processes together hold the parent too.
@@ -88,13 +101,7 @@ def test_measure_reports_time_memory_and_exit_code():
     parent = (
         f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
     )
-    out = subprocess.run(
-        [sys.executable, str(BENCH / "measure.py"), "--", sys.executable, "-c", parent],
-        capture_output=True,
-        check=True,
-        text=True,
-    )
-    run = json.loads(out.stdout)
+    run = measure(parent)
     assert run["returncode"] == 0
     assert 0.3 < run["seconds"] < 60
     assert run["peak_bytes"] > 60_000_000
@@ -109,13 +116,7 @@ def test_measure_counts_pages_a_forked_child_shares_once():
         " pid = os.fork(); time.sleep(0.4);"
         " os._exit(0) if pid == 0 else os.waitpid(pid, 0)"
     )
-    out = subprocess.run(
-        [sys.executable, str(BENCH / "measure.py"), "--", sys.executable, "-c", code],
-        capture_output=True,
-        check=True,
-        text=True,
-    )
-    run = json.loads(out.stdout)
+    run = measure(code)
     assert run["tree_peak_bytes"] > 160_000_000
     assert run["peak_bytes"] <= run["tree_pss_bytes"] < 120_000_000
 
