@@ -331,10 +331,18 @@ def _indented(obj: dict[str, Any], level: int) -> str:
 
 
 def _imports() -> None:
-    """Import what writing the outputs needs (while worker processes read)."""
+    """Import what writing the outputs needs (while worker processes read): a
+    quarter of a second that the compile's tail would otherwise wait for. The
+    child that builds report.docx (govstats.background) inherits them."""
+    import docx  # noqa: F401
+    import jinja2  # noqa: F401
     import openpyxl  # noqa: F401
+    import PIL.ImageDraw  # noqa: F401
+    import PIL.ImageFont  # noqa: F401
 
+    import govstats.charts  # noqa: F401
     import govstats.tables  # noqa: F401
+    import govstats.word  # noqa: F401
 
 
 def _jsonable(value: Decimal, places: int) -> int | str:
