@@ -229,7 +229,8 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
         text = normalize(value)
         if f.type == "year" and text:
             digits = text.removesuffix("年")
-            unit.info[f.key] = int(digits) if digits.isdigit() else text
+            # isdecimal, not isdigit: "፩" is a digit that int() refuses.
+            unit.info[f.key] = int(digits) if digits.isdecimal() else text
         elif text:
             unit.info[f.key] = str(value).strip() if isinstance(value, str) else text
         if f.key == "unit_code" and text:

@@ -468,7 +468,7 @@ class _Xml:
             r = attrs.get("r")
             if r is None:
                 self._row += 1
-            elif r.isdigit() and len(r) <= 10:
+            elif r.isdecimal() and len(r) <= 10:  # isdigit() takes "²": int() not
                 self._row = int(r)
             else:
                 raise _Refused("file-unreadable", f"{self.name}: row '{r[:20]}'")
@@ -557,7 +557,7 @@ class _Xml:
 
     def _repeat(self, attrs: dict[str, str], key: str) -> int:
         value = attrs.get(f"{_ODS_NS_TABLE} {key}", "1")
-        if not value.isdigit() or len(value) > 10 or int(value) < 1:
+        if not value.isdecimal() or len(value) > 10 or int(value) < 1:
             raise _Refused("file-unreadable", f"{self.name}: {key}='{value[:20]}'")
         return int(value)
 
