@@ -679,10 +679,11 @@ def _value_mark(prefix: bytes) -> bytes:
 
 
 # Tags as Excel and openpyxl write them, in one pass: a cell's letters, digits and
-# value mark where r comes first in double quotes, nothing for a row whose r does,
-# and any other cell or row tag, "<!" or "<?" as odd (then the general patterns).
+# value mark where r comes first in double quotes, and as odd (then the general
+# patterns) any other cell tag, a row tag whose r does not come first (a row whose
+# r does is not matched at all), "<!" or "<?".
 _PLAIN = re.compile(
-    rb'<(?:c r="%s"%s|row r="[0-9]{1,10}"|(c%s|row%s|[!?]))'
+    rb'<(?:c r="%s"%s|(c%s|row(?! r="[0-9]{1,10}")%s|[!?]))'
     % (_POSITION, _value_mark(b""), _END, _END)
 )
 # Tags of any form: prefixes, r anywhere among the attributes, either quotes.
@@ -696,8 +697,8 @@ _Found = tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]
 
 
 def _cells_of(body: bytes, start: int) -> _Found | None:
-    """Every cell's column letters, row digits and value mark (rows may add
-    empty entries), or None unless every cell and row has a valid r."""
+    """Every cell's column letters, row digits and value mark, or None unless every
+    cell and row has a valid r."""
     if not _PREFIXED.search(body, start):
         found = _PLAIN.findall(body, start)
         if not found:
@@ -739,7 +740,7 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
     if found is None:
         return False
     letters, digits, valued = found
-    cells = len(letters) - letters.count(b"")
+    cells = len(letters)
     max_rows, max_columns = LIMITS["sheet_rows"], LIMITS["sheet_columns"]
     if cells > max_rows * max_columns or scan.written + cells > LIMITS["cells"]:
         return False
