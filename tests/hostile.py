@@ -382,6 +382,12 @@ def rows_beyond_limit() -> bytes:
     return rewrite({TABLE1: lambda p: set_rows(p, rows)})
 
 
+def row_number_superscript() -> bytes:
+    """A row number that str.isdigit() takes and int() refuses."""
+    rows = '<row r="\u00b2"><c r="A2"><v>1</v></c></row>'
+    return rewrite({TABLE1: lambda p: set_rows(p, rows)})
+
+
 def far_cell() -> bytes:
     """One value at XFD1048576: calamine alone would ask for 550 GB and abort."""
     rows = (
@@ -403,6 +409,16 @@ def wide_columns() -> bytes:
 
 def ods_repeat_bomb() -> bytes:
     """An .ods whose one cell repeats 1,048,576 × 16,384 times (17 billion cells)."""
+    return _ods("1048576", "16384")
+
+
+def ods_repeat_superscript() -> bytes:
+    """A repeat count that str.isdigit() takes and int() refuses."""
+    return _ods("1", "\u00b2")
+
+
+def _ods(rows: str, columns: str) -> bytes:
+    """An .ods of one table, 表1, whose one cell repeats rows × columns times."""
     table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
     content = (
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
@@ -411,8 +427,8 @@ def ods_repeat_bomb() -> bytes:
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
         'office:version="1.2"><office:body><office:spreadsheet>'
         '<table:table table:name="表1 主动公开政府信息情况">'
-        '<table:table-row table:number-rows-repeated="1048576">'
-        '<table:table-cell table:number-columns-repeated="16384" '
+        f'<table:table-row table:number-rows-repeated="{rows}">'
+        f'<table:table-cell table:number-columns-repeated="{columns}" '
         'office:value-type="float" office:value="1"><text:p>1</text:p>'
         "</table:table-cell></table:table-row></table:table>"
         "</office:spreadsheet></office:body></office:document-content>"
@@ -533,6 +549,14 @@ CASES = [
     Case("far-cell-xfd1048576", far_cell, ("sheet-too-large",)),
     Case("wide-16384-columns", wide_columns, ("sheet-too-large",)),
     Case("ods-repeat-bomb", ods_repeat_bomb, ("sheet-too-large",), suffix=".ods"),
+    # digits that str.isdigit() takes and int() refuses: they crashed the scan
+    Case("row-number-superscript", row_number_superscript, ("file-unreadable",)),
+    Case(
+        "ods-repeat-superscript",
+        ods_repeat_superscript,
+        ("file-unreadable",),
+        suffix=".ods",
+    ),
     # An .xls (saved by LibreOffice: no xls writer is a dependency) of 6 KB with
     # values at A1 and IV65536: calamine alone took 1 GB opening it.
     Case(
@@ -579,6 +603,8 @@ CASES = [
         ("file-unreadable",),
     ),
     # identification
+    # a year of a digit int() refuses (it crashed the read): text, as any other
+    Case("year-ethiopic-digit", _info("B5", "\u1369"), ()),
     Case(
         "unit-code-traversal",
         _info("B4", "../../etc/passwd"),

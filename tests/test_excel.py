@@ -115,3 +115,16 @@ def test_normalize_is_cached_for_short_hashable_values_only():
     before = _normalize_cached.cache_info().currsize
     assert normalize(long) == long.replace(" ", "")
     assert _normalize_cached.cache_info().currsize == before
+
+
+def test_normalized_text_is_kept_short_and_bounded(monkeypatch):
+    # Text, most cells, is cached in a plain dict: only short text, and only until
+    # the dict is full (issue 5).
+    from govstats import workbook
+
+    monkeypatch.setattr(workbook, "_TEXTS", {})
+    monkeypatch.setattr(workbook, "_CACHED_TEXTS", 2)
+    long = "长" * (workbook._CACHED_TEXT_MAX + 1)
+    texts = ["a b", long + " x", "ｃ", "d e", "a b"]
+    assert [workbook.normalize(t) for t in texts] == ["ab", long + "x", "c", "de", "ab"]
+    assert workbook._TEXTS == {"a b": "ab", "ｃ": "c"}

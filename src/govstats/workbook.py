@@ -43,6 +43,13 @@ _CODE_LIKE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 
 def normalize(value: Any) -> str:
     """Text of a cell for matching: NFKC (full-width → half-width), no spaces."""
+    if type(value) is str:  # most cells, empty ones too: a dict is the fastest cache
+        text = _TEXTS.get(value)
+        if text is None:
+            text = _normalize(value)
+            if len(value) <= _CACHED_TEXT_MAX and len(_TEXTS) < _CACHED_TEXTS:
+                _TEXTS[value] = text
+        return text
     if isinstance(value, str) and len(value) > _CACHED_TEXT_MAX:
         return _normalize(value)  # long text (a remark, a hostile cell): not kept
     try:
@@ -61,9 +68,15 @@ def _normalize(value: Any) -> str:
 
 # Every workbook repeats the same labels, codes and headers, and locating figures
 # normalizes each cell it looks at: cached, locating takes 0.32 ms, not 0.54 ms.
-# typed=True keeps True apart from 1 (they are equal, but read "True" and "1").
-# Only short text is kept, so that the cache stays small whatever the workbooks hold.
+# Text is kept in a plain dict, which stops growing when full (the labels and
+# headers, met in the first workbook, stay): looked up without a call, locating
+# takes 0.05 ms less than with the LRU cache alone. Other values (numbers, dates)
+# go through the LRU cache, where typed=True keeps True apart from 1 (they are
+# equal, but read "True" and "1"). Only short text is kept, so that the caches stay
+# small whatever the workbooks hold.
 _CACHED_TEXT_MAX = 200
+_CACHED_TEXTS = 1 << 16
+_TEXTS: dict[str, str] = {}
 _normalize_cached = functools.lru_cache(maxsize=1 << 16, typed=True)(_normalize)
 
 
@@ -235,7 +248,8 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
         text = normalize(value)
         if f.type == "year" and text:
             digits = text.removesuffix("年")
-            unit.info[f.key] = int(digits) if digits.isdigit() else text
+            # isdecimal, not isdigit: "፩" is a digit that int() refuses.
+            unit.info[f.key] = int(digits) if digits.isdecimal() else text
         elif text:
             unit.info[f.key] = str(value).strip() if isinstance(value, str) else text
         if f.key == "unit_code" and text:

@@ -15,17 +15,27 @@ of that can be caught after the fact, so every part is checked here first:
 4. the extent of every sheet (the last row and column holding a value, counted as
    calamine counts them), stopped as soon as it passes the limits.
 
-Nothing is extracted to disk and at most one inflated chunk (64 KB) is in memory at
-a time. The result says which sheets are too large to read, by name.
+Nothing is extracted to disk. A part of up to 1 MiB (every part of an ordinary
+workbook) is inflated whole, with the same caps, and parsed by expat in one call
+without a Python handler per element; its extent is then read off the bytes by a
+few regular expressions, which stand for the element-by-element scan only where they
+provably give its result (see :func:`_extent_of`); anything unusual, or an extent
+beyond a limit, and the part is scanned again element by element. Such a part is in
+memory whole, with a small tuple per cell while its extent is read (about 20 MB
+for 1 MiB of empty cells; under 0.4 MB to scan the whole template). A larger part
+is inflated and parsed a chunk (64 KB) at a time, so that at most one chunk is in
+memory. The result says which sheets are too large to read, by name.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 from xml.parsers import expat
 
@@ -67,6 +77,8 @@ LIMITS = {
 
 _RATIO_FROM = 1 * MIB
 _CHUNK = 64 * 1024
+# Parts up to this size (unpacked) are inflated whole and scanned in one go.
+_WHOLE = 1 * MIB
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
 _EOCD64 = b"PK\x06\x06"
@@ -141,6 +153,10 @@ class _Refused(Exception):
     def __init__(self, code: str, found: str, expected: str = "") -> None:
         super().__init__(found)
         self.code, self.found, self.expected = code, found, expected
+
+
+class _Rescan(Exception):
+    """A part scanned whole needs the element-by-element scan (see _scan_part)."""
 
 
 def _refuse(path: str, code: str, found: str, expected: str = "") -> GovstatsError:
@@ -346,11 +362,16 @@ def _local_cached(name: str) -> str:
 
 
 class _Xml:
-    """Feeds one part to expat: refuses a DTD, notes the root, scans sheets."""
+    """Feeds one part to expat: refuses a DTD, notes the root, scans sheets.
 
-    def __init__(self, name: str, scan: PackageScan) -> None:
+    :param whole: the part is parsed in one call and a sheet's extent is read off
+        its bytes afterwards (:func:`_extent_of`): no handler per element.
+    """
+
+    def __init__(self, name: str, scan: PackageScan, whole: bool = False) -> None:
         self.name = name
         self.scan = scan
+        self.whole = whole
         self._cells_max = LIMITS["cells"]
         self._sheet_cells_max = LIMITS["sheet_rows"] * LIMITS["sheet_columns"]
         self.root = ""
@@ -399,7 +420,7 @@ class _Xml:
         p = self.parser
         if self.root in _SHEET_ROOTS:
             self.extent = SheetExtent(self.name)
-            p.StartElementHandler = self._sheet_start
+            p.StartElementHandler = None if self.whole else self._sheet_start
         elif self.root == "Relationships":
             p.StartElementHandler = self._rel_start
         elif self.root == "workbook":
@@ -449,7 +470,7 @@ class _Xml:
             r = attrs.get("r")
             if r is None:
                 self._row += 1
-            elif r.isdigit() and len(r) <= 10:
+            elif r.isdecimal() and len(r) <= 10:  # isdigit() takes "²": int() not
                 self._row = int(r)
             else:
                 raise _Refused("file-unreadable", f"{self.name}: row '{r[:20]}'")
@@ -473,9 +494,7 @@ class _Xml:
         if col is None:
             if not 1 <= len(letters) <= 7 or not letters.isascii():
                 raise _Refused("file-unreadable", f"{self.name}: cell '{ref[:20]}'")
-            col = 0
-            for ch in letters.upper():
-                col = col * 26 + ord(ch) - 64
+            col = _column_number(letters)
             if len(_COLUMNS) < 10_000:
                 _COLUMNS[letters] = col
         if not digits.isdigit() or not digits.isascii() or len(digits) > 10:
@@ -540,9 +559,17 @@ class _Xml:
 
     def _repeat(self, attrs: dict[str, str], key: str) -> int:
         value = attrs.get(f"{_ODS_NS_TABLE} {key}", "1")
-        if not value.isdigit() or len(value) > 10 or int(value) < 1:
+        if not value.isdecimal() or len(value) > 10 or int(value) < 1:
             raise _Refused("file-unreadable", f"{self.name}: {key}='{value[:20]}'")
         return int(value)
+
+
+def _column_number(letters: str) -> int:
+    """``A`` → 1, ``xfd`` → 16384 (ASCII letters, either case)."""
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col
 
 
 def _looks_like_xml(head: bytes) -> bool:
@@ -553,9 +580,55 @@ def _looks_like_xml(head: bytes) -> bool:
 def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Xml | None:
     """Inflate one part, counting every byte, and parse it when it is XML.
 
+    A part of up to :data:`_WHOLE` bytes is first scanned whole; where that cannot
+    stand for the element-by-element scan (anything unusual, refused, or near a
+    limit), it is scanned again the streaming way, from the state before, which
+    then decides, so that the outcome is always the streaming scan's.
+
     :returns: the parse, or None for a part that is not XML (a picture,
         ``vbaProject.bin``): it is inflated and counted, not parsed.
     """
+    if e.size <= _WHOLE:
+        written = scan.written  # an .ods content.xml counts cells as it parses
+        try:
+            return _scan_whole(data, e, path, scan)
+        except _Rescan:
+            scan.written = written
+    return _scan_streaming(data, e, path, scan)
+
+
+def _scan_whole(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Xml | None:
+    """:func:`_scan_part` for a small part: inflated whole, parsed in one call.
+
+    :raises _Rescan: on anything but a clean parse of a part within every limit;
+        ``scan`` is then as it was, but for ``written``, which the caller restores.
+    """
+    # The declared size caps it: a part that inflates to more is refused anyway,
+    # by the streaming scan, and never held whole.
+    cap = min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked, e.size)
+    try:
+        chunks = list(_inflate(data, e, path, cap))
+    except GovstatsError:
+        raise _Rescan from None
+    body = b"".join(chunks)
+    if not chunks or not _looks_like_xml(chunks[0]):
+        scan.unpacked += len(body)
+        return None
+    xml = _Xml(e.name, scan, whole=True)
+    try:
+        xml.parser.Parse(body, True)
+    except (expat.ExpatError, _Refused):
+        raise _Rescan from None
+    if xml.extent is not None and not _extent_of(body, xml.extent, scan):
+        raise _Rescan
+    scan.unpacked += len(body)
+    return xml
+
+
+def _scan_streaming(
+    data: bytes, e: _Entry, path: str, scan: PackageScan
+) -> _Xml | None:
+    """:func:`_scan_part` a chunk at a time, each element of a sheet in turn."""
     xml: _Xml | None = None
     binary = False
     cap = min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked)
@@ -575,6 +648,114 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Xml | N
     if xml is not None and not xml.broken:
         xml.feed(b"", path, final=True)
     return xml
+
+
+# The extent of a sheet read off its bytes. What makes it exact: once expat has
+# parsed the part without error, and it holds no comment, CDATA section, processing
+# instruction or DTD (no "<!", no "<?" after the XML declaration) and is UTF-8,
+# every "<" followed by a name starts an element, and attribute values hold no "<".
+# So counting "<c" and "<row" (with any prefix) counts exactly the elements the
+# streaming scan sees, and an attribute list read from such a "<" up to an r
+# attribute, each value taken whole within its quotes, is the element's own: a tag
+# whose r is missing or not a plain position is not matched, and the counts differ.
+_WS = rb"[ \t\r\n]"
+_END = rb"[ \t\r\n/>]"  # what may follow an element's name
+_PREFIX = rb"(?:[^ \t\r\n<>/:!?=\"']++:)?"
+_ATTRIBUTE = rb"%s++[^ \t\r\n=/>]++%s*+=%s*+(?:\"[^\"]*+\"|'[^']*+')" % ((_WS,) * 3)
+_POSITION = rb"([A-Za-z]{1,7})([0-9]{1,10})"  # what the streaming scan accepts
+_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml%s[^<>?]*\?>)?" % _WS)
+_ENCODING = re.compile(rb"encoding%s*=%s*[\"']([^\"']*)" % (_WS, _WS))
+# Any <c>, <row>, <v> or <is> with a prefix (x:c) has this in its tag.
+_PREFIXED = re.compile(rb":(?:c|row|v|is)%s" % _END)
+
+
+def _value_mark(prefix: bytes) -> bytes:
+    """Captures "<" (else nothing) when, after a cell's tag, a <v> or <is> starts
+    before the next <c> or <row>: the streaming scan's pending cell gets a value."""
+    return rb"(?:(?=[^<]*+(?:<(?!%s(?:c|row|v|is)%s)[^<]*+)*+(<)%s(?:v|is)%s))?" % (
+        prefix,
+        _END,
+        prefix,
+        _END,
+    )
+
+
+# Tags as Excel and openpyxl write them, in one pass: a cell's letters, digits and
+# value mark where r comes first in double quotes, and as odd (then the general
+# patterns) any other cell tag, a row tag whose r does not come first (a row whose
+# r does is not matched at all), "<!" or "<?".
+_PLAIN = re.compile(
+    rb'<(?:c r="%s"%s|(c%s|row(?! r="[0-9]{1,10}")%s|[!?]))'
+    % (_POSITION, _value_mark(b""), _END, _END)
+)
+# Tags of any form: prefixes, r anywhere among the attributes, either quotes.
+_R = rb"(?:%s)*?%s++r%s*+=%s*+([\"'])" % (_ATTRIBUTE, _WS, _WS, _WS)
+_CELL_TAG = re.compile(rb"<%sc%s" % (_PREFIX, _END))
+_ROW_TAG = re.compile(rb"<%srow%s" % (_PREFIX, _END))
+_ROW_R = re.compile(rb"<%srow%s[0-9]{1,10}\1" % (_PREFIX, _R))
+_CELL_R = re.compile(rb"<%sc%s%s\1%s" % (_PREFIX, _R, _POSITION, _value_mark(_PREFIX)))
+
+_Found = tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]
+
+
+def _cells_of(body: bytes, start: int) -> _Found | None:
+    """Every cell's column letters, row digits and value mark, or None unless every
+    cell and row has a valid r."""
+    if not _PREFIXED.search(body, start):
+        found = _PLAIN.findall(body, start)
+        if not found:
+            return (), (), ()
+        letters, digits, valued, odd = zip(*found, strict=True)
+        if not any(odd):
+            return letters, digits, valued
+    if b"<!" in body or body.find(b"<?", start) >= 0:
+        return None
+    cells = _CELL_R.findall(body, start)
+    if len(cells) != len(_CELL_TAG.findall(body, start)):
+        return None
+    if len(_ROW_R.findall(body, start)) != len(_ROW_TAG.findall(body, start)):
+        return None
+    if not cells:
+        return (), (), ()
+    _, letters, digits, valued = zip(*cells, strict=True)
+    return letters, digits, valued
+
+
+def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
+    """Fill ``ext`` (and ``scan.written``) as the streaming scan would, from the
+    bytes of a sheet expat has parsed without error.
+
+    :returns: False, with nothing changed, unless that is provably exact and the
+        sheet within every limit: not for a comment, CDATA, a processing
+        instruction, an encoding other than UTF-8, a cell without a valid r, a
+        row whose r is not a row number (which the streaming scan may refuse), or
+        a sheet or workbook beyond a limit (which it marks or refuses).
+    """
+    prolog = _PROLOG.match(body)
+    assert prolog is not None  # every part of it is optional
+    encoding = _ENCODING.search(prolog.group())
+    if encoding is not None and encoding.group(1).lower() != b"utf-8":
+        return False
+    if b"\0" in body:
+        return False  # UTF-16: every "<" is followed by a NUL
+    found = _cells_of(body, prolog.end())
+    if found is None:
+        return False
+    letters, digits, valued = found
+    cells = len(letters)
+    max_rows, max_columns = LIMITS["sheet_rows"], LIMITS["sheet_columns"]
+    if cells > max_rows * max_columns or scan.written + cells > LIMITS["cells"]:
+        return False
+    last_row = max(map(int, set(compress(digits, valued))), default=0)
+    last_column = max(
+        (_column_number(x.decode()) for x in set(compress(letters, valued))),
+        default=0,
+    )
+    if last_row > max_rows or last_column > max_columns:
+        return False
+    ext.rows, ext.columns, ext.cells = last_row, last_column, cells
+    scan.written += cells
+    return True
 
 
 def scan_package(data: bytes, path: str, kind: str) -> PackageScan:

@@ -1,0 +1,386 @@
+"""The package inspection: a sheet scanned whole says what the streaming scan says.
+
+Parts of up to 1 MiB are inflated whole, parsed by expat without a handler per
+element, and their extent read off the bytes by regular expressions (issue 5:
+speed). That may only ever stand for the element-by-element scan, never differ
+from it: a fake tag in a comment, an attribute or CDATA must not count, a real one
+hidden by odd syntax must not be missed. Each case is scanned both ways and the
+outcomes (refusal, or every field of the scan) must be equal.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from govstats.io import package
+from govstats.problems import GovstatsError, column_letter
+from tests.hostile import valid_workbook
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+
+
+def workbook(*sheets: bytes) -> bytes:
+    """A minimal xlsx package holding these sheet parts (Sheet1, Sheet2, …)."""
+    names = range(1, len(sheets) + 1)
+    book = "".join(
+        f'<sheet name="Sheet{i}" sheetId="{i}" r:id="rId{i}"/>' for i in names
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Target="worksheets/sheet{i}.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet"/>'
+        for i in names
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"/>',
+        )
+        zf.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{MAIN}" xmlns:r="http://schemas.openxmlformats.org/'
+            f'officeDocument/2006/relationships"><sheets>{book}</sheets></workbook>',
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships">{rels}</Relationships>',
+        )
+        for i, sheet in zip(names, sheets, strict=True):
+            zf.writestr(f"xl/worksheets/sheet{i}.xml", sheet)
+    return out.getvalue()
+
+
+def sheet(rows: str, decl: str = DECL, root: str = "") -> bytes:
+    """A sheet part with these rows (``root`` a prefix for its own elements)."""
+    return (
+        f'{decl}<{root}worksheet xmlns="{MAIN}" xmlns:x="{MAIN}" xmlns:y="urn:y">'
+        f"<{root}sheetData>{rows}</{root}sheetData></{root}worksheet>"
+    ).encode()
+
+
+def outcome(data: bytes) -> Any:
+    """The scan, or the refusal's code and texts."""
+    try:
+        return package.scan_package(data, "u.xlsx", "xlsx")
+    except GovstatsError as exc:
+        return exc.problem.code, exc.problem.found, exc.problem.expected
+
+
+@contextmanager
+def counting_rescans() -> Iterator[list[str]]:
+    """The names of the parts scanned the streaming way, meanwhile."""
+    rescanned: list[str] = []
+    streaming = package._scan_streaming
+
+    def spy(data: bytes, e: Any, path: str, scan: package.PackageScan) -> Any:
+        rescanned.append(e.name)
+        return streaming(data, e, path, scan)
+
+    with mock.patch.object(package, "_scan_streaming", spy):
+        yield rescanned
+
+
+def both_ways(data: bytes) -> tuple[Any, list[str]]:
+    """The outcome, checked equal both ways, and the parts that were rescanned."""
+    with counting_rescans() as rescanned:
+        whole = outcome(data)
+    with mock.patch.object(package, "_WHOLE", -1):
+        streaming = outcome(data)
+    assert whole == streaming
+    return whole, rescanned
+
+
+def extent(result: Any, name: str = "Sheet1") -> tuple[int, int, int, bool]:
+    assert isinstance(result, package.PackageScan), result
+    e = result.sheets[name]
+    return e.rows, e.columns, e.cells, e.too_large
+
+
+# Explicit cases
+
+
+def test_an_ordinary_workbook_is_never_scanned_twice():
+    result, rescanned = both_ways(valid_workbook())
+    assert rescanned == []
+    assert result.written == result.cells > 100
+
+
+def test_a_sheet_read_off_its_bytes_has_the_streaming_extent():
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" s="2"/></row>'
+        '<row r="3"><c r="C3"><f>A1</f><v>1</v></c><c r="E3" s="1"/></row>'
+        '<row r="4"><c r="b4" t="inlineStr"><is><t>x</t></is></c></row>'
+    )
+    result, rescanned = both_ways(workbook(sheet(rows)))
+    assert rescanned == []
+    # E3 holds no value: the extent ends at C, as calamine's does.
+    assert extent(result) == (4, 3, 5, False)
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # a fake r inside another attribute's value, a ">" in a value
+        (
+            '<row r="1"><c foo=\' r="XFD1048576"\' t="a>b" r="B1"><v>1</v></c></row>',
+            (1, 2, 1, False),
+        ),
+        # prefixed elements, single quotes, spaces around "=", r not first
+        (
+            "<x:row spans='1:2' r = '2'><y:c s='1'\n r\t=\t'C2'><y:v>1</y:v></y:c>"
+            "</x:row>",
+            (2, 3, 1, False),
+        ),
+        # a prefixed r is another attribute; the cell's own r is the plain one
+        (
+            '<row r="1"><c y:r="XFD1048576" r="A1"><v>1</v></c></row>',
+            (1, 1, 1, False),
+        ),
+        # an element that is not a cell, with a c and an r attribute
+        (
+            '<row r="1"><cell c="1" r="XFD1048576"/><c r="A1"><v>1</v></c></row>',
+            (1, 1, 1, False),
+        ),
+        # text that reads like a tag is text
+        (
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>&lt;c r="XFD9"&gt;'
+            "</t></is></c></row>",
+            (1, 1, 1, False),
+        ),
+    ],
+)
+def test_odd_but_harmless_syntax_is_read_as_the_elements_say(rows, expected):
+    result, rescanned = both_ways(workbook(sheet(rows)))
+    assert extent(result) == expected
+    assert rescanned == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "too_large"),
+    [
+        # fake tags in a comment, CDATA and a processing instruction do not count,
+        # beyond the limits or within them
+        ('<!-- <row r="9"><c r="XFD1048576"><v>1</v></c></row> -->', False),
+        (
+            '<row r="1"><c r="A1"><v>1</v></c></row><!-- <c r="B2"><v>1</v></c> -->',
+            False,
+        ),
+        (
+            '<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[<c r="XFD1"><v>1</v>'
+            "</c>]]></t></is></c></row>",
+            False,
+        ),
+        (
+            '<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[<c r="B2">]]></t>'
+            "</is></c></row>",
+            False,
+        ),
+        ('<?fake <c r="XFD1048576"><v>1</v></c>?>', False),
+        (
+            '<row r="1"><c r="A1"><v>1</v></c><?fake <c r="B2"><v>1</v></c>?></row>',
+            False,
+        ),
+        # a real far value written in ways a careless pattern would miss
+        ('<row r="1048576"><c><v>1</v></c></row>', True),
+        ('<row r="1"><c r="A1"/><c><v>1</v></c></row><row><c/></row>', False),
+        ('<row r="1"><c r="&#88;FD1"><v>1</v></c></row>', True),
+        ('<row><c r="XFD1"><v>1</v></c></row>', True),
+        ('<row r="1"><c r="XFD1"/><v>1</v></row>', True),
+        ('<row r="1"><c r="XFD1" t="n"><x:v>1</x:v></c></row>', True),
+    ],
+)
+def test_what_the_patterns_cannot_vouch_for_is_scanned_again(rows, too_large):
+    result, rescanned = both_ways(workbook(sheet(rows)))
+    assert rescanned == ["xl/worksheets/sheet1.xml"]
+    assert extent(result)[3] is too_large
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        (
+            b'<!DOCTYPE worksheet [<!ENTITY a "aaaa">]>'
+            + sheet(
+                '<row r="1"><c r="A1" t="inlineStr"><is><t>&a;</t></is></c></row>', ""
+            ),
+            "unsafe-xml",
+        ),
+        (sheet('<row r="1"><c r="A1B"><v>1</v></c></row>'), "file-unreadable"),
+        (sheet('<row r="x"><c r="A1"><v>1</v></c></row>'), "file-unreadable"),
+        (sheet('<row r="1"><c r="A1"><v>1</v></c></row>')[:-12], "file-unreadable"),
+        (sheet('<row r="1"><z:c r="A1"/></row>'), "file-unreadable"),
+    ],
+)
+def test_refusals_are_the_streaming_scans(document, code):
+    result, _ = both_ways(workbook(document))
+    assert result[0] == code
+
+
+@pytest.mark.parametrize("far", [False, True])
+def test_other_encodings_are_scanned_again(far):
+    # The patterns read bytes as ASCII: UTF-16 would hide every tag from them.
+    ref = "XFD1" if far else "B1"
+    rows = f'<row r="1"><c r="{ref}"><v>1</v></c></row>'
+    utf16 = sheet(rows, '<?xml version="1.0" encoding="UTF-16"?>').decode()
+    latin = sheet(rows, '<?xml version="1.0" encoding="ISO-8859-1"?>')
+    for document in (b"\xff\xfe" + utf16.encode("utf-16-le"), latin):
+        result, rescanned = both_ways(workbook(document))
+        assert rescanned == ["xl/worksheets/sheet1.xml"]
+        assert extent(result) == ((1, 16384, 1, True) if far else (1, 2, 1, False))
+
+
+def test_a_workbook_at_the_cell_limits_is_scanned_again():
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in (1, 2, 3))
+    data = workbook(sheet(rows), sheet(rows))
+    with mock.patch.dict(package.LIMITS, {"cells": 5}):
+        result, rescanned = both_ways(data)
+    assert result == ("workbook-too-large", "> 5 cells", "5 cells")
+    assert rescanned == ["xl/worksheets/sheet2.xml"]
+    with mock.patch.dict(package.LIMITS, {"sheet_rows": 2}):
+        result, rescanned = both_ways(workbook(sheet(rows)))
+    assert extent(result) == (3, 1, 3, True)
+    assert rescanned == ["xl/worksheets/sheet1.xml"]
+
+
+# Property: random sheets, scanned both ways, say the same. A sheet is written as
+# Excel writes it, plus a few oddities: harmless ones the patterns must read right
+# (prefixes; quotes, spacing and attribute order), and ones that must be scanned
+# again (cells and rows without r or with a bad one, character references,
+# comments, CDATA and instructions holding tags, other encodings, broken XML).
+# Small limits put values beyond them often. Fake r text is everywhere.
+
+ODDITIES = ("prefix", "syntax", "refs", "rows", "junk", "values", "encoding", "broken")
+
+
+def _pick(draw: Any, odd: bool, plain: list[Any], unusual: list[Any]) -> Any:
+    return draw(st.sampled_from(plain + unusual if odd else plain))
+
+
+def _attribute(draw: Any, name: str, value: str, odd: frozenset[str]) -> str:
+    quote = _pick(draw, "syntax" in odd, ['"'], ["'"])
+    space = _pick(draw, "syntax" in odd, [""], ["", " ", "\n "])
+    value = value.replace(quote, "'" if quote == '"' else '"')  # r="…" or r='…'
+    return f" {name}{space}={space}{quote}{value}{quote}"
+
+
+def _attributes(
+    draw: Any, r: str | None, others: list[tuple[str, str]], odd: frozenset[str]
+) -> str:
+    """The attributes, r first as Excel writes it, or anywhere."""
+    attributes = [_attribute(draw, name, value, odd) for name, value in others]
+    if r is not None:
+        at = draw(st.integers(0, len(attributes))) if "syntax" in odd else 0
+        attributes.insert(at, _attribute(draw, "r", r, odd))
+    return "".join(attributes)
+
+
+_FAKES = [("s", "1"), ("t", "n"), ("foo", 'r="XFD1048576"'), ("bar", "a>b/")]
+_FAKES += [("y:r", "XFD7"), ("rr", "C3")]
+_VALUES = ["", "", "<v>1</v>", "<is><t>x</t></is>", "<f>1</f><v>2</v>", "<f>1</f>"]
+_VALUES += ['<is><t>&lt;c r="XFD2"&gt;</t></is>']
+
+
+@st.composite
+def cells(draw: Any, row: int, width: int, odd: frozenset[str]) -> str:
+    column = draw(st.integers(1, width))
+    row = draw(st.sampled_from([row, row, row + 1, 0]))
+    letters = column_letter(column)
+    ref = _pick(
+        draw,
+        "refs" in odd,
+        [f"{letters}{row}"] * 4 + [f"{letters.lower()}{row:03d}"],
+        [None, f"&#{ord(letters[0])};{letters[1:]}{row}", "", "A", "1", "A1B"]
+        + ["ABCDEFGH1", "A 1", "A\u0661"],
+    )
+    fakes = draw(st.lists(st.sampled_from(_FAKES), unique=True, max_size=3))
+    value = _pick(
+        draw,
+        "values" in odd,
+        _VALUES + ["<x:v>2</x:v>"] * ("prefix" in odd),
+        ['<is><t><![CDATA[<c r="XFD1"><v>1</v></c>]]></t></is>']
+        + ['<is><t><![CDATA[<c r="B1"><v>1</v></c><row r="2">]]></t></is>'],
+    )
+    prefix = _pick(draw, "prefix" in odd, [""], ["", "x:", "y:"])
+    tag = f"{prefix}c{_attributes(draw, ref, fakes, odd)}"
+    cell = f"<{tag}>{value}</{prefix}c>" if value else f"<{tag}/>"
+    # A value after a cell closes still belongs to it, as the streaming scan reads.
+    return cell + _pick(draw, "prefix" in odd, ["", "", "<v>3</v>"], ["<y:is/>"])
+
+
+@st.composite
+def rows(draw: Any, height: int, width: int, odd: frozenset[str]) -> str:
+    row = draw(st.integers(1, height))
+    r = _pick(
+        draw,
+        "rows" in odd,
+        [str(row)] * 3,
+        [None, "", "x", "1.5", "\u0661", "12345678901", f"&#{ord(str(row)[0])};"],
+    )
+    spans = [("spans", "1:3")] if draw(st.booleans()) else []
+    prefix = _pick(draw, "prefix" in odd, [""], ["", "x:"])
+    body = "".join(draw(st.lists(cells(row, width, odd), max_size=5)))
+    junk = _pick(
+        draw,
+        "junk" in odd,
+        ["", '<other c="1" r="XFD5"><v>1</v></other>'],
+        ['<!-- <row r="1048576"><c r="XFD1"><v>1</v></c></row> -->']
+        + ['<?fake <c r="XFD1048576"><v>1</v></c>?>', '<!-- <c r="B2"><v>1</v></c> -->']
+        + ['<?fake <x:c r="C3"><v>1</v></x:c>?>'],
+    )
+    tag = f"{prefix}row{_attributes(draw, r, spans, odd)}"
+    return f"<{tag}>{body}</{prefix}row>{junk}"
+
+
+@st.composite
+def sheet_parts(draw: Any) -> tuple[bytes, frozenset[str]]:
+    odd = frozenset(draw(st.sets(st.sampled_from(ODDITIES), max_size=3)))
+    decl = _pick(
+        draw,
+        "encoding" in odd,
+        ["", DECL, "\ufeff" + DECL],
+        [
+            "<?xml version='1.0' encoding='ISO-8859-1'?>",
+            "\ufeff<?xml version='1.0' encoding='UTF-16'?>",
+        ],
+    )
+    # the limits in the test are 20 rows, 8 columns
+    height = draw(st.sampled_from([20, 20, 20, 22, 1048576]))
+    width = draw(st.sampled_from([8, 8, 8, 9, 16384]))
+    lines = draw(st.lists(rows(height, width, odd), max_size=6))
+    root = _pick(draw, "prefix" in odd, [""], ["x:"])
+    text = sheet("".join(lines), decl, root).decode()
+    if "broken" in odd:
+        text = text[: draw(st.integers(0, len(text)))]
+    if "ISO-8859-1" in decl:
+        return text.encode("latin-1", "xmlcharrefreplace"), odd
+    if "UTF-16" in decl:
+        return text.encode("utf-16-le"), odd
+    return text.encode(), odd
+
+
+@settings(max_examples=settings.default.max_examples * 4)
+@given(
+    st.lists(sheet_parts(), min_size=1, max_size=2),
+    st.sampled_from([12, 40, 10_000]),
+)
+def test_a_sheet_scanned_whole_says_what_the_streaming_scan_says(documents, limit):
+    limits = {"sheet_rows": 20, "sheet_columns": 8, "cells": limit}
+    with mock.patch.dict(package.LIMITS, limits):
+        result, rescanned = both_ways(workbook(*(d for d, _ in documents)))
+    for i, (_, odd) in enumerate(documents, start=1):
+        if f"xl/worksheets/sheet{i}.xml" not in rescanned:
+            event(f"scanned whole: {'excel' if not odd else ', '.join(sorted(odd))}")
+    event("refused" if isinstance(result, tuple) else "scanned")
