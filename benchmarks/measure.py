@@ -9,13 +9,14 @@ also samples the resident memory of the whole process tree every few
 milliseconds and reports the largest sum it saw (``tree_peak_bytes``). Summing
 resident sizes counts a page that forked processes share once per process, which
 errs high (a forked child shows all of its parent's memory as its own), so the
-wrapper also sums their proportional set sizes (PSS: a page shared by *k*
-processes counts 1/*k* in each), every 20 ms since reading them costs about a
-millisecond per 400 MB (``tree_pss_bytes``, never less than ``peak_bytes``).
+wrapper can also sum their proportional set sizes (PSS: a page shared by *k*
+processes counts 1/*k* in each) every 10 ms, with ``--pss`` (``tree_pss_bytes``,
+never less than ``peak_bytes``). Reading them costs about a millisecond per
+400 MB, which on two cores slows the command measured: time it without ``--pss``.
 
 Usage::
 
-    python benchmarks/measure.py [--cwd DIR] -- COMMAND [ARG...]
+    python benchmarks/measure.py [--cwd DIR] [--pss] -- COMMAND [ARG...]
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import time
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_EVERY = 0.005  # seconds
-PSS_EVERY = 4  # samples: PSS every 20 ms
+PSS_EVERY = 2  # samples: PSS every 10 ms, with --pss
 
 
 def tree(pid: int) -> list[int]:
@@ -73,6 +74,9 @@ def main(argv: list[str]) -> int:
     cwd = None
     if argv[:1] == ["--cwd"]:
         cwd, argv = argv[1], argv[2:]
+    with_pss = argv[:1] == ["--pss"]
+    if with_pss:
+        argv = argv[1:]
     if argv[:1] == ["--"]:
         argv = argv[1:]
     peak = pss_peak = 0
@@ -91,7 +95,7 @@ def main(argv: list[str]) -> int:
         while proc.poll() is None:
             pids = tree(proc.pid)
             peak = max(peak, sum(rss(p) for p in pids))
-            if n % PSS_EVERY == 0:
+            if with_pss and n % PSS_EVERY == 0:
                 pss_peak = max(pss_peak, sum(pss(p) for p in pids))
             n += 1
             time.sleep(SAMPLE_EVERY)
@@ -108,7 +112,11 @@ def main(argv: list[str]) -> int:
             "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "peak_bytes": usage.ru_maxrss * 1024,  # ru_maxrss is in KiB on Linux
             "tree_peak_bytes": max(peak, usage.ru_maxrss * 1024),
-            "tree_pss_bytes": max(pss_peak, usage.ru_maxrss * 1024),
+            **(
+                {"tree_pss_bytes": max(pss_peak, usage.ru_maxrss * 1024)}
+                if with_pss
+                else {}
+            ),
             "returncode": proc.returncode,
             "stderr": stderr.decode("utf-8", "replace")[-2000:],
         },

@@ -170,7 +170,11 @@ def _mb(size: float) -> str:
 
 
 def measure(case: Case, log: bool = True) -> Result:
-    """Run a case once to warm up, then ``case.runs`` times, each in a fresh wrapper."""
+    """Run a case once to warm up, then ``case.runs`` times, each in a fresh wrapper.
+
+    The warm-up run measures the memory of all the command's processes (PSS);
+    the timed runs do not, since reading it slows the command on two cores.
+    """
     result = Result(case)
     if not Path(case.argv[0]).exists():
         result.error = f"`{Path(case.argv[0]).name}` is not installed"
@@ -179,8 +183,9 @@ def measure(case: Case, log: bool = True) -> Result:
     for n in range(case.runs + 1):
         quiet = wait_quiet()
         where = ["--cwd", case.cwd] if case.cwd else []
+        pss = [] if n else ["--pss"]
         out = subprocess.run(
-            [sys.executable, str(HERE / "measure.py"), *where, "--", *case.argv],
+            [sys.executable, str(HERE / "measure.py"), *where, *pss, "--", *case.argv],
             capture_output=True,
             check=True,
             text=True,
@@ -190,13 +195,14 @@ def measure(case: Case, log: bool = True) -> Result:
         if run["returncode"] != 0:
             result.error = f"exit {run['returncode']}: {run['stderr'].strip()[-300:]}"
             break
-        if n:  # run 0 warms up
-            result.seconds.append(run["seconds"])
-            result.cpu.append(run["cpu_seconds"])
-            result.peaks.append(run["peak_bytes"])
-            result.tree_peaks.append(run.get("tree_peak_bytes", run["peak_bytes"]))
-            result.tree_psses.append(run.get("tree_pss_bytes", run["peak_bytes"]))
-            result.contended += not quiet
+        if not n:  # run 0 warms up, and measures PSS
+            result.tree_psses.append(run["tree_pss_bytes"])
+            continue
+        result.seconds.append(run["seconds"])
+        result.cpu.append(run["cpu_seconds"])
+        result.peaks.append(run["peak_bytes"])
+        result.tree_peaks.append(run.get("tree_peak_bytes", run["peak_bytes"]))
+        result.contended += not quiet
     if log:
         print(result.row(), flush=True)
     return result
@@ -443,8 +449,9 @@ def report(results: list[Result], quick: bool) -> str:
         " runs: the resident memory of the largest single process (`ru_maxrss`);"
         " the memory of all the command's processes together, as the sum of their"
         " proportional set sizes (PSS: a page that *k* processes share counts 1/*k*"
-        " in each; sampled every 20 ms by `benchmarks/measure.py`, and never less"
-        " than the largest process's); and their resident sizes simply added up"
+        " in each; sampled every 10 ms by `benchmarks/measure.py` in the warm-up"
+        " run, since reading it slows the command, and never less than the largest"
+        " process's); and their resident sizes simply added up"
         " (sampled every 5 ms), which counts a shared page once per process and so"
         " errs high: a forked process shows all its parent's pages as its own."
         " Synthetic units come from `benchmarks/generate.py`"

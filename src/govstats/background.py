@@ -22,6 +22,7 @@ It is an optimisation only, and never changes a result:
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -120,7 +121,13 @@ class Background:
             return Pending(work)
         read, write = os.pipe()
         parent = os.getpid()
+        # The child's collections then leave what it inherits alone: visiting an
+        # object writes to it, and each page written is copied (at 10,000 units,
+        # tens of megabytes more). The parent's objects are unfrozen at once.
+        gc.freeze()
         pid = os.fork()
+        if pid:
+            gc.unfreeze()
         if pid == 0:  # the child: do the work, send it, leave at once
             status = 1
             try:

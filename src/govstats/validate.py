@@ -14,6 +14,7 @@ The flow for any number of workbooks:
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -164,7 +165,7 @@ def _load_all(
         unit_schema(fmt, 10**fmt.max_places)
         if meanwhile is not None:
             meanwhile()
-        yield from units
+        yield from map(_shared, units)
 
 
 def _init_worker(limits: dict[str, int]) -> None:
@@ -184,6 +185,19 @@ def _load_one(path: Path, format_id: str) -> UnitWorkbook:
     # Only the located figures are kept: memory grows with the number of
     # units by the size of their figures, not of their workbooks.
     return load_unit_from_raw(raw, load_format(format_id))
+
+
+def _shared(unit: UnitWorkbook) -> UnitWorkbook:
+    """A unit from a worker, its cells' codes and sheet names made the strings
+    every other unit uses (``sys.intern``): each unit arrives with copies of its
+    own, about 8 kB of the 35 kB a unit held in memory."""
+    cells = {}
+    for code, cell in unit.cells.items():
+        cell.code = sys.intern(code)
+        cell.sheet = sys.intern(cell.sheet)
+        cells[cell.code] = cell
+    unit.cells = cells
+    return unit
 
 
 def _unreadable(path: Path, exc: GovstatsError) -> UnitWorkbook:
