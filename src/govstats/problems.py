@@ -71,6 +71,15 @@ def fill_template(code: str, lang: str, values: dict[str, Any]) -> str:
     return catalogue()[code].template[lang].format_map(_Blank(values))
 
 
+def column_number(letters: str) -> int:
+    """``A`` → 1, ``xfd`` → 16384 (ASCII letters, either case): the inverse of
+    :func:`column_letter`."""
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
 def column_letter(col: int) -> str:
     """1 → ``A``, 28 → ``AB``."""
     letters = ""

@@ -465,7 +465,7 @@ class _Sheets:
 def _evaluate(
     formula: str, lookup: Callable[[str], Fraction | None]
 ) -> Fraction | None:
-    from govstats.problems import column_letter
+    from govstats.problems import column_letter, column_number
 
     expr = formula.lstrip("=")
 
@@ -474,7 +474,7 @@ def _evaluate(
         refs = [
             f"{column_letter(c)}{r}"
             for r in range(int(r1), int(r2) + 1)
-            for c in range(_column_number(c1), _column_number(c2) + 1)
+            for c in range(column_number(c1), column_number(c2) + 1)
         ]
         return "(" + "+".join(refs) + ")" if refs else "0"
 
@@ -518,13 +518,6 @@ def _arith(node: ast.AST, names: dict[str, Fraction]) -> Fraction:
         if type(node.op) in ops:
             return ops[type(node.op)](left, right)
     raise SyntaxError("unsupported formula")
-
-
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _close(cached: float, exact: Fraction) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from govstats.problems import column_letter
+from govstats.problems import column_letter, column_number
 
 __all__ = [
     "FIXED_TIME",
@@ -144,7 +144,7 @@ def _with_rows(xml: bytes, rows: Sequence[Row]) -> Iterator[bytes]:
     filled = [i for i, row in enumerate(rows) if any(v is not None for v in row)]
     last = first + filled[-1] if filled else first - 1
     width = max(
-        [_column_number(found.group(1).decode()), *(len(rows[i]) for i in filled)]
+        [column_number(found.group(1).decode()), *(len(rows[i]) for i in filled)]
     )
     letters = [column_letter(c) for c in range(1, width + 1)]
     close = found.group(3).decode() + "/>"
@@ -196,13 +196,6 @@ def _row_xml(r: int, values: Row, letters: list[str], close: str) -> str:
                 f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
             )
     return f'<row r="{r}">{"".join(cells)}</row>' if cells else ""
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number
 
 
 def _fill_cached(xml: bytes, title: str, cached: dict[tuple[str, str], float]) -> bytes:

@@ -39,7 +39,7 @@ from itertools import compress
 from typing import Any
 from xml.parsers import expat
 
-from govstats.problems import GovstatsError, Problem
+from govstats.problems import GovstatsError, Problem, column_number
 
 __all__ = ["LIMITS", "PackageScan", "SheetExtent", "scan_package"]
 
@@ -494,7 +494,7 @@ class _Xml:
         if col is None:
             if not 1 <= len(letters) <= 7 or not letters.isascii():
                 raise _Refused("file-unreadable", f"{self.name}: cell '{ref[:20]}'")
-            col = _column_number(letters)
+            col = column_number(letters)
             if len(_COLUMNS) < 10_000:
                 _COLUMNS[letters] = col
         if not digits.isdigit() or not digits.isascii() or len(digits) > 10:
@@ -562,14 +562,6 @@ class _Xml:
         if not value.isdecimal() or len(value) > 10 or int(value) < 1:
             raise _Refused("file-unreadable", f"{self.name}: {key}='{value[:20]}'")
         return int(value)
-
-
-def _column_number(letters: str) -> int:
-    """``A`` → 1, ``xfd`` → 16384 (ASCII letters, either case)."""
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + ord(ch) - 64
-    return col
 
 
 def _looks_like_xml(head: bytes) -> bool:
@@ -748,7 +740,7 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
         return False
     last_row = max(map(int, set(compress(digits, valued))), default=0)
     last_column = max(
-        (_column_number(x.decode()) for x in set(compress(letters, valued))),
+        (column_number(x.decode()) for x in set(compress(letters, valued))),
         default=0,
     )
     if last_row > max_rows or last_column > max_columns:
