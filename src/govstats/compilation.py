@@ -33,6 +33,7 @@ __all__ = [
     "OUTPUT_FILES",
     "Compilation",
     "compile_in_memory",
+    "file_sha256",
     "output_lock",
     "publish",
     "recover",
@@ -385,7 +386,8 @@ def _figures_dict(
     # the roster's, and an unreadable file's, are taken here.
     read = {u.path: u.sha256 for u in units if u.sha256}
     digests = {
-        p: read.get(p) or _sha256(p) for p in [roster.path, *(u.path for u in units)]
+        p: read.get(p) or file_sha256(p)
+        for p in [roster.path, *(u.path for u in units)]
     }
     return {
         "format": fmt.id,
@@ -413,7 +415,8 @@ def _figures_dict(
     }
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 (hex) of a file, as figures.json records an input's."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import hashlib
 import io
 import json
 import re
@@ -103,16 +102,13 @@ def audit_year(
     )
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _inputs(recorded: dict[str, str], in_dir: Path, figures: Path) -> list[Check]:
     """The inputs now against the SHA-256 recorded at the compile."""
     from govstats.actions import expand_paths
+    from govstats.compilation import file_sha256
 
     paths = [in_dir / "units.csv", *expand_paths([in_dir])]
-    current = {p.name: _sha256(p) for p in paths if p.is_file()}
+    current = {p.name: file_sha256(p) for p in paths if p.is_file()}
     out = []
     for name in sorted(set(recorded) | set(current)):
         then, now = recorded.get(name), current.get(name)
