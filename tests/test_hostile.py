@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from govstats.actions import compile_year, validate_workbooks
 from govstats.cli import app
 from govstats.compilation import OUTPUT_FILES, publish, recover
-from govstats.problems import catalogue
+from govstats.problems import GovstatsError, catalogue
 from tests.hostile import CASES, HOSTILE_NAME, Case, valid_workbook
 
 runner = CliRunner()
@@ -311,6 +311,28 @@ def test_file_too_large_is_refused_unread(tmp_path, monkeypatch):
     path.write_bytes(valid_workbook())
     report = validate_workbooks([path]).report
     assert report.flatten(["code", "expected"]) == [["file-too-large", "0 MiB"]]
+
+
+def test_file_growing_while_read_is_read_whole_or_refused(tmp_path, monkeypatch):
+    """The size fstat gives only sizes the first read: a file that grows after it
+    is still read to its end, and refused when it grows past the limit."""
+    from govstats.io import excel, package
+
+    path = tmp_path / "unit.xlsx"
+    data = valid_workbook()
+    path.write_bytes(data)
+    real_fstat = os.fstat
+
+    class Shrunk:
+        def __init__(self, st: os.stat_result) -> None:
+            self.st_size = st.st_size // 2
+
+    monkeypatch.setattr(excel.os, "fstat", lambda fd: Shrunk(real_fstat(fd)))
+    assert excel._sniff(path)[0] == data
+    monkeypatch.setitem(package.LIMITS, "file_bytes", len(data) - 1)
+    with pytest.raises(GovstatsError) as caught:
+        excel._sniff(path)
+    assert caught.value.problem.code == "file-too-large"
 
 
 # No data loss: a compile killed at any moment
