@@ -80,26 +80,28 @@ def outcome(data: bytes) -> Any:
 
 
 @contextmanager
-def counting_rescans() -> Iterator[list[str]]:
-    """The names of the parts scanned the streaming way, meanwhile."""
-    rescanned: list[str] = []
-    streaming = package._scan_streaming
+def counting(scanner: str) -> Iterator[list[str]]:
+    """The names of the parts ``package.<scanner>`` scanned, meanwhile."""
+    names: list[str] = []
+    real = getattr(package, scanner)
 
     def spy(data: bytes, e: Any, path: str, scan: package.PackageScan) -> Any:
-        rescanned.append(e.name)
-        return streaming(data, e, path, scan)
+        names.append(e.name)
+        return real(data, e, path, scan)
 
-    with mock.patch.object(package, "_scan_streaming", spy):
-        yield rescanned
+    with mock.patch.object(package, scanner, spy):
+        yield names
 
 
 def both_ways(data: bytes) -> tuple[Any, list[str]]:
     """The outcome, checked equal both ways, and the parts that were rescanned."""
-    with counting_rescans() as rescanned:
+    with counting("_scan_streaming") as rescanned:
         whole = outcome(data)
+    # the second time, the parts scanned whole the first time are known
+    again = outcome(data)
     with mock.patch.object(package, "_WHOLE", -1):
         streaming = outcome(data)
-    assert whole == streaming
+    assert whole == again == streaming
     return whole, rescanned
 
 
@@ -384,3 +386,69 @@ def test_a_sheet_scanned_whole_says_what_the_streaming_scan_says(documents, limi
         if f"xl/worksheets/sheet{i}.xml" not in rescanned:
             event(f"scanned whole: {'excel' if not odd else ', '.join(sorted(odd))}")
     event("refused" if isinstance(result, tuple) else "scanned")
+
+
+# Parts known from an earlier workbook
+
+
+def test_parts_met_before_in_the_same_bytes_are_not_parsed_again():
+    first = valid_workbook("U01", "测试局")
+    second = valid_workbook("U02", "另一局")
+    package.scan_package(first, "a.xlsx", "xlsx")
+    with counting("_scan_whole") as parsed:
+        result = package.scan_package(second, "b.xlsx", "xlsx")
+    # theme, styles and the like are the template's bytes; the identification
+    # sheet names the unit, so it is parsed again
+    assert "xl/theme/theme1.xml" not in parsed
+    assert "xl/styles.xml" not in parsed
+    assert "xl/worksheets/sheet1.xml" in parsed
+    with mock.patch.object(package, "_KNOWN", {}):
+        assert package.scan_package(second, "b.xlsx", "xlsx") == result
+
+
+def test_a_known_part_is_checked_again_against_the_limits():
+    rows = '<row r="1"><c r="A1"><v>1</v></c><c r="F9"><v>2</v></c></row>'
+    data = workbook(sheet(rows))
+    assert extent(outcome(data)) == (9, 6, 2, False)
+    for limits, expected in [
+        ({"sheet_rows": 8}, (9, 6, 2, True)),
+        ({"sheet_columns": 5}, (9, 6, 2, True)),
+    ]:
+        with mock.patch.dict(package.LIMITS, limits):
+            result, _ = both_ways(data)
+        assert extent(result) == expected
+    with mock.patch.dict(package.LIMITS, {"cells": 1}):
+        refused, _ = both_ways(data)
+    assert refused[0] == "workbook-too-large"
+
+
+def test_a_part_of_known_name_size_and_crc_but_other_bytes_is_scanned():
+    """Only the very same packed bytes stand for a part scanned before."""
+    safe = sheet('<row r="1"><c r="A1"><v>1</v></c></row>')
+    assert extent(outcome(workbook(safe))) == (1, 1, 1, False)
+    # stored, not deflated: other packed bytes, the same inflated part
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+        for info in zipfile.ZipFile(io.BytesIO(workbook(safe))).infolist():
+            zf.writestr(
+                info.filename, zipfile.ZipFile(io.BytesIO(workbook(safe))).read(info)
+            )
+    with counting("_scan_whole") as parsed:
+        assert extent(outcome(out.getvalue())) == (1, 1, 1, False)
+    assert "xl/worksheets/sheet1.xml" in parsed
+    hostile = sheet(
+        '<row r="1"><c r="A1"><v>1</v></c></row>',
+        decl='<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>',
+    )
+    assert outcome(workbook(hostile))[0] == "unsafe-xml"
+
+
+def test_known_parts_are_bounded_by_their_bytes(monkeypatch):
+    monkeypatch.setattr(package, "_KNOWN", {})
+    monkeypatch.setattr(package, "_known_bytes", 0)
+    monkeypatch.setattr(package, "_KNOWN_BYTES", 3000)
+    for code in ("U01", "U02", "U03"):
+        package.scan_package(valid_workbook(code, "局"), "u.xlsx", "xlsx")
+        kept = sum(len(key[4]) for key in package._KNOWN)
+        assert kept == package._known_bytes <= 3000
+    assert package._KNOWN
