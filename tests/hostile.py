@@ -397,6 +397,16 @@ def far_cell() -> bytes:
     return rewrite({NOTES: lambda p: set_rows(p, rows)})
 
 
+def far_cell_behind_a_near_one() -> bytes:
+    """A value at XFD1048576 given to the outer of two nested cells: calamine puts
+    it there, where a scan that took the inner cell for its owner saw A2."""
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c>'
+        '<c r="XFD1048576"><f><c r="A2"/></f><v>1</v></c></row>'
+    )
+    return rewrite({NOTES: lambda p: set_rows(p, rows)})
+
+
 def wide_columns() -> bytes:
     """16,384 columns of junk on 填表说明, a sheet the report does not use."""
     from openpyxl.utils import get_column_letter
@@ -547,6 +557,9 @@ CASES = [
     Case("million-rows", million_rows, ("sheet-too-large",)),
     Case("rows-beyond-limit", rows_beyond_limit, ("sheet-too-large",)),
     Case("far-cell-xfd1048576", far_cell, ("sheet-too-large",)),
+    Case(
+        "far-cell-behind-a-near-one", far_cell_behind_a_near_one, ("file-unreadable",)
+    ),
     Case("wide-16384-columns", wide_columns, ("sheet-too-large",)),
     Case("ods-repeat-bomb", ods_repeat_bomb, ("sheet-too-large",), suffix=".ods"),
     # digits that str.isdigit() takes and int() refuses: they crashed the scan

@@ -313,7 +313,9 @@ def cells(draw: Any, row: int, width: int, odd: frozenset[str]) -> str:
         "values" in odd,
         _VALUES + ["<x:v>2</x:v>"] * ("prefix" in odd),
         ['<is><t><![CDATA[<c r="XFD1"><v>1</v></c>]]></t></is>']
-        + ['<is><t><![CDATA[<c r="B1"><v>1</v></c><row r="2">]]></t></is>'],
+        + ['<is><t><![CDATA[<c r="B1"><v>1</v></c><row r="2">]]></t></is>']
+        # a cell inside the cell
+        + ['<f><c r="A1"/></f><v>2</v>', '<x><c r="B2"></c></x><v>1</v>'],
     )
     prefix = _pick(draw, "prefix" in odd, [""], ["", "x:", "y:"])
     tag = f"{prefix}c{_attributes(draw, ref, fakes, odd)}"
@@ -452,3 +454,31 @@ def test_known_parts_are_bounded_by_their_bytes(monkeypatch):
         kept = sum(len(key[4]) for key in package._KNOWN)
         assert kept == package._known_bytes <= 3000
     assert package._KNOWN
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        '<row r="1"><c r="A1"><v>1</v></c><c r="F9"><f><c r="A2"/></f><v>5</v></c></row>',
+        '<row r="1"><c r="F9" a="/>"><f><c r="A2"/></f><v>5</v></c></row>',
+        '<row r="1"><c r="F9"><c r="A2"></c><v>5</v></c></row>',
+        '<row r="1"><x:c r="F9"><x:f><x:c r="A2"/></x:f><x:v>5</x:v></x:c></row>',
+        '<row r="1"><c r="F9"><x><c r="A2"/></x><v>5</v></c></row>',
+    ],
+)
+def test_a_cell_inside_a_cell_refuses_the_file(rows):
+    """calamine gives the outer cell the value after the inner one: the extent
+    would be the inner cell's, the value where the outer one says."""
+    refused, rescanned = both_ways(workbook(sheet(rows)))
+    assert refused[:2] == (
+        "file-unreadable",
+        "xl/worksheets/sheet1.xml: <c> inside <c> (A2)",
+    )
+    assert rescanned == ["xl/worksheets/sheet1.xml"]
+
+
+def test_cells_side_by_side_are_not_nested():
+    rows = '<row r="1"><c r="A1"/><c r="B1" a="/>"><v>1</v></c><c r="C1"></c></row>'
+    result, rescanned = both_ways(workbook(sheet(rows)))
+    assert extent(result) == (1, 2, 3, False)
+    assert rescanned == []

@@ -404,6 +404,7 @@ class _Xml:
         self._ods: SheetExtent | None = None
         self._ods_rows = 1
         self.broken = False
+        self._in_cell = False
 
     def feed(self, chunk: bytes, path: str, final: bool = False) -> None:
         """Parse the next chunk; damaged XML refuses the file when a reader needs
@@ -431,6 +432,7 @@ class _Xml:
         if self.root in _SHEET_ROOTS:
             self.extent = SheetExtent(self.name)
             p.StartElementHandler = None if self.whole else self._sheet_start
+            p.EndElementHandler = None if self.whole else self._sheet_end
         elif self.root == "Relationships":
             p.StartElementHandler = self._rel_start
         elif self.root == "workbook":
@@ -458,6 +460,12 @@ class _Xml:
         # letters are looked up once each, then from a dict).
         local = _NAMES.get(name) or _local_cached(name)
         if local == "c":
+            if self._in_cell:
+                # calamine would give the outer cell the value that follows the
+                # inner one: a far cell could hide behind a near one.
+                found = f"{self.name}: <c> inside <c> ({attrs.get('r', '')[:20]})"
+                raise _Refused("file-unreadable", found)
+            self._in_cell = True
             ext = self.extent
             assert ext is not None
             ext.cells += 1
@@ -496,6 +504,10 @@ class _Xml:
                 ext.columns = col
             if ext.rows > LIMITS["sheet_rows"] or ext.columns > LIMITS["sheet_columns"]:
                 self._too_large(ext)
+
+    def _sheet_end(self, name: str) -> None:
+        if (_NAMES.get(name) or _local_cached(name)) == "c":
+            self._in_cell = False
 
     def _position(self, ref: str) -> tuple[int, int]:
         digits = ref.lstrip(_LETTERS)
@@ -783,13 +795,21 @@ def _value_mark(prefix: bytes) -> bytes:
     )
 
 
+# After a cell's r (in _PLAIN) and only when no value mark was captured (group 3),
+# since a cell with one counts anyway: captures "<" when the tag is not
+# self-closing and a cell's start tag comes before any cell's end tag, a cell
+# inside this one (see _NESTED).
+_NESTED_MARK = (
+    rb"(?(3)|(?:(?=(?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+(?<!/)>"
+    rb"(?:[^<]++|<(?!/?c%s))*+(<)c%s))?)" % (_END, _END)
+)
 # Tags as Excel and openpyxl write them, in one pass: a cell's letters, digits and
 # value mark where r comes first in double quotes, and as odd (then the general
 # patterns) any other cell tag, a row tag whose r does not come first (a row whose
 # r does is not matched at all), "<!" or "<?".
 _PLAIN = re.compile(
-    rb'<(?:c r="%s"%s|(c%s|row(?! r="[0-9]{1,10}")%s|[!?]))'
-    % (_POSITION, _value_mark(b""), _END, _END)
+    rb'<(?:c r="%s"%s%s|(c%s|row(?! r="[0-9]{1,10}")%s|[!?]))'
+    % (_POSITION, _value_mark(b""), _NESTED_MARK, _END, _END)
 )
 # Tags of any form: prefixes, r anywhere among the attributes, either quotes.
 _R = rb"(?:%s)*?%s++r%s*+=%s*+([\"'])" % (_ATTRIBUTE, _WS, _WS, _WS)
@@ -798,20 +818,33 @@ _ROW_TAG = re.compile(rb"<%srow%s" % (_PREFIX, _END))
 _ROW_R = re.compile(rb"<%srow%s[0-9]{1,10}\1" % (_PREFIX, _R))
 _CELL_R = re.compile(rb"<%sc%s%s\1%s" % (_PREFIX, _R, _POSITION, _value_mark(_PREFIX)))
 
+# A cell's start tag (not self-closing), then anything but a cell's start or end
+# tag, then a cell's start tag: a cell inside a cell. (After expat, with no
+# comment, CDATA or processing instruction, every "<" starts a tag, and an
+# attribute value holds no "<".)
+_NESTED = re.compile(
+    rb"<%sc(?:%s)*+%s*+>(?:[^<]++|<(?!/?%sc%s))*+<%sc%s"
+    % (_PREFIX, _ATTRIBUTE, _WS, _PREFIX, _END, _PREFIX, _END)
+)
+
 _Found = tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]
 
 
 def _cells_of(body: bytes, start: int) -> _Found | None:
     """Every cell's column letters, row digits and value mark, or None unless every
-    cell and row has a valid r."""
+    cell and row has a valid r and no cell is inside another."""
     if not _PREFIXED.search(body, start):
         found = _PLAIN.findall(body, start)
         if not found:
             return (), (), ()
-        letters, digits, valued, odd = zip(*found, strict=True)
+        letters, digits, valued, nested, odd = zip(*found, strict=True)
+        if any(nested):
+            return None
         if not any(odd):
             return letters, digits, valued
     if b"<!" in body or body.find(b"<?", start) >= 0:
+        return None
+    if _NESTED.search(body, start):
         return None
     cells = _CELL_R.findall(body, start)
     if len(cells) != len(_CELL_TAG.findall(body, start)):
