@@ -128,3 +128,28 @@ def test_normalized_text_is_kept_short_and_bounded(monkeypatch):
     texts = ["a b", long + " x", "ｃ", "d e", "a b"]
     assert [workbook.normalize(t) for t in texts] == ["ab", long + "x", "c", "de", "ab"]
     assert workbook._TEXTS == {"a b": "ab", "ｃ": "c"}
+
+
+def test_a_scanned_sheet_has_the_grid_from_a1_row_by_row(tmp_path):
+    """Sheets the scan measured take calamine's whole grid at once; it is the grid
+    built row by row (as for .xls) in every case: empty, offset, ragged."""
+    import openpyxl
+    import python_calamine as pc
+
+    from govstats.io.excel import _grid, read_workbook
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "empty"
+    offset = wb.create_sheet("offset")
+    offset["C3"], offset["E7"] = "x", 1.5
+    ragged = wb.create_sheet("ragged")
+    ragged["A1"], ragged["B4"], ragged["AD2"] = 1, "y", 0
+    path = tmp_path / "grids.xlsx"
+    wb.save(path)
+    read = read_workbook(path)
+    book = pc.CalamineWorkbook.from_path(str(path))
+    for name in ("empty", "offset", "ragged"):
+        assert read.sheets[name].grid == _grid(book.get_sheet_by_name(name))
+    assert read.sheets["offset"].grid[2][2:] == ["x", "", ""]
+    assert read.sheets["offset"].grid[6] == ["", "", "", "", 1.5]
+    assert read.sheets["empty"].grid == []
