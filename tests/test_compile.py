@@ -324,3 +324,29 @@ def test_indented_is_json_dumps_with_indent(obj, level):
 
     expected = json.dumps(obj, ensure_ascii=False, indent=2)
     assert _indented(obj, level) == expected.replace("\n", "\n" + "  " * level)
+
+
+def test_templates_are_compiled_while_the_workbooks_are_read(tmp_path, monkeypatch):
+    """_prepare (run while workers read) leaves the report's templates compiled
+    for the compile's tail; a broken custom template is left to raise there."""
+    import jinja2
+
+    from govstats import compilation
+
+    compilation._environment.cache_clear()
+    compilation._prepare(None, "gk2008")
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("compiled again")
+
+    env = compilation._environment(None)
+    monkeypatch.setattr(jinja2.Environment, "_parse", no_parsing)
+    for name in ("report.html.j2", "report.md.j2"):
+        assert env.get_template(f"gk2008/{name}").render is not None
+    monkeypatch.undo()
+    broken = tmp_path / "gk2008"
+    broken.mkdir()
+    (broken / "report.md.j2").write_text("{% if %}", encoding="utf-8")
+    compilation._prepare(tmp_path, "gk2008")
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        compilation._environment(tmp_path).get_template("gk2008/report.md.j2")

@@ -9,6 +9,7 @@ the same inputs always give the same bytes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -117,7 +118,13 @@ def compile_in_memory(
         raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
     fmt = format_for_year(year)
     roster = read_roster(in_dir / "units.csv", fmt.roster)
-    fmt, units = load_units(expand_paths([in_dir]), year, fmt.id, progress, _imports)
+    fmt, units = load_units(
+        expand_paths([in_dir]),
+        year,
+        fmt.id,
+        progress,
+        functools.partial(_prepare, templates, fmt.id),
+    )
     previous = (
         _previous_figures(Path(outputs) / str(year - 1)) if fmt.cross_year else None
     )
@@ -342,12 +349,13 @@ def _indented(obj: dict[str, Any], level: int) -> str:
     return "{" + pad + ("," + pad).join(parts) + "\n" + "  " * level + "}"
 
 
-def _imports() -> None:
-    """Import what writing the outputs needs (while worker processes read): a
-    quarter of a second that the compile's tail would otherwise wait for. The
-    child that builds report.docx (govstats.background) inherits them."""
+def _prepare(templates: str | Path | None, format_id: str) -> None:
+    """Import what writing the outputs needs and compile the report's templates
+    (while worker processes read): 0.3 s that the compile's tail would otherwise
+    wait for. The children that build report.docx and tables.xlsx
+    (govstats.background) inherit them."""
     import docx  # noqa: F401
-    import jinja2  # noqa: F401
+    import jinja2
     import openpyxl  # noqa: F401
     import PIL.ImageDraw  # noqa: F401
     import PIL.ImageFont  # noqa: F401
@@ -355,6 +363,13 @@ def _imports() -> None:
     import govstats.charts  # noqa: F401
     import govstats.tables  # noqa: F401
     import govstats.word  # noqa: F401
+
+    env = _environment(templates)
+    for name in ("report.html.j2", "report.md.j2"):
+        try:
+            env.get_template(f"{format_id}/{name}")
+        except jinja2.TemplateError:
+            pass  # not kept: raised where the report is rendered
 
 
 def _jsonable(value: Decimal, places: int) -> int | str:
@@ -512,7 +527,10 @@ def _report_docx(html: str, context: dict[str, Any], figures: Figures) -> bytes:
     return html_docx(html, picture)
 
 
+@functools.lru_cache(maxsize=4)
 def _environment(templates: str | Path | None) -> Any:
+    """The report templates' environment; kept, so that a template is compiled
+    once (a template changed on disk is compiled again: auto_reload)."""
     import jinja2
 
     loaders: list[jinja2.BaseLoader] = []
