@@ -381,4 +381,14 @@ def _emit_report(report: Any, output_format: OutputFormat, lang: str) -> None:
 
 def main() -> None:
     """Entry point of the ``govstats`` console script."""
-    app()
+    try:
+        app()
+    finally:
+        # On its way out the interpreter runs a full garbage collection over
+        # every object it still holds (pandas, pandera, a compile's units): 0.1 s
+        # after a validation, 0.25 s after a compile of 1,000 units. Objects
+        # frozen here are left out of it; the memory goes back to the system
+        # with the process, and everything written is closed by then.
+        import gc
+
+        gc.freeze()
