@@ -68,6 +68,9 @@ MIN_BAR = 1.5 * AXIS  # the least a figure other than 0 reaches: beyond the axis
 BASELINE = 0.35  # ems below a line's middle: centres CJK and digits alike
 COLOR = "#2F5597"
 DPI = 200  # of the PNG
+# zlib's level for the PNG: 3 takes 29 ms for a report's four charts where the
+# default (6) took 41 ms, for 3.5 % more bytes (157 KB instead of 152 KB).
+PNG_COMPRESSION = 3
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,7 @@ def chart_png(data: ChartData) -> bytes | None:
     axis_line = ((axis, px(MARGIN)), (axis, px(lay.height - MARGIN)))
     draw.line(axis_line, fill="black", width=px(AXIS))
     buf = io.BytesIO()
-    image.save(buf, format="PNG", dpi=(DPI, DPI))
+    image.save(buf, format="PNG", dpi=(DPI, DPI), compress_level=PNG_COMPRESSION)
     return buf.getvalue()
 
 

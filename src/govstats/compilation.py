@@ -318,34 +318,47 @@ def _figures_json(data: dict[str, Any]) -> bytes:
     )
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _encoder(level: int) -> Callable[[Any], str]:
+    """The C encoder whose item separator starts a line indented ``level`` deep
+    (``json.dumps`` with other than its default options makes one a call)."""
+    pad = "\n" + "  " * level
+    return json.JSONEncoder(ensure_ascii=False, separators=("," + pad, ": ")).encode
+
+
 def _indented(obj: dict[str, Any], level: int) -> str:
     """``json.dumps(obj, ensure_ascii=False, indent=2)`` of an object nested ``level``
     deep, for objects whose values are scalars or such objects.
 
     With ``indent`` the json module encodes in Python, value by value: 1.8 s of
     figures.json's 2 s for 10,000 units. Without it, the C encoder does the work,
-    and its item separator can carry the line break and the indentation.
+    and its item separator can carry the line break and the indentation: each run
+    of scalar items is one call of it (a call per item took as long again).
     """
     if not obj:
         return "{}"
+    pad = "\n" + "  " * (level + 1)
+    encode = _encoder(level + 1)
+    if _SCALARS.issuperset(map(type, obj.values())):  # a unit's figures
+        return "{" + pad + encode(obj)[1:-1] + "\n" + "  " * level + "}"
     if any(isinstance(v, list | tuple) for v in obj.values()):
         text = json.dumps(obj, ensure_ascii=False, indent=2)
         return text.replace("\n", "\n" + "  " * level)
-    pad = "\n" + "  " * (level + 1)
-    nested = {k for k, v in obj.items() if isinstance(v, dict)}
-    if not nested:
-        body = json.dumps(obj, ensure_ascii=False, separators=("," + pad, ": "))
-        return "{" + pad + body[1:-1] + "\n" + "  " * level + "}"
-    parts = [
-        json.dumps(k, ensure_ascii=False)
-        + ": "
-        + (
-            _indented(v, level + 1)
-            if k in nested
-            else json.dumps(v, ensure_ascii=False)
-        )
-        for k, v in obj.items()
-    ]
+    parts: list[str] = []
+    run: dict[str, Any] = {}
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            if run:
+                parts.append(encode(run)[1:-1])
+                run = {}
+            parts.append(encode(k) + ": " + _indented(v, level + 1))
+        else:
+            run[k] = v
+    if run:
+        parts.append(encode(run)[1:-1])
     return "{" + pad + ("," + pad).join(parts) + "\n" + "  " * level + "}"
 
 
@@ -394,7 +407,13 @@ def _figures_dict(
     places = [(code, places_of(fmt, code)) for code in codes]
 
     def block(values: dict[str, Decimal]) -> dict[str, int | str]:
-        return {code: _jsonable(values.get(code, zero), p) for code, p in places}
+        # Counts (most codes) as int() directly, as _jsonable() would.
+        return {
+            code: _jsonable(values.get(code, zero), p)
+            if p
+            else int(values.get(code, zero))
+            for code, p in places
+        }
 
     paths = {u.unit_code: u.path for u in units if u.unit_code}
     # A workbook's digest is of the bytes that were read (taken by the reader);

@@ -304,13 +304,21 @@ def _units_sheet(wb: Any, figures: Figures) -> tuple[str, list[Row]]:
         put(ws, 1, c, text).font = Font(bold=True)
     ws.freeze_panes = "E2"
     zero = Decimal(0)
+    # Counts (all but a few indicators) as int() directly, as _number() would:
+    # a third less time for a cell per unit and indicator.
+    columns = [(ind.code, ind.places) for ind in inds]
     rows: list[Row] = [
         (
             unit.code,
             unit.name,
             unit.level,
             unit.kind,
-            *(_number(values.get(ind.code, zero), ind.places) for ind in inds),
+            *(
+                _number(values.get(code, zero), places)
+                if places
+                else int(values.get(code, zero))
+                for code, places in columns
+            ),
         )
         for unit, values in figures.units
     ]
