@@ -9,11 +9,13 @@ the way (missing sheets and codes, duplicated codes, cells that are not numbers)
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
 import sys
 import unicodedata
+import weakref
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -282,6 +284,72 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
 # Tables
 
 
+# Header layouts remembered per format (the workbooks of a compile share one or
+# two); a hostile workbook could make a new one every row.
+_PLANNED_HEADERS = 256
+# Types whose text is ASCII, so that a cell of one never normalizes to a label
+# written in other characters (代码). Not int: str() refuses an int of more than
+# 4,300 digits, and normalizing such a cell must fail as it always did.
+_ASCII_TEXT_TYPES: frozenset[type] = frozenset(
+    {float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta}
+)
+
+
+@dataclass
+class _Plan:
+    """What locating needs of a format, worked out once for all its workbooks."""
+
+    labels: dict[str, str]  # column key → normalized label
+    code_label_skips: frozenset[type]  # cell types that cannot hold the 代码 label
+    units: tuple[str, ...]
+    targets: dict[
+        tuple[str, tuple[tuple[int, str], ...]],
+        dict[str, tuple[tuple[int, Indicator], ...]],
+    ] = field(default_factory=dict)
+
+
+# Keyed by the format object itself (a Format compares by identity), and dropped
+# with it.
+_PLANS: weakref.WeakKeyDictionary[Format, _Plan] = weakref.WeakKeyDictionary()
+
+
+def _plan(fmt: Format) -> _Plan:
+    plan = _PLANS.get(fmt)
+    if plan is None:
+        labels = {key: normalize(label) for key, label in fmt.columns.items()}
+        skips = _ASCII_TEXT_TYPES if not labels["code"].isascii() else frozenset()
+        plan = _PLANS[fmt] = _Plan(
+            labels=labels,
+            code_label_skips=skips,
+            # "22件" is read whatever the row's unit: the number is unambiguous.
+            units=tuple(sorted(fmt.units, key=len, reverse=True)),
+        )
+    return plan
+
+
+def _holds(line: list[Any], text: str, skips: frozenset[type]) -> bool:
+    """True when some cell of the row normalizes to ``text``.
+
+    Every row is asked whether it is a header row, and few are: text goes through
+    the dict of normalized text without a call, and cells of the types in
+    ``skips`` are not normalized at all.
+    """
+    get = _TEXTS.get
+    for value in line:
+        kind = type(value)
+        if kind is str:
+            found = get(value)
+            if found is None:
+                found = normalize(value)
+        elif kind in skips:
+            continue
+        else:
+            found = normalize(value)
+        if found == text:
+            return True
+    return False
+
+
 @dataclass
 class _Header:
     """A header row: where the row codes are, and which column holds what."""
@@ -423,9 +491,9 @@ def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | No
 def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
     file = str(raw.path)
     unreadable: set[str] = set()
-    labels = {key: normalize(label) for key, label in fmt.columns.items()}
+    plan = _plan(fmt)
     for table, sheet in _locate_tables(raw, fmt, unit, unreadable):
-        if not _read_sheet(raw, sheet, table, fmt, labels, unit):
+        if not _read_sheet(raw, sheet, table, fmt, plan, unit):
             unit.problems.append(
                 Problem.make(
                     "header-missing",
@@ -474,7 +542,7 @@ def _read_sheet(
     sheet: RawSheet,
     table: Table,
     fmt: Format,
-    labels: dict[str, str],
+    plan: _Plan,
     unit: UnitWorkbook,
 ) -> bool:
     """Read every coded row of a sheet; False when the sheet has no header at all.
@@ -482,36 +550,47 @@ def _read_sheet(
     A header row applies to the rows below it until the next header row, so a sheet
     may hold several blocks, each with its own columns.
     """
-    file = str(raw.path)
-    # "22件" is read whatever the row's unit: the number is unambiguous.
-    units = tuple(sorted(fmt.units, key=len, reverse=True))
+    here = functools.partial(Problem.make, file=str(raw.path), sheet=sheet.name)
+    labels = plan.labels
+    code_label = labels["code"]
+    cells = unit.cells
     header: _Header | None = None
+    code_at = remark_at = 0  # 0-based columns of the header's code and remark
+    targets: dict[str, tuple[tuple[int, Indicator], ...]] = {}
     for r, line in enumerate(sheet.grid, start=1):
-        found = _header_at(line, r, table, labels)
-        if found is not None:
-            header = found
-            continue
+        if _holds(line, code_label, plan.code_label_skips):
+            found = _header_at(line, r, table, labels)
+            if found is not None:
+                header = found
+                code_at = header.code_col - 1
+                remark_at = header.remark_col - 1 if header.remark_col else -1
+                targets = _header_targets(plan, table, header, fmt)
+                continue
         if header is None:
             continue
-        code = normalize(sheet.value(r, header.code_col))
+        width = len(line)
+        code = normalize(line[code_at] if code_at < width else "")
         if not code:
             continue
-        here = functools.partial(Problem.make, file=file, sheet=sheet.name, row=r)
-        targets = _row_targets(code, header, table, fmt)
-        if not targets:
+        row_targets = targets.get(code)
+        if not row_targets:
             if _CODE_LIKE.fullmatch(code):
                 unit.problems.append(
-                    here("code-unknown", column=header.code_col, found=code)
+                    here("code-unknown", row=r, column=header.code_col, found=code)
                 )
             continue
-        remark = sheet.value(r, header.remark_col) if header.remark_col else ""
-        for value_col, ind in targets:
+        remark: Any = ""
+        if remark_at >= 0:
+            remark = line[remark_at] if remark_at < width else ""
+        note = str(remark).strip() if remark not in ("", None) else ""
+        for value_col, ind in row_targets:
             ctx = {"label": ind.label, "unit": ind.unit}
-            if ind.code in unit.cells:
-                first = unit.cells[ind.code]
+            if ind.code in cells:
+                first = cells[ind.code]
                 unit.problems.append(
                     here(
                         "code-duplicate",
+                        row=r,
                         column=header.code_col,
                         indicator=ind.code,
                         expected=f"{first.sheet}!{_a1(first.row, first.column)}",
@@ -519,8 +598,8 @@ def _read_sheet(
                     )
                 )
                 continue
-            value_raw = sheet.value(r, value_col)
-            parsed = parse_value(value_raw, units)
+            value_raw = line[value_col - 1] if value_col <= width else ""
+            parsed = parse_value(value_raw, plan.units)
             if parsed.value is not None and abs(parsed.value) >= VALUE_MAX:
                 # 1e308 or a 40-digit text would overflow the 64-bit integers the
                 # checks and sums use; no figure of a yearly report comes near.
@@ -529,14 +608,14 @@ def _read_sheet(
             problem, shown = parsed.problem, parsed.shown
             if problem == "value-blank" and value_raw in ("", None):
                 problem, shown = raw.explain_blank(sheet.name, r, value_col)
-            unit.cells[ind.code] = CellValue(
+            cells[ind.code] = CellValue(
                 code=ind.code,
                 sheet=sheet.name,
                 row=r,
                 column=value_col,
                 raw=value_raw,
                 value=parsed.value,
-                remark=str(remark).strip() if remark not in ("", None) else "",
+                remark=note,
             )
             if problem is not None:
                 expected = ""
@@ -547,6 +626,7 @@ def _read_sheet(
                 unit.problems.append(
                     here(
                         problem,
+                        row=r,
                         column=value_col,
                         indicator=ind.code,
                         found=shown,
@@ -555,6 +635,29 @@ def _read_sheet(
                     )
                 )
     return header is not None
+
+
+def _header_targets(
+    plan: _Plan, table: Table, header: _Header, fmt: Format
+) -> dict[str, tuple[tuple[int, Indicator], ...]]:
+    """The value cells of every row code that has some under this header.
+
+    Worked out once for each layout of header met, instead of once a row: a
+    code not in the answer has none (:func:`_row_targets` finds only the codes
+    of the table's rows and of the format's indicators).
+    """
+    key = (table.id, tuple(header.values.items()))
+    found = plan.targets.get(key)
+    if found is None:
+        codes = dict.fromkeys([row for row, _ in table.cells] + list(fmt.indicators))
+        found = {}
+        for code in codes:
+            cells = _row_targets(code, header, table, fmt)
+            if cells:
+                found[code] = tuple(cells)
+        if len(plan.targets) < _PLANNED_HEADERS:  # a hostile sheet may vary them
+            plan.targets[key] = found
+    return found
 
 
 def _row_targets(
