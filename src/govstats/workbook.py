@@ -23,7 +23,7 @@ from typing import Any
 
 from govstats.formats import Format, Indicator, Table
 from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
-from govstats.numbers import Parsed, format_decimal, parse_value
+from govstats.numbers import Parsed, format_decimal, parse_value, plain_value
 from govstats.problems import Problem
 from govstats.roster import unit_code_fault
 
@@ -584,7 +584,6 @@ def _read_sheet(
             remark = line[remark_at] if remark_at < width else ""
         note = str(remark).strip() if remark not in ("", None) else ""
         for value_col, ind in row_targets:
-            ctx = {"label": ind.label, "unit": ind.unit}
             if ind.code in cells:
                 first = cells[ind.code]
                 unit.problems.append(
@@ -594,35 +593,28 @@ def _read_sheet(
                         column=header.code_col,
                         indicator=ind.code,
                         expected=f"{first.sheet}!{_a1(first.row, first.column)}",
-                        context=ctx,
+                        context={"label": ind.label, "unit": ind.unit},
                     )
                 )
                 continue
             value_raw = line[value_col - 1] if value_col <= width else ""
-            parsed = parse_value(value_raw, plan.units)
-            if parsed.value is not None and abs(parsed.value) >= VALUE_MAX:
-                # 1e308 or a 40-digit text would overflow the 64-bit integers the
-                # checks and sums use; no figure of a yearly report comes near.
-                shown = value_raw if isinstance(value_raw, str) else repr(value_raw)
-                parsed = Parsed(None, "value-too-large", shown)
-            problem, shown = parsed.problem, parsed.shown
-            if problem == "value-blank" and value_raw in ("", None):
-                problem, shown = raw.explain_blank(sheet.name, r, value_col)
+            # Most cells hold a whole number, read without a Parsed or its text.
+            value = plain_value(value_raw, VALUE_MAX)
+            problem, shown, expected = None, "", ""
+            if value is None:
+                value, problem, shown, expected = _read_value(
+                    value_raw, plan.units, raw, sheet.name, r, value_col
+                )
             cells[ind.code] = CellValue(
                 code=ind.code,
                 sheet=sheet.name,
                 row=r,
                 column=value_col,
                 raw=value_raw,
-                value=parsed.value,
+                value=value,
                 remark=note,
             )
             if problem is not None:
-                expected = ""
-                if problem == "number-as-text" and parsed.value is not None:
-                    expected = format_decimal(parsed.value)
-                elif problem == "value-too-large":
-                    expected = format_decimal(Decimal(VALUE_MAX))
                 unit.problems.append(
                     here(
                         problem,
@@ -631,10 +623,37 @@ def _read_sheet(
                         indicator=ind.code,
                         found=shown,
                         expected=expected,
-                        context=ctx,
+                        context={"label": ind.label, "unit": ind.unit},
                     )
                 )
     return header is not None
+
+
+def _read_value(
+    value_raw: Any,
+    units: tuple[str, ...],
+    raw: RawWorkbook,
+    sheet: str,
+    row: int,
+    column: int,
+) -> tuple[Decimal | None, str | None, str, str]:
+    """A value cell's figure, and what is wrong with it: ``(value, problem code,
+    what the cell shows, what was expected)``, the code None when nothing is."""
+    parsed = parse_value(value_raw, units)
+    if parsed.value is not None and abs(parsed.value) >= VALUE_MAX:
+        # 1e308 or a 40-digit text would overflow the 64-bit integers the checks
+        # and sums use; no figure of a yearly report comes near.
+        shown = value_raw if isinstance(value_raw, str) else repr(value_raw)
+        parsed = Parsed(None, "value-too-large", shown)
+    problem, shown = parsed.problem, parsed.shown
+    if problem == "value-blank" and value_raw in ("", None):
+        problem, shown = raw.explain_blank(sheet, row, column)
+    expected = ""
+    if problem == "number-as-text" and parsed.value is not None:
+        expected = format_decimal(parsed.value)
+    elif problem == "value-too-large":
+        expected = format_decimal(Decimal(VALUE_MAX))
+    return parsed.value, problem, shown, expected
 
 
 def _header_targets(
