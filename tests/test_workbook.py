@@ -71,3 +71,30 @@ def test_a_header_with_a_numeric_code_label_is_found_in_a_number_cell():
     sheets = {table.sheet: RawSheet(name=table.sheet, index=0, visible=True, grid=grid)}
     unit = workbook.load_unit_from_raw(RawWorkbook(Path("x.xlsx"), sheets), fmt)
     assert unit.cells[ind.code].value == 3
+
+
+def test_a_missing_matrix_row_is_one_problem_and_a_missing_column_one_a_cell(
+    tmp_path,
+):
+    # Every figure present is checked at once (issue 5); what is missing is still
+    # said as before: a whole matrix row once, a cell of a row once per cell.
+    from govstats.io.excel import read_workbook
+    from govstats.template import build_template
+
+    fmt = load_format("gk2021")
+    path = tmp_path / "u.xlsx"
+    build_template(fmt, 2025, "U01", "测试局").save(path)
+    raw = read_workbook(path)
+    table = fmt.tables[1]
+    grid = raw.sheets[table.sheet].grid
+    grid[:] = [line for line in grid if "new" not in line]
+    header = next(line for line in grid if "natural" in line)
+    header[header.index("natural")] = ""
+    unit = workbook.load_unit_from_raw(raw, fmt)
+    missing = [
+        (p.indicator, p.sheet) for p in unit.problems if p.code == "code-missing"
+    ]
+    rows = [r.code for r in table.blocks[0].rows if r.code != "new"]
+    cells = [table.cells[(r, "natural")].code for r in rows]
+    assert missing == [("new", table.sheet)] + [(c, table.sheet) for c in cells]
+    assert len(unit.cells) == len(fmt.indicators) - 7 - len(cells)

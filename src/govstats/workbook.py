@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.formats import Format, Indicator, Table
+from govstats.formats import Format, Indicator, Row, Table
 from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
 from govstats.numbers import Parsed, format_decimal, parse_value, plain_value
 from govstats.problems import Problem
@@ -295,6 +295,9 @@ _ASCII_TEXT_TYPES: frozenset[type] = frozenset(
 )
 
 
+_PlannedRow = tuple[bool, Row, tuple[Indicator, ...]]
+
+
 @dataclass
 class _Plan:
     """What locating needs of a format, worked out once for all its workbooks."""
@@ -306,6 +309,27 @@ class _Plan:
         tuple[str, tuple[tuple[int, str], ...]],
         dict[str, tuple[tuple[int, Indicator], ...]],
     ] = field(default_factory=dict)
+    _rows: dict[str, tuple[tuple[_PlannedRow, ...], frozenset[str]]] = field(
+        default_factory=dict
+    )
+
+    def rows(self, table: Table) -> tuple[tuple[_PlannedRow, ...], frozenset[str]]:
+        """The rows of a table, each ``(is a list row, row, its indicators)``, and
+        the codes of all their indicators."""
+        planned = self._rows.get(table.id)
+        if planned is None:
+            rows = tuple(
+                (
+                    block.is_list,
+                    row,
+                    tuple(table.cells[(row.code, c.code)] for c in block.columns),
+                )
+                for block in table.blocks
+                for row in block.rows
+            )
+            codes = frozenset(ind.code for _, _, cells in rows for ind in cells)
+            planned = self._rows[table.id] = (rows, codes)
+        return planned
 
 
 # Keyed by the format object itself (a Format compares by identity), and dropped
@@ -505,36 +529,38 @@ def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
             unreadable.add(table.id)
     renamed = {p.expected: p.sheet for p in unit.problems if p.code == "sheet-renamed"}
     absent = {p.expected for p in unit.problems if p.code == "sheet-missing"}
+    found = unit.cells.keys()
     for table in fmt.tables:
         # A missing sheet or header is reported once, not once per indicator, and
         # a missing matrix row once, not once per cell.
         if table.sheet in absent or table.id in unreadable:
             continue
+        rows, codes = plan.rows(table)
+        if found >= codes:  # the common case: every figure is there
+            continue
         sheet_name = renamed.get(table.sheet, table.sheet)
-        for block in table.blocks:
-            for row in block.rows:
-                cells = [table.cells[(row.code, c.code)] for c in block.columns]
-                missing = [ind for ind in cells if ind.code not in unit.cells]
-                if not block.is_list and len(missing) == len(cells) > 1:
-                    missing_row = Problem.make(
-                        "code-missing",
-                        file=file,
-                        sheet=sheet_name,
-                        indicator=row.code,
-                        context={"label": row.label},
-                    )
-                    unit.problems.append(missing_row)
-                    continue
-                unit.problems.extend(
-                    Problem.make(
-                        "code-missing",
-                        file=file,
-                        sheet=sheet_name,
-                        indicator=ind.code,
-                        context={"label": ind.label},
-                    )
-                    for ind in missing
+        for is_list, row, cells in rows:
+            missing = [ind for ind in cells if ind.code not in found]
+            if not is_list and len(missing) == len(cells) > 1:
+                missing_row = Problem.make(
+                    "code-missing",
+                    file=file,
+                    sheet=sheet_name,
+                    indicator=row.code,
+                    context={"label": row.label},
                 )
+                unit.problems.append(missing_row)
+                continue
+            unit.problems.extend(
+                Problem.make(
+                    "code-missing",
+                    file=file,
+                    sheet=sheet_name,
+                    indicator=ind.code,
+                    context={"label": ind.label},
+                )
+                for ind in missing
+            )
 
 
 def _read_sheet(
