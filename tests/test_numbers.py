@@ -154,3 +154,14 @@ def test_plain_value_is_what_parse_value_reads_without_a_problem(raw, below):
         assert value.as_tuple() == parsed.value.as_tuple()
     else:
         assert value is None
+
+
+def test_plain_value_keeps_negative_zero_apart_from_the_zero_it_shares():
+    # Equal whole numbers share one Decimal; -0.0 equals 0.0 but reads as -0.
+    from govstats.numbers import plain_value
+
+    for raw in [0.0, -0.0, 0, 5, 5.0, -0.0, 0.0, 0]:
+        value = plain_value(raw)
+        assert value is not None
+        assert value.as_tuple() == parse_value(raw).value.as_tuple()
+        assert value.as_tuple() == Decimal(raw).as_tuple()
