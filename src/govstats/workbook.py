@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.formats import Format, Indicator, Row, Table
+from govstats.formats import Format, Indicator, InfoField, Row, Table
 from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
 from govstats.numbers import Parsed, format_decimal, parse_value, plain_value
 from govstats.problems import Problem
@@ -181,15 +181,16 @@ def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
         # in memory (a worker process, for many workbooks).
         sha256=hashlib.sha256(raw.data).hexdigest() if raw.data else "",
     )
+    plan = _plan(fmt)
     # A sheet too large to read is an error when the format needs it, and only a
     # warning when it is a sheet of the clerk's own (its figures are not used).
-    needed = {normalize(fmt.info_sheet)} | {normalize(t.sheet) for t in fmt.tables}
     for name, problem in raw.oversized.items():
-        if normalize(name) not in needed:
+        if normalize(name) not in plan.needed:
             problem = replace(problem, severity="warning")
         unit.problems.append(problem)
-    _read_info(raw, fmt, unit)
-    _read_tables(raw, fmt, unit)
+    named = _sheets_by_name(raw)
+    _read_info(raw, fmt, unit, plan, named)
+    _read_tables(raw, fmt, unit, plan, named)
     return unit
 
 
@@ -201,7 +202,7 @@ def _oversized(raw: RawWorkbook, name: str) -> bool:
 def peek_year(raw: RawWorkbook, fmt: Format) -> int | None:
     """The report year a workbook states on its identification sheet, if any."""
     unit = UnitWorkbook(path=raw.path)
-    _read_info(raw, fmt, unit)
+    _read_info(raw, fmt, unit, _plan(fmt), _sheets_by_name(raw))
     year = unit.info.get("year")
     return year if isinstance(year, int) else None
 
@@ -209,16 +210,22 @@ def peek_year(raw: RawWorkbook, fmt: Format) -> int | None:
 # Identification sheet
 
 
-def _find_sheet(raw: RawWorkbook, name: str) -> RawSheet | None:
-    wanted = normalize(name)
+def _sheets_by_name(raw: RawWorkbook) -> dict[str, RawSheet]:
+    """The sheets by normalized name; of two with one name, the first."""
+    named: dict[str, RawSheet] = {}
     for sheet in raw.sheets.values():
-        if normalize(sheet.name) == wanted:
-            return sheet
-    return None
+        named.setdefault(normalize(sheet.name), sheet)
+    return named
 
 
-def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
-    sheet = _find_sheet(raw, fmt.info_sheet)
+def _read_info(
+    raw: RawWorkbook,
+    fmt: Format,
+    unit: UnitWorkbook,
+    plan: _Plan,
+    named: dict[str, RawSheet],
+) -> None:
+    sheet = named.get(normalize(fmt.info_sheet))
     file = str(raw.path)
     if sheet is None:
         if not _oversized(raw, fmt.info_sheet):
@@ -226,18 +233,26 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
                 Problem.make("sheet-missing", file=file, expected=fmt.info_sheet)
             )
         return
-    labels = {normalize(f.label): f for f in fmt.info_fields}
+    labels = plan.info_labels
+    # Each cell normalized once for both looks; None where it cannot be a label
+    # (a number, when the labels are Chinese).
+    texts = [
+        [None if type(v) in plan.info_skips else normalize(v) for v in line]
+        for line in sheet.grid[: HEADER_SCAN_ROWS * 2]
+    ]
     # The value is in the 内容 column when the sheet has that header, else right of
     # the label (a clerk's own layout: 单位名称 | 株洲市财政局).
     value_col = None
-    for line in sheet.grid[:HEADER_SCAN_ROWS]:
-        for c, value in enumerate(line, start=1):
-            if normalize(value) == INFO_VALUE_HEADER:
+    for line in texts[:HEADER_SCAN_ROWS]:
+        for c, text in enumerate(line, start=1):
+            if text == INFO_VALUE_HEADER:
                 value_col = c
     found: dict[str, tuple[int, int, Any]] = {}
-    for r, line in enumerate(sheet.grid[: HEADER_SCAN_ROWS * 2], start=1):
-        for c, value in enumerate(line, start=1):
-            key = normalize(value).rstrip(":：")
+    for r, line in enumerate(texts, start=1):
+        for c, text in enumerate(line, start=1):
+            if text is None:
+                continue
+            key = text.rstrip(":：")
             if key in labels and labels[key].key not in found:
                 col = value_col if value_col and value_col > c else c + 1
                 found[labels[key].key] = (r, col, sheet.value(r, col))
@@ -305,6 +320,9 @@ class _Plan:
     labels: dict[str, str]  # column key → normalized label
     code_label_skips: frozenset[type]  # cell types that cannot hold the 代码 label
     units: tuple[str, ...]
+    needed: frozenset[str]  # normalized names of the sheets the format reads
+    info_labels: dict[str, InfoField]  # normalized label → field
+    info_skips: frozenset[type]  # cell types that cannot hold an info label
     targets: dict[
         tuple[str, tuple[tuple[int, str], ...]],
         dict[str, tuple[tuple[int, Indicator], ...]],
@@ -312,6 +330,15 @@ class _Plan:
     _rows: dict[str, tuple[tuple[_PlannedRow, ...], frozenset[str]]] = field(
         default_factory=dict
     )
+    _codes: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def codes(self, table: Table) -> frozenset[str]:
+        """The codes a sheet of the table shows: indicator, row and column codes."""
+        codes = self._codes.get(table.id)
+        if codes is None:
+            codes = frozenset(set(table.codes) | table.row_codes | table.column_codes)
+            codes = self._codes[table.id] = codes - {""}
+        return codes
 
     def rows(self, table: Table) -> tuple[tuple[_PlannedRow, ...], frozenset[str]]:
         """The rows of a table, each ``(is a list row, row, its indicators)``, and
@@ -341,14 +368,27 @@ def _plan(fmt: Format) -> _Plan:
     plan = _PLANS.get(fmt)
     if plan is None:
         labels = {key: normalize(label) for key, label in fmt.columns.items()}
-        skips = _ASCII_TEXT_TYPES if not labels["code"].isascii() else frozenset()
+        skips = _ascii_skips(labels["code"])
+        info_labels = {normalize(f.label): f for f in fmt.info_fields}
+        sheets = [fmt.info_sheet] + [t.sheet for t in fmt.tables]
         plan = _PLANS[fmt] = _Plan(
             labels=labels,
             code_label_skips=skips,
             # "22件" is read whatever the row's unit: the number is unambiguous.
             units=tuple(sorted(fmt.units, key=len, reverse=True)),
+            needed=frozenset(normalize(name) for name in sheets),
+            info_labels=info_labels,
+            info_skips=_ascii_skips(INFO_VALUE_HEADER, *info_labels),
         )
     return plan
+
+
+def _ascii_skips(*texts: str) -> frozenset[type]:
+    """The cell types that cannot normalize to any of ``texts``: those whose text
+    is ASCII when none of ``texts`` is."""
+    if any(text.isascii() for text in texts):
+        return frozenset()
+    return _ASCII_TEXT_TYPES
 
 
 def _holds(line: list[Any], text: str, skips: frozenset[type]) -> bool:
@@ -411,20 +451,27 @@ def _header_at(
 
 
 def _locate_tables(
-    raw: RawWorkbook, fmt: Format, unit: UnitWorkbook, unreadable: set[str]
+    raw: RawWorkbook,
+    fmt: Format,
+    unit: UnitWorkbook,
+    unreadable: set[str],
+    plan: _Plan,
+    named: dict[str, RawSheet],
 ) -> list[tuple[Table, RawSheet]]:
     """Match each table of the format to a sheet: by name, by number, by content."""
     file = str(raw.path)
-    info = _find_sheet(raw, fmt.info_sheet)
+    info = named.get(normalize(fmt.info_sheet))
     used: set[str] = {fmt.info_sheet, info.name if info else fmt.info_sheet}
     located: list[tuple[Table, RawSheet]] = []
     for table in fmt.tables:
-        sheet = _find_sheet(raw, table.sheet)
+        sheet = named.get(normalize(table.sheet))
         if sheet is None and _oversized(raw, table.sheet):
             unreadable.add(table.id)  # sheet-too-large says it
             continue
         if sheet is None:
-            sheet = _by_number(raw, table, used) or _by_content(raw, table, used)
+            sheet = _by_number(raw, table, used) or _by_content(
+                raw, plan.codes(table), used
+            )
             if sheet is None:
                 unit.problems.append(
                     Problem.make("sheet-missing", file=file, expected=table.sheet)
@@ -446,13 +493,8 @@ def _locate_tables(
             unit.problems.append(
                 Problem.make("sheet-hidden", file=file, sheet=sheet.name)
             )
-    _find_copies(raw, located, used, unit)
+    _find_copies(raw, located, used, unit, plan)
     return located
-
-
-def _table_codes(table: Table) -> set[str]:
-    """The codes a sheet of the table shows: indicator, row and column codes."""
-    return (set(table.codes) | table.row_codes | table.column_codes) - {""}
 
 
 def _find_copies(
@@ -460,6 +502,7 @@ def _find_copies(
     located: list[tuple[Table, RawSheet]],
     used: set[str],
     unit: UnitWorkbook,
+    plan: _Plan,
 ) -> None:
     """A sheet not read that holds most codes of a table read from another sheet.
 
@@ -474,7 +517,7 @@ def _find_copies(
             normalize(v) for line in sheet.grid for v in line if isinstance(v, str)
         }
         for table, read in located:
-            codes = _table_codes(table)
+            codes = plan.codes(table)
             if len(codes & texts) * 2 >= len(codes):
                 unit.problems.append(
                     Problem.make(
@@ -498,8 +541,10 @@ def _by_number(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | Non
     return None
 
 
-def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | None:
-    codes = _table_codes(table)
+def _by_content(
+    raw: RawWorkbook, codes: frozenset[str], used: set[str]
+) -> RawSheet | None:
+    """The sheet not yet used that shows most of ``codes``, if any shows one."""
     best, best_hits = None, 0
     for sheet in raw.sheets.values():
         if sheet.name in used:
@@ -512,11 +557,16 @@ def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | No
     return best
 
 
-def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
+def _read_tables(
+    raw: RawWorkbook,
+    fmt: Format,
+    unit: UnitWorkbook,
+    plan: _Plan,
+    named: dict[str, RawSheet],
+) -> None:
     file = str(raw.path)
     unreadable: set[str] = set()
-    plan = _plan(fmt)
-    for table, sheet in _locate_tables(raw, fmt, unit, unreadable):
+    for table, sheet in _locate_tables(raw, fmt, unit, unreadable, plan, named):
         if not _read_sheet(raw, sheet, table, fmt, plan, unit):
             unit.problems.append(
                 Problem.make(
