@@ -640,7 +640,7 @@ def _read_sheet(
                 header = found
                 code_at = header.code_col - 1
                 remark_at = header.remark_col - 1 if header.remark_col else -1
-                targets = _header_targets(plan, table, header, fmt)
+                targets = _header_targets(plan, table, header)
                 continue
         if header is None:
             continue
@@ -649,6 +649,10 @@ def _read_sheet(
         if not code:
             continue
         row_targets = targets.get(code)
+        if row_targets is None:
+            row_targets = tuple(_row_targets(code, header, table, fmt))
+            if row_targets:
+                targets[code] = row_targets
         if not row_targets:
             if _CODE_LIKE.fullmatch(code):
                 unit.problems.append(
@@ -728,23 +732,19 @@ def _read_value(
 
 
 def _header_targets(
-    plan: _Plan, table: Table, header: _Header, fmt: Format
+    plan: _Plan, table: Table, header: _Header
 ) -> dict[str, tuple[tuple[int, Indicator], ...]]:
-    """The value cells of every row code that has some under this header.
+    """The value cells found so far of each row code under this layout of header.
 
-    Worked out once for each layout of header met, instead of once a row: a
-    code not in the answer has none (:func:`_row_targets` finds only the codes
-    of the table's rows and of the format's indicators).
+    Every workbook of a compile has the same few layouts: the cells of a code
+    are worked out once (:func:`_row_targets`) and kept here by the caller, for
+    the codes that have some (those of the table's rows and the format's
+    indicators, so that the dict stays small whatever a sheet holds).
     """
     key = (table.id, tuple(header.values.items()))
     found = plan.targets.get(key)
     if found is None:
-        codes = dict.fromkeys([row for row, _ in table.cells] + list(fmt.indicators))
         found = {}
-        for code in codes:
-            cells = _row_targets(code, header, table, fmt)
-            if cells:
-                found[code] = tuple(cells)
         if len(plan.targets) < _PLANNED_HEADERS:  # a hostile sheet may vary them
             plan.targets[key] = found
     return found
