@@ -207,6 +207,107 @@ def peek_year(raw: RawWorkbook, fmt: Format) -> int | None:
     return year if isinstance(year, int) else None
 
 
+# What locating needs of a format
+
+
+# Header layouts remembered per format (the workbooks of a compile share the few
+# of the template); a hostile workbook could make a new one every row.
+_PLANNED_HEADERS = 256
+# Types whose text is ASCII, so that a cell of one never normalizes to a label
+# written in other characters (代码). Not int: str() refuses an int of more than
+# 4,300 digits, and normalizing such a cell must fail as it always did.
+_ASCII_TEXT_TYPES: frozenset[type] = frozenset(
+    {float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta}
+)
+
+
+_PlannedRow = tuple[bool, Row, tuple[Indicator, ...]]
+
+
+@dataclass
+class _Plan:
+    """What locating needs of a format, worked out once for all its workbooks."""
+
+    labels: dict[str, str]  # column key → normalized label
+    code_label_skips: frozenset[type]  # cell types that cannot hold the 代码 label
+    units: tuple[str, ...]
+    needed: frozenset[str]  # normalized names of the sheets the format reads
+    info_labels: dict[str, InfoField]  # normalized label → field
+    info_skips: frozenset[type]  # cell types that cannot hold an info label
+    # (table id, header layout) → row code → its value cells (_header_targets)
+    targets: dict[
+        tuple[str, tuple[tuple[int, str], ...]],
+        dict[str, tuple[tuple[int, Indicator], ...]],
+    ] = field(default_factory=dict, init=False)
+    _rows: dict[str, tuple[tuple[_PlannedRow, ...], frozenset[str]]] = field(
+        default_factory=dict, init=False
+    )
+    _codes: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
+
+    def codes(self, table: Table) -> frozenset[str]:
+        """The codes a sheet of the table shows: indicator, row and column codes."""
+        codes = self._codes.get(table.id)
+        if codes is None:
+            codes = frozenset(set(table.codes) | table.row_codes | table.column_codes)
+            codes = self._codes[table.id] = codes - {""}
+        return codes
+
+    def rows(self, table: Table) -> tuple[tuple[_PlannedRow, ...], frozenset[str]]:
+        """The rows of a table, each ``(is a list row, row, its indicators)``, and
+        the codes of all their indicators."""
+        planned = self._rows.get(table.id)
+        if planned is None:
+            rows = tuple(
+                (
+                    block.is_list,
+                    row,
+                    tuple(table.cells[(row.code, c.code)] for c in block.columns),
+                )
+                for block in table.blocks
+                for row in block.rows
+            )
+            codes = frozenset(ind.code for _, _, cells in rows for ind in cells)
+            planned = self._rows[table.id] = (rows, codes)
+        return planned
+
+
+# Keyed by the format object itself (a Format compares by identity), and dropped
+# with it.
+_PLANS: weakref.WeakKeyDictionary[Format, _Plan] = weakref.WeakKeyDictionary()
+
+
+def _plan(fmt: Format) -> _Plan:
+    """The plan of a format, made when its first workbook is read.
+
+    A format is not changed once loaded (its ``indicators`` are cached alike), so
+    what is derived from it here stays true for every workbook read with it.
+    """
+    plan = _PLANS.get(fmt)
+    if plan is None:
+        labels = {key: normalize(label) for key, label in fmt.columns.items()}
+        skips = _ascii_skips(labels["code"])
+        info_labels = {normalize(f.label): f for f in fmt.info_fields}
+        sheets = [fmt.info_sheet] + [t.sheet for t in fmt.tables]
+        plan = _PLANS[fmt] = _Plan(
+            labels=labels,
+            code_label_skips=skips,
+            # "22件" is read whatever the row's unit: the number is unambiguous.
+            units=tuple(sorted(fmt.units, key=len, reverse=True)),
+            needed=frozenset(normalize(name) for name in sheets),
+            info_labels=info_labels,
+            info_skips=_ascii_skips(INFO_VALUE_HEADER, *info_labels),
+        )
+    return plan
+
+
+def _ascii_skips(*texts: str) -> frozenset[type]:
+    """The cell types that cannot normalize to any of ``texts``: those whose text
+    is ASCII when none of ``texts`` is."""
+    if any(text.isascii() for text in texts):
+        return frozenset()
+    return _ASCII_TEXT_TYPES
+
+
 # Identification sheet
 
 
@@ -297,98 +398,6 @@ def _read_info(
 
 
 # Tables
-
-
-# Header layouts remembered per format (the workbooks of a compile share one or
-# two); a hostile workbook could make a new one every row.
-_PLANNED_HEADERS = 256
-# Types whose text is ASCII, so that a cell of one never normalizes to a label
-# written in other characters (代码). Not int: str() refuses an int of more than
-# 4,300 digits, and normalizing such a cell must fail as it always did.
-_ASCII_TEXT_TYPES: frozenset[type] = frozenset(
-    {float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta}
-)
-
-
-_PlannedRow = tuple[bool, Row, tuple[Indicator, ...]]
-
-
-@dataclass
-class _Plan:
-    """What locating needs of a format, worked out once for all its workbooks."""
-
-    labels: dict[str, str]  # column key → normalized label
-    code_label_skips: frozenset[type]  # cell types that cannot hold the 代码 label
-    units: tuple[str, ...]
-    needed: frozenset[str]  # normalized names of the sheets the format reads
-    info_labels: dict[str, InfoField]  # normalized label → field
-    info_skips: frozenset[type]  # cell types that cannot hold an info label
-    targets: dict[
-        tuple[str, tuple[tuple[int, str], ...]],
-        dict[str, tuple[tuple[int, Indicator], ...]],
-    ] = field(default_factory=dict)
-    _rows: dict[str, tuple[tuple[_PlannedRow, ...], frozenset[str]]] = field(
-        default_factory=dict
-    )
-    _codes: dict[str, frozenset[str]] = field(default_factory=dict)
-
-    def codes(self, table: Table) -> frozenset[str]:
-        """The codes a sheet of the table shows: indicator, row and column codes."""
-        codes = self._codes.get(table.id)
-        if codes is None:
-            codes = frozenset(set(table.codes) | table.row_codes | table.column_codes)
-            codes = self._codes[table.id] = codes - {""}
-        return codes
-
-    def rows(self, table: Table) -> tuple[tuple[_PlannedRow, ...], frozenset[str]]:
-        """The rows of a table, each ``(is a list row, row, its indicators)``, and
-        the codes of all their indicators."""
-        planned = self._rows.get(table.id)
-        if planned is None:
-            rows = tuple(
-                (
-                    block.is_list,
-                    row,
-                    tuple(table.cells[(row.code, c.code)] for c in block.columns),
-                )
-                for block in table.blocks
-                for row in block.rows
-            )
-            codes = frozenset(ind.code for _, _, cells in rows for ind in cells)
-            planned = self._rows[table.id] = (rows, codes)
-        return planned
-
-
-# Keyed by the format object itself (a Format compares by identity), and dropped
-# with it.
-_PLANS: weakref.WeakKeyDictionary[Format, _Plan] = weakref.WeakKeyDictionary()
-
-
-def _plan(fmt: Format) -> _Plan:
-    plan = _PLANS.get(fmt)
-    if plan is None:
-        labels = {key: normalize(label) for key, label in fmt.columns.items()}
-        skips = _ascii_skips(labels["code"])
-        info_labels = {normalize(f.label): f for f in fmt.info_fields}
-        sheets = [fmt.info_sheet] + [t.sheet for t in fmt.tables]
-        plan = _PLANS[fmt] = _Plan(
-            labels=labels,
-            code_label_skips=skips,
-            # "22件" is read whatever the row's unit: the number is unambiguous.
-            units=tuple(sorted(fmt.units, key=len, reverse=True)),
-            needed=frozenset(normalize(name) for name in sheets),
-            info_labels=info_labels,
-            info_skips=_ascii_skips(INFO_VALUE_HEADER, *info_labels),
-        )
-    return plan
-
-
-def _ascii_skips(*texts: str) -> frozenset[type]:
-    """The cell types that cannot normalize to any of ``texts``: those whose text
-    is ASCII when none of ``texts`` is."""
-    if any(text.isascii() for text in texts):
-        return frozenset()
-    return _ASCII_TEXT_TYPES
 
 
 def _holds(line: list[Any], text: str, skips: frozenset[type]) -> bool:
