@@ -128,3 +128,40 @@ def test_whole_doubles_parse_as_through_their_text(raw):
     assert parsed.value is not None
     assert str(parsed.value) == str(value)
     assert parsed.value.as_tuple() == value.as_tuple()
+
+
+@given(
+    st.one_of(
+        st.integers(),
+        st.integers(-(2**54), 2**54),
+        st.floats(),
+        st.integers(-(2**54), 2**54).map(float),
+        st.sampled_from([0.0, -0.0, 1e12, -1e12, 1e12 - 1, 2.0**53, True, False]),
+    ),
+    st.sampled_from([10**12, 2**53, 1]),
+)
+def test_plain_value_is_what_parse_value_reads_without_a_problem(raw, below):
+    # The shortcut for whole-number cells (issue 5) gives the same value, to the
+    # exponent, and answers for every whole number below the bound.
+    from govstats.numbers import plain_value
+
+    value = plain_value(raw, below)
+    parsed = parse_value(raw, ("件",))
+    whole = type(raw) is int or (type(raw) is float and raw.is_integer())
+    if whole and abs(raw) < below:
+        assert value is not None
+        assert parsed.problem is None
+        assert value.as_tuple() == parsed.value.as_tuple()
+    else:
+        assert value is None
+
+
+def test_plain_value_keeps_negative_zero_apart_from_the_zero_it_shares():
+    # Equal whole numbers share one Decimal; -0.0 equals 0.0 but reads as -0.
+    from govstats.numbers import plain_value
+
+    for raw in [0.0, -0.0, 0, 5, 5.0, -0.0, 0.0, 0]:
+        value = plain_value(raw)
+        assert value is not None
+        assert value.as_tuple() == parse_value(raw).value.as_tuple()
+        assert value.as_tuple() == Decimal(raw).as_tuple()

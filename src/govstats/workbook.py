@@ -9,19 +9,21 @@ the way (missing sheets and codes, duplicated codes, cells that are not numbers)
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
 import sys
 import unicodedata
+import weakref
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.formats import Format, Indicator, Table
+from govstats.formats import Format, Indicator, InfoField, Row, Table
 from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
-from govstats.numbers import Parsed, format_decimal, parse_value
+from govstats.numbers import Parsed, format_decimal, parse_value, plain_value
 from govstats.problems import Problem
 from govstats.roster import unit_code_fault
 
@@ -179,15 +181,16 @@ def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
         # in memory (a worker process, for many workbooks).
         sha256=hashlib.sha256(raw.data).hexdigest() if raw.data else "",
     )
+    plan = _plan(fmt)
     # A sheet too large to read is an error when the format needs it, and only a
     # warning when it is a sheet of the clerk's own (its figures are not used).
-    needed = {normalize(fmt.info_sheet)} | {normalize(t.sheet) for t in fmt.tables}
     for name, problem in raw.oversized.items():
-        if normalize(name) not in needed:
+        if normalize(name) not in plan.needed:
             problem = replace(problem, severity="warning")
         unit.problems.append(problem)
-    _read_info(raw, fmt, unit)
-    _read_tables(raw, fmt, unit)
+    named = _sheets_by_name(raw)
+    _read_info(raw, fmt, unit, plan, named)
+    _read_tables(raw, fmt, unit, plan, named)
     return unit
 
 
@@ -199,24 +202,131 @@ def _oversized(raw: RawWorkbook, name: str) -> bool:
 def peek_year(raw: RawWorkbook, fmt: Format) -> int | None:
     """The report year a workbook states on its identification sheet, if any."""
     unit = UnitWorkbook(path=raw.path)
-    _read_info(raw, fmt, unit)
+    _read_info(raw, fmt, unit, _plan(fmt), _sheets_by_name(raw))
     year = unit.info.get("year")
     return year if isinstance(year, int) else None
+
+
+# What locating needs of a format
+
+
+# Header layouts remembered per format (the workbooks of a compile share the few
+# of the template); a hostile workbook could make a new one every row.
+_PLANNED_HEADERS = 256
+# Types whose text is ASCII, so that a cell of one never normalizes to a label
+# written in other characters (代码). Not int: str() refuses an int of more than
+# 4,300 digits, and normalizing such a cell must fail as it always did.
+_ASCII_TEXT_TYPES: frozenset[type] = frozenset(
+    {float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta}
+)
+
+
+_PlannedRow = tuple[bool, Row, tuple[Indicator, ...]]
+
+
+@dataclass
+class _Plan:
+    """What locating needs of a format, worked out once for all its workbooks."""
+
+    labels: dict[str, str]  # column key → normalized label
+    code_label_skips: frozenset[type]  # cell types that cannot hold the 代码 label
+    units: tuple[str, ...]
+    needed: frozenset[str]  # normalized names of the sheets the format reads
+    info_labels: dict[str, InfoField]  # normalized label → field
+    info_skips: frozenset[type]  # cell types that cannot hold an info label
+    # (table id, header layout) → row code → its value cells (_header_targets)
+    targets: dict[
+        tuple[str, tuple[tuple[int, str], ...]],
+        dict[str, tuple[tuple[int, Indicator], ...]],
+    ] = field(default_factory=dict, init=False)
+    _rows: dict[str, tuple[tuple[_PlannedRow, ...], frozenset[str]]] = field(
+        default_factory=dict, init=False
+    )
+    _codes: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
+
+    def codes(self, table: Table) -> frozenset[str]:
+        """The codes a sheet of the table shows: indicator, row and column codes."""
+        codes = self._codes.get(table.id)
+        if codes is None:
+            codes = frozenset(set(table.codes) | table.row_codes | table.column_codes)
+            codes = self._codes[table.id] = codes - {""}
+        return codes
+
+    def rows(self, table: Table) -> tuple[tuple[_PlannedRow, ...], frozenset[str]]:
+        """The rows of a table, each ``(is a list row, row, its indicators)``, and
+        the codes of all their indicators."""
+        planned = self._rows.get(table.id)
+        if planned is None:
+            rows = tuple(
+                (
+                    block.is_list,
+                    row,
+                    tuple(table.cells[(row.code, c.code)] for c in block.columns),
+                )
+                for block in table.blocks
+                for row in block.rows
+            )
+            codes = frozenset(ind.code for _, _, cells in rows for ind in cells)
+            planned = self._rows[table.id] = (rows, codes)
+        return planned
+
+
+# Keyed by the format object itself (a Format compares by identity), and dropped
+# with it.
+_PLANS: weakref.WeakKeyDictionary[Format, _Plan] = weakref.WeakKeyDictionary()
+
+
+def _plan(fmt: Format) -> _Plan:
+    """The plan of a format, made when its first workbook is read.
+
+    A format is not changed once loaded (its ``indicators`` are cached alike), so
+    what is derived from it here stays true for every workbook read with it.
+    """
+    plan = _PLANS.get(fmt)
+    if plan is None:
+        labels = {key: normalize(label) for key, label in fmt.columns.items()}
+        skips = _ascii_skips(labels["code"])
+        info_labels = {normalize(f.label): f for f in fmt.info_fields}
+        sheets = [fmt.info_sheet] + [t.sheet for t in fmt.tables]
+        plan = _PLANS[fmt] = _Plan(
+            labels=labels,
+            code_label_skips=skips,
+            # "22件" is read whatever the row's unit: the number is unambiguous.
+            units=tuple(sorted(fmt.units, key=len, reverse=True)),
+            needed=frozenset(normalize(name) for name in sheets),
+            info_labels=info_labels,
+            info_skips=_ascii_skips(INFO_VALUE_HEADER, *info_labels),
+        )
+    return plan
+
+
+def _ascii_skips(*texts: str) -> frozenset[type]:
+    """The cell types that cannot normalize to any of ``texts``: those whose text
+    is ASCII when none of ``texts`` is."""
+    if any(text.isascii() for text in texts):
+        return frozenset()
+    return _ASCII_TEXT_TYPES
 
 
 # Identification sheet
 
 
-def _find_sheet(raw: RawWorkbook, name: str) -> RawSheet | None:
-    wanted = normalize(name)
+def _sheets_by_name(raw: RawWorkbook) -> dict[str, RawSheet]:
+    """The sheets by normalized name; of two with one name, the first."""
+    named: dict[str, RawSheet] = {}
     for sheet in raw.sheets.values():
-        if normalize(sheet.name) == wanted:
-            return sheet
-    return None
+        named.setdefault(normalize(sheet.name), sheet)
+    return named
 
 
-def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
-    sheet = _find_sheet(raw, fmt.info_sheet)
+def _read_info(
+    raw: RawWorkbook,
+    fmt: Format,
+    unit: UnitWorkbook,
+    plan: _Plan,
+    named: dict[str, RawSheet],
+) -> None:
+    sheet = named.get(normalize(fmt.info_sheet))
     file = str(raw.path)
     if sheet is None:
         if not _oversized(raw, fmt.info_sheet):
@@ -224,18 +334,26 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
                 Problem.make("sheet-missing", file=file, expected=fmt.info_sheet)
             )
         return
-    labels = {normalize(f.label): f for f in fmt.info_fields}
+    labels = plan.info_labels
+    # Each cell normalized once for both looks; None where it cannot be a label
+    # (a number, when the labels are Chinese).
+    texts = [
+        [None if type(v) in plan.info_skips else normalize(v) for v in line]
+        for line in sheet.grid[: HEADER_SCAN_ROWS * 2]
+    ]
     # The value is in the 内容 column when the sheet has that header, else right of
     # the label (a clerk's own layout: 单位名称 | 株洲市财政局).
     value_col = None
-    for line in sheet.grid[:HEADER_SCAN_ROWS]:
-        for c, value in enumerate(line, start=1):
-            if normalize(value) == INFO_VALUE_HEADER:
+    for line in texts[:HEADER_SCAN_ROWS]:
+        for c, text in enumerate(line, start=1):
+            if text == INFO_VALUE_HEADER:
                 value_col = c
     found: dict[str, tuple[int, int, Any]] = {}
-    for r, line in enumerate(sheet.grid[: HEADER_SCAN_ROWS * 2], start=1):
-        for c, value in enumerate(line, start=1):
-            key = normalize(value).rstrip(":：")
+    for r, line in enumerate(texts, start=1):
+        for c, text in enumerate(line, start=1):
+            if text is None:
+                continue
+            key = text.rstrip(":：")
             if key in labels and labels[key].key not in found:
                 col = value_col if value_col and value_col > c else c + 1
                 found[labels[key].key] = (r, col, sheet.value(r, col))
@@ -282,6 +400,29 @@ def _read_info(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
 # Tables
 
 
+def _holds(line: list[Any], text: str, skips: frozenset[type]) -> bool:
+    """True when some cell of the row normalizes to ``text``.
+
+    Every row is asked whether it is a header row, and few are: text goes through
+    the dict of normalized text without a call, and cells of the types in
+    ``skips`` are not normalized at all.
+    """
+    get = _TEXTS.get
+    for value in line:
+        kind = type(value)
+        if kind is str:
+            found = get(value)
+            if found is None:
+                found = normalize(value)
+        elif kind in skips:
+            continue
+        else:
+            found = normalize(value)
+        if found == text:
+            return True
+    return False
+
+
 @dataclass
 class _Header:
     """A header row: where the row codes are, and which column holds what."""
@@ -319,20 +460,27 @@ def _header_at(
 
 
 def _locate_tables(
-    raw: RawWorkbook, fmt: Format, unit: UnitWorkbook, unreadable: set[str]
+    raw: RawWorkbook,
+    fmt: Format,
+    unit: UnitWorkbook,
+    unreadable: set[str],
+    plan: _Plan,
+    named: dict[str, RawSheet],
 ) -> list[tuple[Table, RawSheet]]:
     """Match each table of the format to a sheet: by name, by number, by content."""
     file = str(raw.path)
-    info = _find_sheet(raw, fmt.info_sheet)
+    info = named.get(normalize(fmt.info_sheet))
     used: set[str] = {fmt.info_sheet, info.name if info else fmt.info_sheet}
     located: list[tuple[Table, RawSheet]] = []
     for table in fmt.tables:
-        sheet = _find_sheet(raw, table.sheet)
+        sheet = named.get(normalize(table.sheet))
         if sheet is None and _oversized(raw, table.sheet):
             unreadable.add(table.id)  # sheet-too-large says it
             continue
         if sheet is None:
-            sheet = _by_number(raw, table, used) or _by_content(raw, table, used)
+            sheet = _by_number(raw, table, used) or _by_content(
+                raw, plan.codes(table), used
+            )
             if sheet is None:
                 unit.problems.append(
                     Problem.make("sheet-missing", file=file, expected=table.sheet)
@@ -354,13 +502,8 @@ def _locate_tables(
             unit.problems.append(
                 Problem.make("sheet-hidden", file=file, sheet=sheet.name)
             )
-    _find_copies(raw, located, used, unit)
+    _find_copies(raw, located, used, unit, plan)
     return located
-
-
-def _table_codes(table: Table) -> set[str]:
-    """The codes a sheet of the table shows: indicator, row and column codes."""
-    return (set(table.codes) | table.row_codes | table.column_codes) - {""}
 
 
 def _find_copies(
@@ -368,6 +511,7 @@ def _find_copies(
     located: list[tuple[Table, RawSheet]],
     used: set[str],
     unit: UnitWorkbook,
+    plan: _Plan,
 ) -> None:
     """A sheet not read that holds most codes of a table read from another sheet.
 
@@ -382,7 +526,7 @@ def _find_copies(
             normalize(v) for line in sheet.grid for v in line if isinstance(v, str)
         }
         for table, read in located:
-            codes = _table_codes(table)
+            codes = plan.codes(table)
             if len(codes & texts) * 2 >= len(codes):
                 unit.problems.append(
                     Problem.make(
@@ -406,8 +550,10 @@ def _by_number(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | Non
     return None
 
 
-def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | None:
-    codes = _table_codes(table)
+def _by_content(
+    raw: RawWorkbook, codes: frozenset[str], used: set[str]
+) -> RawSheet | None:
+    """The sheet not yet used that shows most of ``codes``, if any shows one."""
     best, best_hits = None, 0
     for sheet in raw.sheets.values():
         if sheet.name in used:
@@ -420,12 +566,17 @@ def _by_content(raw: RawWorkbook, table: Table, used: set[str]) -> RawSheet | No
     return best
 
 
-def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
+def _read_tables(
+    raw: RawWorkbook,
+    fmt: Format,
+    unit: UnitWorkbook,
+    plan: _Plan,
+    named: dict[str, RawSheet],
+) -> None:
     file = str(raw.path)
     unreadable: set[str] = set()
-    labels = {key: normalize(label) for key, label in fmt.columns.items()}
-    for table, sheet in _locate_tables(raw, fmt, unit, unreadable):
-        if not _read_sheet(raw, sheet, table, fmt, labels, unit):
+    for table, sheet in _locate_tables(raw, fmt, unit, unreadable, plan, named):
+        if not _read_sheet(raw, sheet, table, fmt, plan, unit):
             unit.problems.append(
                 Problem.make(
                     "header-missing",
@@ -437,36 +588,38 @@ def _read_tables(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
             unreadable.add(table.id)
     renamed = {p.expected: p.sheet for p in unit.problems if p.code == "sheet-renamed"}
     absent = {p.expected for p in unit.problems if p.code == "sheet-missing"}
+    found = unit.cells.keys()
     for table in fmt.tables:
         # A missing sheet or header is reported once, not once per indicator, and
         # a missing matrix row once, not once per cell.
         if table.sheet in absent or table.id in unreadable:
             continue
+        rows, codes = plan.rows(table)
+        if found >= codes:  # the common case: every figure is there
+            continue
         sheet_name = renamed.get(table.sheet, table.sheet)
-        for block in table.blocks:
-            for row in block.rows:
-                cells = [table.cells[(row.code, c.code)] for c in block.columns]
-                missing = [ind for ind in cells if ind.code not in unit.cells]
-                if not block.is_list and len(missing) == len(cells) > 1:
-                    missing_row = Problem.make(
-                        "code-missing",
-                        file=file,
-                        sheet=sheet_name,
-                        indicator=row.code,
-                        context={"label": row.label},
-                    )
-                    unit.problems.append(missing_row)
-                    continue
-                unit.problems.extend(
-                    Problem.make(
-                        "code-missing",
-                        file=file,
-                        sheet=sheet_name,
-                        indicator=ind.code,
-                        context={"label": ind.label},
-                    )
-                    for ind in missing
+        for is_list, row, cells in rows:
+            missing = [ind for ind in cells if ind.code not in found]
+            if not is_list and len(missing) == len(cells) > 1:
+                missing_row = Problem.make(
+                    "code-missing",
+                    file=file,
+                    sheet=sheet_name,
+                    indicator=row.code,
+                    context={"label": row.label},
                 )
+                unit.problems.append(missing_row)
+                continue
+            unit.problems.extend(
+                Problem.make(
+                    "code-missing",
+                    file=file,
+                    sheet=sheet_name,
+                    indicator=ind.code,
+                    context={"label": ind.label},
+                )
+                for ind in missing
+            )
 
 
 def _read_sheet(
@@ -474,7 +627,7 @@ def _read_sheet(
     sheet: RawSheet,
     table: Table,
     fmt: Format,
-    labels: dict[str, str],
+    plan: _Plan,
     unit: UnitWorkbook,
 ) -> bool:
     """Read every coded row of a sheet; False when the sheet has no header at all.
@@ -482,79 +635,128 @@ def _read_sheet(
     A header row applies to the rows below it until the next header row, so a sheet
     may hold several blocks, each with its own columns.
     """
-    file = str(raw.path)
-    # "22件" is read whatever the row's unit: the number is unambiguous.
-    units = tuple(sorted(fmt.units, key=len, reverse=True))
+    here = functools.partial(Problem.make, file=str(raw.path), sheet=sheet.name)
+    labels = plan.labels
+    code_label = labels["code"]
+    cells = unit.cells
     header: _Header | None = None
+    code_at = remark_at = 0  # 0-based columns of the header's code and remark
+    targets: dict[str, tuple[tuple[int, Indicator], ...]] = {}
     for r, line in enumerate(sheet.grid, start=1):
-        found = _header_at(line, r, table, labels)
-        if found is not None:
-            header = found
-            continue
+        if _holds(line, code_label, plan.code_label_skips):
+            found = _header_at(line, r, table, labels)
+            if found is not None:
+                header = found
+                code_at = header.code_col - 1
+                remark_at = header.remark_col - 1 if header.remark_col else -1
+                targets = _header_targets(plan, table, header)
+                continue
         if header is None:
             continue
-        code = normalize(sheet.value(r, header.code_col))
+        width = len(line)
+        code = normalize(line[code_at] if code_at < width else "")
         if not code:
             continue
-        here = functools.partial(Problem.make, file=file, sheet=sheet.name, row=r)
-        targets = _row_targets(code, header, table, fmt)
-        if not targets:
+        row_targets = targets.get(code)
+        if row_targets is None:
+            row_targets = tuple(_row_targets(code, header, table, fmt))
+            if row_targets:
+                targets[code] = row_targets
+        if not row_targets:
             if _CODE_LIKE.fullmatch(code):
                 unit.problems.append(
-                    here("code-unknown", column=header.code_col, found=code)
+                    here("code-unknown", row=r, column=header.code_col, found=code)
                 )
             continue
-        remark = sheet.value(r, header.remark_col) if header.remark_col else ""
-        for value_col, ind in targets:
-            ctx = {"label": ind.label, "unit": ind.unit}
-            if ind.code in unit.cells:
-                first = unit.cells[ind.code]
+        remark: Any = ""
+        if remark_at >= 0:
+            remark = line[remark_at] if remark_at < width else ""
+        note = str(remark).strip() if remark not in ("", None) else ""
+        for value_col, ind in row_targets:
+            if ind.code in cells:
+                first = cells[ind.code]
                 unit.problems.append(
                     here(
                         "code-duplicate",
+                        row=r,
                         column=header.code_col,
                         indicator=ind.code,
                         expected=f"{first.sheet}!{_a1(first.row, first.column)}",
-                        context=ctx,
+                        context={"label": ind.label, "unit": ind.unit},
                     )
                 )
                 continue
-            value_raw = sheet.value(r, value_col)
-            parsed = parse_value(value_raw, units)
-            if parsed.value is not None and abs(parsed.value) >= VALUE_MAX:
-                # 1e308 or a 40-digit text would overflow the 64-bit integers the
-                # checks and sums use; no figure of a yearly report comes near.
-                shown = value_raw if isinstance(value_raw, str) else repr(value_raw)
-                parsed = Parsed(None, "value-too-large", shown)
-            problem, shown = parsed.problem, parsed.shown
-            if problem == "value-blank" and value_raw in ("", None):
-                problem, shown = raw.explain_blank(sheet.name, r, value_col)
-            unit.cells[ind.code] = CellValue(
-                code=ind.code,
-                sheet=sheet.name,
-                row=r,
-                column=value_col,
-                raw=value_raw,
-                value=parsed.value,
-                remark=str(remark).strip() if remark not in ("", None) else "",
+            value_raw = line[value_col - 1] if value_col <= width else ""
+            # Most cells hold a whole number, read without a Parsed or its text.
+            value = plain_value(value_raw, VALUE_MAX)
+            problem, shown, expected = None, "", ""
+            if value is None:
+                value, problem, shown, expected = _read_value(
+                    value_raw, plan.units, raw, sheet.name, r, value_col
+                )
+            # Positional: a third of the time of keywords, once a figure.
+            cells[ind.code] = CellValue(
+                ind.code, sheet.name, r, value_col, value_raw, value, note
             )
             if problem is not None:
-                expected = ""
-                if problem == "number-as-text" and parsed.value is not None:
-                    expected = format_decimal(parsed.value)
-                elif problem == "value-too-large":
-                    expected = format_decimal(Decimal(VALUE_MAX))
                 unit.problems.append(
                     here(
                         problem,
+                        row=r,
                         column=value_col,
                         indicator=ind.code,
                         found=shown,
                         expected=expected,
-                        context=ctx,
+                        context={"label": ind.label, "unit": ind.unit},
                     )
                 )
     return header is not None
+
+
+def _read_value(
+    value_raw: Any,
+    units: tuple[str, ...],
+    raw: RawWorkbook,
+    sheet: str,
+    row: int,
+    column: int,
+) -> tuple[Decimal | None, str | None, str, str]:
+    """A value cell's figure, and what is wrong with it: ``(value, problem code,
+    what the cell shows, what was expected)``, the code None when nothing is."""
+    parsed = parse_value(value_raw, units)
+    if parsed.value is not None and abs(parsed.value) >= VALUE_MAX:
+        # 1e308 or a 40-digit text would overflow the 64-bit integers the checks
+        # and sums use; no figure of a yearly report comes near.
+        shown = value_raw if isinstance(value_raw, str) else repr(value_raw)
+        parsed = Parsed(None, "value-too-large", shown)
+    problem, shown = parsed.problem, parsed.shown
+    if problem == "value-blank" and value_raw in ("", None):
+        problem, shown = raw.explain_blank(sheet, row, column)
+    expected = ""
+    if problem == "number-as-text" and parsed.value is not None:
+        expected = format_decimal(parsed.value)
+    elif problem == "value-too-large":
+        expected = format_decimal(Decimal(VALUE_MAX))
+    return parsed.value, problem, shown, expected
+
+
+def _header_targets(
+    plan: _Plan, table: Table, header: _Header
+) -> dict[str, tuple[tuple[int, Indicator], ...]]:
+    """The value cells found so far of each row code under this layout of header.
+
+    Every workbook of a compile has the same few layouts: the cells of a code
+    are worked out once (:func:`_row_targets`) and kept here by the caller, for
+    the codes that have some (those of the table's rows and the format's
+    indicators, so that the dict stays small whatever a sheet holds).
+    """
+    key = (table.id, tuple(header.values.items()))
+    found = plan.targets.get(key)
+    if found is None:
+        found = {}
+        if len(plan.targets) < _PLANNED_HEADERS:  # a hostile sheet may vary them
+            plan.targets[key] = found
+    return found
 
 
 def _row_targets(
