@@ -350,3 +350,18 @@ def test_templates_are_compiled_while_the_workbooks_are_read(tmp_path, monkeypat
     compilation._prepare(tmp_path, "gk2008")
     with pytest.raises(jinja2.TemplateSyntaxError):
         compilation._environment(tmp_path).get_template("gk2008/report.md.j2")
+
+
+def test_a_document_made_ahead_gives_the_same_report_docx():
+    """word.prepare() makes the blank document while the workers read; the report
+    built from it is the one built from a document made on the spot."""
+    from govstats import word
+
+    html = "<html><head><title>t</title></head><body><main><h1>标题</h1><p>正文</p></main></body></html>"
+    word._BLANK.clear()
+    word.prepare()
+    word.prepare()  # one is enough
+    assert len(word._BLANK) == 1
+    ahead = word.html_docx(html)
+    assert word._BLANK == []
+    assert word.html_docx(html) == ahead
