@@ -22,6 +22,7 @@ It is an optimisation only, and never changes a result:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -60,17 +61,19 @@ class Pending(Generic[T]):
         """The work's result: the child's, or else the work done here and now."""
         if self._pid is None:
             return self._work()
-        data = b""
+        sent: list[T] = []
         try:
             assert self._fd is not None
             with os.fdopen(self._fd, "rb") as pipe:
                 self._fd = None
-                data = pipe.read()
+                # Unpickled as it arrives: the pickle is never held whole beside
+                # what it holds (at 10,000 units, tens of megabytes).
+                with contextlib.suppress(Exception):  # a failed child sends less
+                    sent.append(pickle.load(pipe))
         finally:
             status = self._reap()
-        if status == 0 and data:
-            value: T = pickle.loads(data)
-            return value
+        if status == 0 and sent:
+            return sent[0]
         return self._work()
 
     def cancel(self) -> None:
@@ -133,9 +136,9 @@ class Background:
             try:
                 _leave_parents_files(keep=write)
                 _die_with_parent(parent)
-                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                result = work()
                 with os.fdopen(write, "wb") as pipe:
-                    pipe.write(data)
+                    pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
                 status = 0
             finally:
                 # No cleanup of the parent's (atexit, buffered output, temporary
