@@ -306,13 +306,13 @@ def _figures_json(data: dict[str, Any]) -> bytes:
     (JSON text has no raw line breaks but those of the indentation), which gives
     the same bytes.
     """
-    units = data["units"]
     text = json.dumps({**data, "units": _UNITS_MARK}, ensure_ascii=False, indent=2)
     mark = json.dumps(_UNITS_MARK)
-    if not units or text.count(mark) != 1:
-        return _json(data)
+    # The units may come one at a time (_figures_dict): only their text is kept.
+    blocks = [_indented(unit, 2).encode() for unit in data["units"]]
+    if not blocks or text.count(mark) != 1:
+        return _json({**data, "units": [json.loads(b) for b in blocks]})
     head, tail = text.split(mark)
-    blocks = [_indented(unit, 2).encode() for unit in units]
     return b"".join(
         [head.encode(), b"[\n    ", b",\n    ".join(blocks), b"\n  ]", tail.encode()]
         + [b"\n"]
@@ -436,7 +436,9 @@ def _figures_dict(
         "city": block(figures.city),
         "groups": {k: block(v) for k, v in figures.sums.items() if k},
         "derived": {k: d.to_dict() for k, d in figures.derived.items()},
-        "units": [
+        # made one at a time as figures.json is written: 10,000 units' blocks
+        # at once held 50 MB
+        "units": (
             {
                 "code": unit.code,
                 "name": unit.name,
@@ -447,7 +449,7 @@ def _figures_dict(
                 "values": block(values),
             }
             for unit, values in figures.units
-        ],
+        ),
         "inputs": {p.name: digest for p, digest in digests.items()},
     }
 
