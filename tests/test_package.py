@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -85,9 +86,9 @@ def counting(scanner: str) -> Iterator[list[str]]:
     names: list[str] = []
     real = getattr(package, scanner)
 
-    def spy(data: bytes, e: Any, path: str, scan: package.PackageScan) -> Any:
+    def spy(data: bytes, e: Any, path: str, scan: Any, *more: Any) -> Any:
         names.append(e.name)
-        return real(data, e, path, scan)
+        return real(data, e, path, scan, *more)
 
     with mock.patch.object(package, scanner, spy):
         yield names
@@ -489,3 +490,50 @@ def test_an_xlsx_is_read_by_local_names_as_calamine_reads_it():
     rows = '<row r="1"><z:c r="B1"><z:v>1</z:v></z:c></row>'
     result, _ = both_ways(workbook(sheet(rows)))
     assert extent(result) == (1, 2, 1, False)
+
+
+def _deflated(data: bytes) -> bytes:
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+_PART = sheet('<row r="1"><c r="A1"><v>1</v></c></row>')
+
+
+@pytest.mark.parametrize(
+    ("raw", "size", "crc", "method", "code"),
+    [
+        (_deflated(_PART), len(_PART), zlib.crc32(_PART), 8, None),
+        (_PART, len(_PART), zlib.crc32(_PART), 0, None),
+        (_deflated(_PART) + b"trailing", len(_PART), zlib.crc32(_PART), 8, None),
+        (_deflated(_PART), len(_PART) - 1, zlib.crc32(_PART), 8, "zip-bomb"),
+        (_deflated(_PART), len(_PART) + 1, zlib.crc32(_PART), 8, "zip-bomb"),
+        (_deflated(_PART), len(_PART), zlib.crc32(_PART) ^ 1, 8, "file-unreadable"),
+        (_deflated(_PART)[:-4], len(_PART), zlib.crc32(_PART), 8, "file-unreadable"),
+        (b"\xff" * 40, len(_PART), zlib.crc32(_PART), 8, "file-unreadable"),
+        (_PART, len(_PART) - 1, zlib.crc32(_PART), 0, "zip-bomb"),
+    ],
+)
+def test_a_small_part_inflated_in_one_call_is_checked_as_streamed(
+    raw, size, crc, method, code
+):
+    """Sizes, CRC and deflate stream of a small part: inflated in one call, it is
+    refused (by the streaming scan) exactly where it would be chunk by chunk."""
+    from tests.hostile import raw_zip
+
+    members = [
+        (name, _deflated(content), len(content), zlib.crc32(content), 8)
+        for name, content in zipfile_parts(workbook(sheet(""))).items()
+        if name != "xl/worksheets/sheet1.xml"
+    ]
+    data = raw_zip([*members, ("xl/worksheets/sheet1.xml", raw, size, crc, method)])
+    result, _ = both_ways(data)
+    if code is None:
+        assert extent(result) == (1, 1, 1, False)
+    else:
+        assert result[0] == code
+
+
+def zipfile_parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}

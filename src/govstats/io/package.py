@@ -346,6 +346,26 @@ def _inflate(data: bytes, e: _Entry, path: str, cap: int) -> Iterator[bytes]:
         raise _refuse(path, "file-unreadable", f"{e.name}: CRC mismatch (damaged)")
 
 
+def _inflate_small(raw: bytes, e: _Entry, cap: int) -> bytes | None:
+    """A part of up to one chunk packed, inflated in one call: the bytes
+    :func:`_inflate` would yield, joined (its first chunk is then their first
+    :data:`_CHUNK` bytes); None wherever :func:`_inflate` would refuse the part,
+    for the streaming scan to say why."""
+    if e.method == _STORED:
+        body = raw
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            body = inflater.decompress(raw, cap + 1)
+        except zlib.error:
+            return None
+        if not inflater.eof:
+            return None  # truncated, or beyond the cap
+    if len(body) > cap or len(body) != e.size or zlib.crc32(body) != e.crc:
+        return None
+    return body
+
+
 def _too_big(path: str, e: _Entry, out: int, cap: int) -> GovstatsError:
     return _refuse(
         path, "zip-bomb", f"{e.name}: > {_mib(out)}, declared {_mib(e.size)}", _mib(cap)
@@ -708,7 +728,7 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
                 if known.fits(scan):
                     return known.apply(scan)
     try:
-        xml = _scan_whole(data, e, path, scan)
+        xml = _scan_whole(data, e, path, scan, None if key is None else key[4])
     except _Rescan:
         scan.written = written
         return _part(_scan_streaming(data, e, path, scan))
@@ -720,21 +740,33 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     return _part(xml)
 
 
-def _scan_whole(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Xml | None:
+def _scan_whole(
+    data: bytes, e: _Entry, path: str, scan: PackageScan, raw: bytes | None = None
+) -> _Xml | None:
     """:func:`_scan_part` for a small part: inflated whole, parsed in one call.
 
+    :param raw: the part's packed bytes, when already taken.
     :raises _Rescan: on anything but a clean parse of a part within every limit;
         ``scan`` is then as it was, but for ``written``, which the caller restores.
     """
     # The declared size caps it: a part that inflates to more is refused anyway,
     # by the streaming scan, and never held whole.
     cap = min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked, e.size)
-    try:
-        chunks = list(_inflate(data, e, path, cap))
-    except GovstatsError:
-        raise _Rescan from None
-    body = b"".join(chunks)
-    if not chunks or not _looks_like_xml(chunks[0]):
+    if e.packed <= _CHUNK:
+        try:
+            small = _inflate_small(raw or _packed(data, e, path), e, cap)
+        except GovstatsError:
+            raise _Rescan from None
+        if small is None:
+            raise _Rescan
+        first, body = small[:_CHUNK], small
+    else:
+        try:
+            chunks = list(_inflate(data, e, path, cap))
+        except GovstatsError:
+            raise _Rescan from None
+        first, body = (chunks or [b""])[0], b"".join(chunks)
+    if not body or not _looks_like_xml(first):
         scan.unpacked += len(body)
         return None
     xml = _Xml(e.name, scan, whole=True)
@@ -835,6 +867,19 @@ _NESTED = re.compile(
     % (_PREFIX, _ATTRIBUTE, _WS, _PREFIX, _END, _PREFIX, _END)
 )
 
+
+class _ColumnNumbers(dict[bytes, int]):
+    """Column letters (bytes) → number, each worked out once (within a bound)."""
+
+    def __missing__(self, letters: bytes) -> int:
+        number = column_number(letters.decode())
+        if len(self) < 10_000:
+            self[letters] = number
+        return number
+
+
+_COLUMN_OF = _ColumnNumbers()
+
 _Found = tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]
 
 
@@ -892,8 +937,7 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
         return False
     last_row = max(map(int, set(compress(digits, valued))), default=0)
     last_column = max(
-        (column_number(x.decode()) for x in set(compress(letters, valued))),
-        default=0,
+        map(_COLUMN_OF.__getitem__, set(compress(letters, valued))), default=0
     )
     if last_row > max_rows or last_column > max_columns:
         return False
