@@ -11,6 +11,7 @@ outcomes (refusal, or every field of the scan) must be equal.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -397,10 +398,13 @@ def test_parts_met_before_in_the_same_bytes_are_not_parsed_again():
     first = valid_workbook("U01", "测试局")
     second = valid_workbook("U02", "另一局")
     package.scan_package(first, "a.xlsx", "xlsx")
-    with counting("_scan_whole") as parsed:
+    with (
+        counting("_scan_whole") as parsed,
+        mock.patch.dict(package._LAYOUTS, clear=True),
+    ):
         result = package.scan_package(second, "b.xlsx", "xlsx")
     # theme, styles and the like are the template's bytes; the identification
-    # sheet names the unit, so it is parsed again
+    # sheet names the unit, so it is parsed again (but for its layout, see below)
     assert "xl/theme/theme1.xml" not in parsed
     assert "xl/styles.xml" not in parsed
     assert "xl/worksheets/sheet1.xml" in parsed
@@ -435,7 +439,10 @@ def test_a_part_of_known_name_size_and_crc_but_other_bytes_is_scanned():
             zf.writestr(
                 info.filename, zipfile.ZipFile(io.BytesIO(workbook(safe))).read(info)
             )
-    with counting("_scan_whole") as parsed:
+    with (
+        counting("_scan_whole") as parsed,
+        mock.patch.dict(package._LAYOUTS, clear=True),
+    ):
         assert extent(outcome(out.getvalue())) == (1, 1, 1, False)
     assert "xl/worksheets/sheet1.xml" in parsed
     hostile = sheet(
@@ -537,3 +544,127 @@ def test_a_small_part_inflated_in_one_call_is_checked_as_streamed(
 def zipfile_parts(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return {name: zf.read(name) for name in zf.namelist()}
+
+
+# Sheets that differ only in their text from one scanned before (_Layout)
+
+
+@contextmanager
+def no_parts_known() -> Iterator[None]:
+    """Neither parts nor layouts remembered from other tests."""
+    with mock.patch.dict(package._LAYOUTS, clear=True):
+        with mock.patch.object(package, "_KNOWN", {}):
+            yield
+
+
+def _layout_outcome(first: str, then: str) -> tuple[Any, list[str]]:
+    """The scan of a sheet with rows ``then`` right after one with rows ``first``
+    (which it may be read by), checked equal to the streaming scan; and whether
+    it was parsed whole."""
+    with no_parts_known():
+        outcome(workbook(sheet(first)))
+        with counting("_scan_whole") as parsed:
+            result, _ = both_ways(workbook(sheet(then)))
+    return result, [name for name in parsed if name.endswith("sheet1.xml")]
+
+
+ROWS = '<row r="1"><c r="A1" t="inlineStr"><is><t>甲</t></is></c><c r="C2"><v>1</v></c></row>'
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["乙局", "12345", "a > b", "  spaced  ", "\t", "x\r\ny", "\u3000全角"],
+)
+def test_a_sheet_differing_only_in_text_is_read_by_its_layout(text):
+    then = ROWS.replace("甲", text).replace("<v>1<", "<v>987654<")
+    result, parsed = _layout_outcome(ROWS, then)
+    assert extent(result) == (2, 3, 2, False)
+    assert parsed == []
+
+
+@pytest.mark.parametrize(
+    ("then", "expected"),
+    [
+        # a reference, a control character, "]]>", not UTF-8: scanned, and refused
+        # or read as the streaming scan says
+        (ROWS.replace("甲", "&amp;"), (2, 3, 2, False)),
+        (ROWS.replace("甲", "&#88;"), (2, 3, 2, False)),
+        (ROWS.replace("甲", "\x01"), "file-unreadable"),
+        (ROWS.replace("甲", "]]>"), "file-unreadable"),
+        (ROWS.replace("甲", "\udcff"), "file-unreadable"),
+        # other tags: another extent
+        (ROWS.replace('r="C2"', 'r="D2"'), (2, 4, 2, False)),
+        (ROWS.replace("<v>1</v>", ""), (1, 1, 2, False)),
+    ],
+)
+def test_a_sheet_not_only_differing_in_text_is_scanned(then, expected):
+    if "\udcff" in then:  # a byte that is not UTF-8
+        data = workbook(sheet(ROWS).replace("甲".encode(), b"\xff"))
+    else:
+        data = workbook(sheet(then))
+    with no_parts_known():
+        outcome(workbook(sheet(ROWS)))
+        with counting("_scan_whole") as parsed:
+            result, _ = both_ways(data)
+    assert "xl/worksheets/sheet1.xml" in parsed
+    if isinstance(expected, str):
+        assert result[0] == expected
+    else:
+        assert extent(result) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        (sheet(ROWS), sheet(ROWS) + b"junk"),
+        (sheet(ROWS).replace(b"?><", b"?>\n<"), sheet(ROWS).replace(b"?><", b"?>x<")),
+        (sheet(ROWS), sheet(ROWS).replace(b"?><", b"?>x<")),
+        (sheet(ROWS) + b"\n", sheet(ROWS) + b"x\n"),
+    ],
+)
+def test_text_outside_the_root_element_is_not_read_by_a_layout(first, then):
+    """Text before or after the root element is not well-formed: such a sheet is
+    scanned, and refused, even where the layout's pattern takes it for text."""
+    with no_parts_known():
+        outcome(workbook(first))
+        with counting("_scan_whole") as parsed:
+            refused, _ = both_ways(workbook(then))
+    assert "xl/worksheets/sheet1.xml" in parsed
+    assert refused[0] == "file-unreadable"
+
+
+def test_a_sheet_with_a_gt_in_an_attribute_is_no_layout():
+    """Where ">" may stand in an attribute's value, taking text out could take
+    part of a tag: such a sheet is never a layout (another r could hide there)."""
+    first = '<row r="1"><c r="A1" a="x>y"><v>1</v></c></row>'
+    then = '<row r="1"><c r="A1" a="x>z" r2="1"><v>1</v></c></row>'
+    result, parsed = _layout_outcome(first, then)
+    assert parsed == ["xl/worksheets/sheet1.xml"]
+    assert extent(result) == (1, 1, 1, False)
+
+
+def test_a_layout_is_checked_against_the_limits():
+    then = ROWS.replace("<v>1<", "<v>2<")
+    with no_parts_known():
+        outcome(workbook(sheet(ROWS)))
+        with mock.patch.dict(package.LIMITS, {"sheet_columns": 2}):
+            result, _ = both_ways(workbook(sheet(then)))
+    assert extent(result) == (2, 3, 2, True)
+
+
+def _other_text(document: bytes) -> bytes:
+    """The document with other numbers and words where it holds text."""
+    document = re.sub(rb"<v>([0-9]+)</v>", rb"<v>\g<1>7</v>", document)
+    return re.sub(rb"<t>([^<]*)</t>", "<t>变\\1</t>".encode(), document)
+
+
+@settings(max_examples=settings.default.max_examples * 2)
+@given(sheet_parts(), st.sampled_from([12, 40, 10_000]))
+def test_a_sheet_read_by_its_layout_says_what_the_streaming_scan_says(part, limit):
+    document, _ = part
+    limits = {"sheet_rows": 20, "sheet_columns": 8, "cells": limit}
+    with no_parts_known(), mock.patch.dict(package.LIMITS, limits):
+        outcome(workbook(document))
+        with counting("_scan_whole") as parsed:
+            both_ways(workbook(_other_text(document)))
+    event("read by its layout" if not parsed else "scanned")

@@ -433,6 +433,8 @@ class _Xml:
         self._ods_rows = 1
         self.broken = False
         self._in_cell = False
+        # a sheet's bytes, when scanned whole (for _Layout)
+        self.body = b""
 
     def feed(self, chunk: bytes, path: str, final: bool = False) -> None:
         """Parse the next chunk; damaged XML refuses the file when a reader needs
@@ -700,6 +702,93 @@ def _remember(key: tuple[str, int, int, int, bytes], known: _Known) -> None:
     _known_bytes += len(key[4])
 
 
+# Sheets that differ only in their text from one scanned before
+
+
+@dataclass
+class _Layout:
+    """A worksheet scanned whole, kept to recognise the next sheet of the same
+    part name that differs from it only in its text (its numbers, a unit's name):
+    every unit's workbook of a template, filled in.
+
+    Such a sheet needs neither expat nor the extent's patterns again. Where this
+    sheet has no comment, CDATA, DTD or processing instruction (no "<!", no "<?"
+    after the declaration) and no ">" in an attribute value, its markup is what
+    is left when every run of text between a ">" and a "<" is taken out
+    (:data:`_TEXT`), and a sheet with the same markup and the same bytes before
+    its root element has the very same tags (text after the last tag, not being
+    followed by a "<", stays in the markup). If its
+    text holds only characters XML allows (no "&", no control character, no
+    "]]>", no U+FFFE or U+FFFF) and is UTF-8, it is well-formed as this one is,
+    and since the extent is read off the tags alone (text holds no "<"), it has
+    this one's. Anything else, and it is scanned as any part is.
+    """
+
+    body: bytes
+    tags: int  # its count of "<"
+    extent: SheetExtent
+    markup: bytes | None = None  # made when a sheet is first compared with it
+    head: bytes = b""  # the bytes before the root element, and its "<"
+
+    def read(self, body: bytes, scan: PackageScan) -> _Part | None:
+        """What scanning ``body`` whole would give, or None to scan it."""
+        if body.count(b"<") != self.tags or not self._ready():
+            return None
+        if not body.startswith(self.head) or _TEXT.sub(b"><", body) != self.markup:
+            return None
+        if body.translate(None, _XML_CHARS) or any(x in body for x in _NOT_TEXT):
+            return None
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        known = _Known(len(body), True, self.extent, {}, [])
+        return known.apply(scan) if known.fits(scan) else None
+
+    def _ready(self) -> bool:
+        if self.markup is None:
+            body = self.body
+            start = utf8_prolog_end(body)
+            root = -1 if start is None else body.find(b"<", start)
+            clean = (
+                root >= 0
+                and b"<!" not in body
+                and body.find(b"<?", start) < 0
+                and not _VALUE_GT.search(body)
+            )
+            self.markup = _TEXT.sub(b"><", body) if clean else b""
+            self.head = body[: root + 1]
+        return bool(self.markup)
+
+
+_TEXT = re.compile(rb">[^<]+<")
+# a ">" inside an attribute's value (or in text that looks like one)
+_VALUE_GT = re.compile(rb"""=[ \t\r\n]*(?:"[^"<]*>|'[^'<]*>)""")
+# every byte but the control characters XML forbids, and "&" (a reference)
+_XML_CHARS = bytes(
+    b for b in range(256) if b >= 0x20 and b != ord("&") or b in (0x09, 0x0A, 0x0D)
+)
+_NOT_TEXT = (b"]]>", b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # and U+FFFE, U+FFFF
+# Part name → the last worksheet of that name scanned whole; a bounded few.
+_LAYOUTS: dict[str, _Layout] = {}
+_LAYOUTS_MAX = 64
+_LAYOUT_MAX = 64 * 1024  # bytes of a sheet kept as a layout
+
+
+def _keep_layout(name: str, xml: _Xml) -> None:
+    """Keep a sheet scanned whole as the layout of its part name, unless the
+    layout kept has the same number of tags (the next sheet is compared with
+    it, and most likely has the same markup)."""
+    assert xml.extent is not None
+    kept = _LAYOUTS.get(name)
+    tags = xml.body.count(b"<")
+    if kept is not None and kept.tags == tags and kept.markup != b"":
+        return
+    if kept is None and len(_LAYOUTS) >= _LAYOUTS_MAX:
+        return
+    _LAYOUTS[name] = _Layout(xml.body, tags, replace(xml.extent))
+
+
 def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | None:
     """Inflate one part, counting every byte, and parse it when it is XML.
 
@@ -727,11 +816,20 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
                 _KNOWN[key] = known  # the most recently used, last
                 if known.fits(scan):
                     return known.apply(scan)
+    small = None
+    layout = _LAYOUTS.get(e.name) if scan.kind == "xlsx" else None
+    if layout is not None and key is not None:
+        small = _inflate_small(key[4], e, _whole_cap(e, scan))
+        part = None if small is None else layout.read(small, scan)
+        if part is not None:
+            return part
     try:
-        xml = _scan_whole(data, e, path, scan, None if key is None else key[4])
+        xml = _scan_whole(data, e, path, scan, None if key is None else key[4], small)
     except _Rescan:
         scan.written = written
         return _part(_scan_streaming(data, e, path, scan))
+    if xml is not None and xml.body and scan.kind == "xlsx":
+        _keep_layout(e.name, xml)
     if key is not None and (xml is None or xml.root != "document-content"):
         extent = None if xml is None or xml.extent is None else replace(xml.extent)
         rels = dict(xml.rels) if xml is not None else {}
@@ -740,23 +838,35 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     return _part(xml)
 
 
+def _whole_cap(e: _Entry, scan: PackageScan) -> int:
+    """What a part scanned whole may inflate to. The declared size caps it: a
+    part that inflates to more is refused anyway, by the streaming scan, and
+    never held whole."""
+    return min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked, e.size)
+
+
 def _scan_whole(
-    data: bytes, e: _Entry, path: str, scan: PackageScan, raw: bytes | None = None
+    data: bytes,
+    e: _Entry,
+    path: str,
+    scan: PackageScan,
+    raw: bytes | None = None,
+    small: bytes | None = None,
 ) -> _Xml | None:
     """:func:`_scan_part` for a small part: inflated whole, parsed in one call.
 
     :param raw: the part's packed bytes, when already taken.
+    :param small: the part inflated by :func:`_inflate_small`, when already done.
     :raises _Rescan: on anything but a clean parse of a part within every limit;
         ``scan`` is then as it was, but for ``written``, which the caller restores.
     """
-    # The declared size caps it: a part that inflates to more is refused anyway,
-    # by the streaming scan, and never held whole.
-    cap = min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked, e.size)
+    cap = _whole_cap(e, scan)
     if e.packed <= _CHUNK:
-        try:
-            small = _inflate_small(raw or _packed(data, e, path), e, cap)
-        except GovstatsError:
-            raise _Rescan from None
+        if small is None:
+            try:
+                small = _inflate_small(raw or _packed(data, e, path), e, cap)
+            except GovstatsError:
+                raise _Rescan from None
         if small is None:
             raise _Rescan
         first, body = small[:_CHUNK], small
@@ -774,8 +884,11 @@ def _scan_whole(
         xml.parser.Parse(body, True)
     except (expat.ExpatError, _Refused):
         raise _Rescan from None
-    if xml.extent is not None and not _extent_of(body, xml.extent, scan):
-        raise _Rescan
+    if xml.extent is not None:
+        if not _extent_of(body, xml.extent, scan):
+            raise _Rescan
+        if xml.root == "worksheet" and len(body) <= _LAYOUT_MAX:
+            xml.body = body
     scan.unpacked += len(body)
     return xml
 
@@ -910,6 +1023,19 @@ def _cells_of(body: bytes, start: int) -> _Found | None:
     return letters, digits, valued
 
 
+def utf8_prolog_end(body: bytes) -> int | None:
+    """Where the XML declaration of a UTF-8 part ends (0 without one), or None
+    when the part declares another encoding or is UTF-16."""
+    prolog = _PROLOG.match(body)
+    assert prolog is not None  # every part of it is optional
+    encoding = _ENCODING.search(prolog.group())
+    if encoding is not None and encoding.group(1).lower() != b"utf-8":
+        return None
+    if b"\0" in body:
+        return None  # UTF-16: every "<" is followed by a NUL
+    return prolog.end()
+
+
 def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
     """Fill ``ext`` (and ``scan.written``) as the streaming scan would, from the
     bytes of a sheet expat has parsed without error.
@@ -920,14 +1046,10 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
         row whose r is not a row number (which the streaming scan may refuse), or
         a sheet or workbook beyond a limit (which it marks or refuses).
     """
-    prolog = _PROLOG.match(body)
-    assert prolog is not None  # every part of it is optional
-    encoding = _ENCODING.search(prolog.group())
-    if encoding is not None and encoding.group(1).lower() != b"utf-8":
+    start = utf8_prolog_end(body)
+    if start is None:
         return False
-    if b"\0" in body:
-        return False  # UTF-16: every "<" is followed by a NUL
-    found = _cells_of(body, prolog.end())
+    found = _cells_of(body, start)
     if found is None:
         return False
     letters, digits, valued = found
