@@ -28,7 +28,10 @@ memory. The result says which sheets are too large to read, by name.
 
 A part found clean is remembered by its packed bytes (with its name, method, size
 and CRC): the parts a template fixes are the same in every unit's workbook, and a
-compile then scans them once, checking only the limits again for each workbook.
+compile then scans them once, checking only the limits again for each workbook. A
+worksheet that differs from the last one of its name only in its text (other
+numbers, another unit's name) is recognised as such without being parsed again
+(see :class:`_Layout`).
 """
 
 from __future__ import annotations
