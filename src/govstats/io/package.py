@@ -731,7 +731,7 @@ class _Layout:
     tags: int  # its count of "<"
     extent: SheetExtent
     markup: bytes | None = None  # made when a sheet is first compared with it
-    head: bytes = b""  # the bytes before the root element, and its "<"
+    head: bytes = b""  # the bytes up to the end of the root element's start tag
 
     def read(self, body: bytes, scan: PackageScan) -> _Part | None:
         """What scanning ``body`` whole would give, or None to scan it."""
@@ -760,7 +760,9 @@ class _Layout:
                 and not _VALUE_GT.search(body)
             )
             self.markup = _TEXT.sub(b"><", body) if clean else b""
-            self.head = body[: root + 1]
+            # up to the end of the root element's start tag (with no ">" in an
+            # attribute's value, the first ">" after it): compared first, cheaply
+            self.head = body[: body.find(b">", root) + 1]
         return bool(self.markup)
 
 
