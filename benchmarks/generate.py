@@ -232,6 +232,54 @@ def dataset(
     return inputs
 
 
+def varied(n: int, seed: int = DEFAULT_SEED, root: Path = DATA) -> Path:
+    """The set of :func:`dataset`, every XML part of every workbook made its own.
+
+    Each unit's workbook of the plain set is the template filled in by the same
+    code, so its theme, styles and sheets' markup are the same bytes as every
+    other unit's, which govstats reads faster (govstats.io.package: known parts,
+    layouts). Workbooks filled in by hand and saved by different programs share
+    less. Here the root element of each part declares a namespace of its own
+    unit (``xmlns:u17="urn:govstats-bench:17"``): the same figures, but no two
+    workbooks share a part or a sheet's markup.
+    """
+    plain = dataset(n, seed, root=root) / str(YEAR)
+    inputs = root / f"v{GENERATOR_VERSION}-seed{seed}" / f"n{n}-varied" / "inputs"
+    year_dir = inputs / str(YEAR)
+    done = year_dir / ".complete"
+    if done.exists():
+        return inputs
+    year_dir.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        name = f"{unit_code(i)}.xlsx"
+        atomic_write(year_dir / name, _own_parts((plain / name).read_bytes(), i))
+    atomic_write(year_dir / "units.csv", roster_csv(n))
+    done.touch()
+    return inputs
+
+
+def _own_parts(data: bytes, index: int) -> bytes:
+    """A workbook whose XML parts' root elements declare a namespace of their own."""
+    import re
+    import zipfile
+
+    mark = f' xmlns:u{index}="urn:govstats-bench:{index}"'.encode()
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename.endswith((".xml", ".rels")):
+                # after the root element's name: the first tag not "<?"
+                part = re.sub(
+                    rb"(<[A-Za-z][^\s>/]*)", lambda m: m[1] + mark, part, count=1
+                )
+            dst.writestr(info.filename, part)
+    return out.getvalue()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, help="how many units")

@@ -139,3 +139,24 @@ def test_report_states_verdicts_and_slope():
     assert all(verdicts.values()) and len(verdicts) == 7
     [slope] = run.slopes(run.by_key(results))
     assert "**1.00 ms**" in slope and "**11.1 kB**" in slope
+
+
+def test_varied_units_share_no_part_yet_compile_to_the_same_figures(generate, tmp_path):
+    """The varied set: every XML part of every workbook its own, the figures the
+    plain set's (compiled, the figures are equal)."""
+    import zipfile
+
+    plain = generate.dataset(3, jobs=1, root=tmp_path, log=False)
+    varied = generate.varied(3, root=tmp_path)
+    parts = []
+    for name in ("S000001.xlsx", "S000002.xlsx"):
+        with zipfile.ZipFile(varied / "2017" / name) as zf:
+            parts.append({n: zf.read(n) for n in zf.namelist() if n.endswith(".xml")})
+    assert parts[0].keys() == parts[1].keys()
+    assert all(parts[0][n] != parts[1][n] for n in parts[0])
+    a = compile_year(2017, plain, tmp_path / "a")
+    b = compile_year(2017, varied, tmp_path / "b")
+    assert a.compiled and b.compiled
+    assert a.figures is not None and b.figures is not None
+    assert a.figures.city == b.figures.city
+    assert a.figures.units == b.figures.units
