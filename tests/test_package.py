@@ -668,3 +668,15 @@ def test_a_sheet_read_by_its_layout_says_what_the_streaming_scan_says(part, limi
         with counting("_scan_whole") as parsed:
             both_ways(workbook(_other_text(document)))
     event("read by its layout" if not parsed else "scanned")
+
+
+def test_workbooks_scanned_in_threads_get_what_they_get_alone():
+    """The known parts and layouts are shared by threads: each scan is the one
+    it would be on its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    books = [valid_workbook(f"U{i:02d}", f"第{i}局") for i in range(12)] * 3
+    with no_parts_known():
+        alone = [outcome(book) for book in books]
+    with no_parts_known(), ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(outcome, books)) == alone

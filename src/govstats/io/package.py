@@ -39,6 +39,7 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -693,16 +694,30 @@ _KNOWN: dict[tuple[str, int, int, int, bytes], _Known] = {}
 _KNOWN_BYTES = 4 * MIB
 _KNOWN_PART_MAX = 64 * 1024
 _known_bytes = 0
+# Held while _KNOWN and _LAYOUTS change: a program may read workbooks in threads.
+_CACHES = threading.Lock()
 
 
 def _remember(key: tuple[str, int, int, int, bytes], known: _Known) -> None:
     global _known_bytes
-    while _KNOWN and _known_bytes + len(key[4]) > _KNOWN_BYTES:
-        oldest = next(iter(_KNOWN))
-        del _KNOWN[oldest]
-        _known_bytes -= len(oldest[4])
-    _KNOWN[key] = known
-    _known_bytes += len(key[4])
+    with _CACHES:
+        if key in _KNOWN:
+            return  # another thread scanned the same part meanwhile
+        while _KNOWN and _known_bytes + len(key[4]) > _KNOWN_BYTES:
+            oldest = next(iter(_KNOWN))
+            del _KNOWN[oldest]
+            _known_bytes -= len(oldest[4])
+        _KNOWN[key] = known
+        _known_bytes += len(key[4])
+
+
+def _recall(key: tuple[str, int, int, int, bytes]) -> _Known | None:
+    """A part met before in these bytes, made the most recently used."""
+    with _CACHES:
+        known = _KNOWN.pop(key, None)
+        if known is not None:
+            _KNOWN[key] = known
+        return known
 
 
 # Sheets that differ only in their text from one scanned before
@@ -759,10 +774,12 @@ class _Layout:
                 and body.find(b"<?", start) < 0
                 and not _VALUE_GT.search(body)
             )
-            self.markup = _TEXT.sub(b"><", body) if clean else b""
             # up to the end of the root element's start tag (with no ">" in an
-            # attribute's value, the first ">" after it): compared first, cheaply
+            # attribute's value, the first ">" after it): compared first, cheaply.
+            # Set before the markup, which says both are ready (another thread
+            # may be reading this layout meanwhile).
             self.head = body[: body.find(b">", root) + 1]
+            self.markup = _TEXT.sub(b"><", body) if clean else b""
         return bool(self.markup)
 
 
@@ -785,13 +802,14 @@ def _keep_layout(name: str, xml: _Xml) -> None:
     layout kept has the same number of tags (the next sheet is compared with
     it, and most likely has the same markup)."""
     assert xml.extent is not None
-    kept = _LAYOUTS.get(name)
     tags = xml.body.count(b"<")
-    if kept is not None and kept.tags == tags and kept.markup != b"":
-        return
-    if kept is None and len(_LAYOUTS) >= _LAYOUTS_MAX:
-        return
-    _LAYOUTS[name] = _Layout(xml.body, tags, replace(xml.extent))
+    with _CACHES:
+        kept = _LAYOUTS.get(name)
+        if kept is not None and kept.tags == tags and kept.markup != b"":
+            return
+        if kept is None and len(_LAYOUTS) >= _LAYOUTS_MAX:
+            return
+        _LAYOUTS[name] = _Layout(xml.body, tags, replace(xml.extent))
 
 
 def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | None:
@@ -816,11 +834,9 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
         except GovstatsError:
             pass  # the streaming scan says why
         else:
-            known = _KNOWN.pop(key, None)
-            if known is not None:
-                _KNOWN[key] = known  # the most recently used, last
-                if known.fits(scan):
-                    return known.apply(scan)
+            known = _recall(key)
+            if known is not None and known.fits(scan):
+                return known.apply(scan)
     small = None
     layout = _LAYOUTS.get(e.name) if scan.kind == "xlsx" else None
     if layout is not None and key is not None:
