@@ -830,7 +830,9 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     key = None
     if e.packed <= _KNOWN_PART_MAX:
         try:
-            key = (e.name, e.method, e.size, e.crc, _packed(data, e, path))
+            # (an .ods is parsed by namespace, an .xlsx not: kept apart)
+            name = e.name if scan.kind == "xlsx" else f"{scan.kind}:{e.name}"
+            key = (name, e.method, e.size, e.crc, _packed(data, e, path))
         except GovstatsError:
             pass  # the streaming scan says why
         else:
