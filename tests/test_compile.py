@@ -365,3 +365,20 @@ def test_a_document_made_ahead_gives_the_same_report_docx():
     ahead = word.html_docx(html)
     assert word._BLANK == []
     assert word.html_docx(html) == ahead
+
+
+def test_a_year_without_inputs_is_refused_and_leaves_no_outputs(tmp_path):
+    """A mistyped year: file-not-found, and no outputs folder nor lock made."""
+    from govstats.problems import GovstatsError
+
+    (tmp_path / "inputs").mkdir()
+    with pytest.raises(GovstatsError) as refused:
+        compile_year(2071, tmp_path / "inputs", tmp_path / "outputs")
+    assert refused.value.problem.code == "file-not-found"
+    assert refused.value.problem.file == str(tmp_path / "inputs" / "2071")
+    assert not (tmp_path / "outputs").exists()
+    result = runner.invoke(
+        app, ["compile", "2071", "--inputs", str(tmp_path / "inputs")]
+    )
+    assert result.exit_code == 2
+    assert "2071" in result.stderr

@@ -145,8 +145,15 @@ def compile_year(
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
         valid, or another compile of the same year is running.
     """
-    from govstats.compilation import compile_in_memory, output_lock, publish
+    from govstats.compilation import (
+        compile_in_memory,
+        output_lock,
+        publish,
+        year_inputs,
+    )
 
+    # Checked first: a year that has no inputs leaves no outputs folder behind.
+    year_inputs(inputs, year)
     # The lock is held from the first read to the last rename: a second compile of
     # the year is told at once, and an interrupted one is repaired first.
     with output_lock(Path(outputs) / str(year)):

@@ -113,9 +113,7 @@ def compile_in_memory(
 
     if rounding not in ROUNDINGS:
         raise ValueError(f"rounding must be one of {ROUNDINGS}")
-    in_dir = Path(inputs) / str(year)
-    if not in_dir.is_dir():
-        raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
+    in_dir = year_inputs(inputs, year)
     fmt = format_for_year(year)
     roster = read_roster(in_dir / "units.csv", fmt.roster)
     fmt, units = load_units(
@@ -159,6 +157,14 @@ def compile_in_memory(
         unit.cells.clear()
     rendered = render_outputs(result, result.figures, roster, units, templates)
     return result, rendered
+
+
+def year_inputs(inputs: str | Path, year: int) -> Path:
+    """``inputs/<year>/``, or ``file-not-found`` when it is not a folder."""
+    in_dir = Path(inputs) / str(year)
+    if not in_dir.is_dir():
+        raise GovstatsError(Problem.make("file-not-found", file=str(in_dir)))
+    return in_dir
 
 
 def _previous_figures(folder: Path) -> dict[str, dict[str, Decimal]] | None:
