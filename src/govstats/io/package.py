@@ -733,13 +733,13 @@ class _Layout:
     sheet has no comment, CDATA, DTD or processing instruction (no "<!", no "<?"
     after the declaration) and no ">" in an attribute value, its markup is what
     is left when every run of text between a ">" and a "<" is taken out
-    (:data:`_TEXT`), and a sheet with the same markup and the same bytes before
-    its root element has the very same tags (text after the last tag, not being
-    followed by a "<", stays in the markup). If its
-    text holds only characters XML allows (no "&", no control character, no
-    "]]>", no U+FFFE or U+FFFF) and is UTF-8, it is well-formed as this one is,
-    and since the extent is read off the tags alone (text holds no "<"), it has
-    this one's. Anything else, and it is scanned as any part is.
+    (:data:`_TEXT`), and a sheet with the same markup and the same bytes up to
+    the end of its root element's start tag has the very same tags (text after
+    the last tag, not being followed by a "<", stays in the markup). If its text
+    holds only characters XML allows (no "&", no control character, no "]]>", no
+    U+FFFE or U+FFFF) and is UTF-8, it is well-formed as this one is, and since
+    the extent is read off the tags alone (text holds no "<"), it has this one's.
+    Anything else, and it is scanned as any part is.
     """
 
     body: bytes
@@ -819,7 +819,9 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     stand for the element-by-element scan (anything unusual, refused, or near a
     limit), it is scanned again the streaming way, from the state before, which
     then decides, so that the outcome is always the streaming scan's. A part met
-    before in the same bytes (:data:`_KNOWN`) is not scanned again.
+    before in the same bytes (:data:`_KNOWN`) is not scanned again, nor a
+    worksheet that differs only in its text from the last one of its name
+    (:class:`_Layout`).
 
     :returns: what the parse found, or None for a part that is not XML (a
         picture, ``vbaProject.bin``): it is inflated and counted, not parsed.
