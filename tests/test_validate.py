@@ -340,3 +340,21 @@ def test_spawned_workers_read_within_the_main_process_limits(
     monkeypatch.setattr(validate, "_cpus", lambda: 2)
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert validate.load_units(paths, 2017, None) == alone
+
+
+def test_a_worker_takes_the_main_process_limits_and_collection_thresholds():
+    """A spawned worker starts with Python's defaults: _init_worker gives it the
+    main process's limits and garbage collection thresholds."""
+    import gc
+
+    from govstats import validate
+    from govstats.io.package import LIMITS
+
+    limits, thresholds = dict(LIMITS), gc.get_threshold()
+    try:
+        validate._init_worker({**limits, "sheet_rows": 77}, (12_345, 6, 7))
+        assert LIMITS["sheet_rows"] == 77
+        assert gc.get_threshold() == (12_345, 6, 7)
+    finally:
+        LIMITS.update(limits)
+        gc.set_threshold(*thresholds)

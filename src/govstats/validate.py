@@ -13,6 +13,7 @@ The flow for any number of workbooks:
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -153,7 +154,7 @@ def _load_all(
         jobs,
         mp_context=_start_method(),
         initializer=_init_worker,
-        initargs=(dict(LIMITS),),
+        initargs=(dict(LIMITS), gc.get_threshold()),
     ) as pool:
         units = pool.map(_load_one, paths, repeat(fmt.id), chunksize=_CHUNK)
         # While the workers read, build the schemas validate_units needs next:
@@ -168,12 +169,14 @@ def _load_all(
         yield from map(_shared, units)
 
 
-def _init_worker(limits: dict[str, int]) -> None:
-    """A worker reads within the main process's limits (a spawned one would
-    otherwise have the defaults, whatever the main process set)."""
+def _init_worker(limits: dict[str, int], thresholds: tuple[int, ...]) -> None:
+    """A worker reads within the main process's limits and collects garbage as
+    it does (a spawned one would otherwise have the defaults, whatever the main
+    process set)."""
     from govstats.io.package import LIMITS
 
     LIMITS.update(limits)
+    gc.set_threshold(*thresholds)
 
 
 def _load_one(path: Path, format_id: str) -> UnitWorkbook:
