@@ -241,3 +241,27 @@ def test_the_console_script_tunes_the_garbage_collector(monkeypatch, capsys):
         gc.unfreeze()
         gc.set_threshold(*thresholds)
     assert "compile" in capsys.readouterr().out
+
+
+def test_the_progress_bar_starts_no_thread(monkeypatch):
+    """At a terminal the bar is redrawn by the compile itself: with a second
+    thread running, workers could not be forked (see govstats.validate)."""
+    import io
+    import threading
+    from pathlib import Path
+
+    from govstats import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    threads = threading.active_count()
+    with cli._progress("zh") as advance:
+        assert advance is not None
+        for done in range(1, 31):
+            advance(done, 30, Path("u.xlsx"))
+            assert threading.active_count() == threads
+    assert "读取工作簿" in terminal.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -31,6 +32,7 @@ app = typer.Typer(
 
 T = TypeVar("T")
 PROGRESS_MIN = 20  # workbooks; fewer are read too fast for a bar to help
+PROGRESS_EVERY = 0.1  # seconds between redraws of the bar
 
 
 class Lang(StrEnum):
@@ -350,16 +352,26 @@ def _progress(lang: str) -> Iterator[Callable[[int, int, Path], None] | None]:
     from rich.progress import Progress
 
     label = "读取工作簿" if lang == "zh" else "Reading workbooks"
-    with Progress(transient=True, console=_stderr_console()) as bar:
+    # Redrawn from here, not by rich's refresh thread: with a second thread
+    # running, the workers could not be forked (they would be spawned, each
+    # importing govstats anew) nor the outputs built in forked children
+    # (govstats.validate, govstats.background): a compile at a terminal would
+    # take a good part longer than one whose output goes to a file.
+    with Progress(transient=True, auto_refresh=False, console=_stderr_console()) as bar:
         task = None
+        shown = 0.0
 
         def advance(done: int, total: int, path: Path) -> None:
-            nonlocal task
+            nonlocal task, shown
             if total < PROGRESS_MIN:
                 return
             if task is None:
                 task = bar.add_task(label, total=total)
             bar.update(task, completed=done)
+            now = time.monotonic()
+            if now - shown >= PROGRESS_EVERY or done == total:
+                shown = now
+                bar.refresh()
 
         yield advance
 
