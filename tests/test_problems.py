@@ -103,3 +103,33 @@ def test_public_api_is_lazy():
     assert out.returncode == 0, out.stderr
     # Reaching a function imports actions, which defers pandas and pandera.
     assert out.stdout.strip() == "[]"
+
+
+def test_problems_come_in_the_order_of_the_workbooks_sheets():
+    """By name, 三、 sorts before 二、 and 基本信息 after both: a clerk reads the
+    problems in the order of the format's sheets, the file's own first and
+    sheets the format does not know last."""
+    from govstats.formats import load_format
+    from govstats.report import limit_problems
+
+    fmt = load_format("gk2021")
+    sheets = (fmt.info_sheet, *(t.sheet for t in fmt.tables))
+    on = [
+        Problem.make("value-blank", file="u.xlsx", sheet=sheet, row=5, column=4)
+        for sheet in ["四、政府信息公开行政复议、行政诉讼情况", "另一张", *sheets[:3]]
+    ]
+    own = Problem.make("file-unreadable", file="u.xlsx", found="x")
+    ordered = limit_problems([*on, own], None, sheets)
+    assert [p.sheet for p in ordered] == [
+        "",
+        "基本信息",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "另一张",
+    ]
+    assert [p.sheet for p in limit_problems(on, None)][:3] == [
+        "三、收到和处理政府信息公开申请情况",
+        "二、主动公开政府信息情况",
+        "另一张",
+    ]

@@ -8,6 +8,7 @@ message in Chinese and English rendered from the catalogue's templates.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -185,9 +186,26 @@ class Problem:
         }
 
 
-def sort_key(p: Problem) -> tuple[Any, ...]:
-    """Deterministic order: file, sheet, row, column, code."""
-    return (p.file, p.sheet, p.row or 0, p.column or 0, p.code, p.indicator, p.rule)
+def sort_key(p: Problem, sheets: Sequence[str] = ()) -> tuple[Any, ...]:
+    """Deterministic order: file, sheet, row, column, code.
+
+    :param sheets: the sheets in the order a workbook has them (the format's):
+        their problems come in that order, after the file's own and before those
+        of any other sheet (by name). Without it, sheets go by name, which puts
+        三、 before 二、.
+    """
+    place = sheets.index(p.sheet) if p.sheet in sheets else len(sheets)
+    return (
+        p.file,
+        bool(p.sheet),
+        place,
+        p.sheet,
+        p.row or 0,
+        p.column or 0,
+        p.code,
+        p.indicator,
+        p.rule,
+    )
 
 
 class GovstatsError(Exception):

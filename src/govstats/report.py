@@ -104,9 +104,12 @@ class Report:
         }
 
 
-def limit_problems(problems: list[Problem], limit: int | None) -> list[Problem]:
-    """Sort problems and keep the first ``limit``, adding a ``limit-reached`` warning."""
-    problems = sorted(set(problems), key=sort_key)
+def limit_problems(
+    problems: list[Problem], limit: int | None, sheets: Sequence[str] = ()
+) -> list[Problem]:
+    """Sort problems (``sheets`` in workbook order, see :func:`sort_key`) and keep
+    the first ``limit``, adding a ``limit-reached`` warning."""
+    problems = sorted(set(problems), key=lambda p: sort_key(p, sheets))
     if limit is None or len(problems) <= limit:
         return problems
     file = problems[0].file

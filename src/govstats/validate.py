@@ -351,13 +351,14 @@ def validate_units(
         )
 
     _check_identity(units, fmt, year, roster, problems)
+    sheets = (fmt.info_sheet, *(t.sheet for t in fmt.tables))
     report = Report(
         [
             FileReport(
                 path=str(u.path),
                 unit_code=u.unit_code,
                 unit_name=u.unit_name,
-                problems=limit_problems(problems[i], max_problems),
+                problems=limit_problems(problems[i], max_problems, sheets),
             )
             for i, u in enumerate(units)
         ]
