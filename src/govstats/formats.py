@@ -508,9 +508,15 @@ def _build_table(
             note=spec.get("note", ""),
         )
         blocks.append(block)
+        # A column label the block repeats (总计 of 行政复议 and of both kinds of
+        # 行政诉讼) is told apart by the groups above it.
+        repeated = {c.label for c in cols if sum(d.label == c.label for d in cols) > 1}
         for row in rows:
             for col in cols:
-                label = row.label if block.is_list else f"{row.label}（{col.label}）"
+                col_label = col.label
+                if col.label in repeated and col.groups:
+                    col_label = "·".join((*col.groups, col.label))
+                label = row.label if block.is_list else f"{row.label}（{col_label}）"
                 if len(row.groups) > 1 and not block.is_list:
                     label = f"{row.groups[-1]} {label}"
                 cell_unit = col.unit or row.unit
