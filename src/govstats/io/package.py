@@ -384,10 +384,20 @@ def _local(name: str) -> str:
     return name.rpartition(" ")[2].rpartition(":")[2]
 
 
+class _ColumnNumbers(dict[str, int]):
+    """Column letters → number, each worked out once (within a bound)."""
+
+    def __missing__(self, letters: str) -> int:
+        number = column_number(letters)
+        if len(self) < 10_000:  # a hostile file could invent endless letters
+            self[letters] = number
+        return number
+
+
 # Names met in sheets, namespace-qualified ("uri c") → local ("c"), and column
 # letters → numbers: both repeat on every row, so each is worked out once.
 _NAMES: dict[str, str] = {}
-_COLUMNS: dict[str, int] = {}
+_COLUMNS = _ColumnNumbers()
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -550,9 +560,7 @@ class _Xml:
         if col is None:
             if not 1 <= len(letters) <= 7 or not letters.isascii():
                 raise _Refused("file-unreadable", f"{self.name}: cell '{ref[:20]}'")
-            col = column_number(letters)
-            if len(_COLUMNS) < 10_000:
-                _COLUMNS[letters] = col
+            col = _COLUMNS[letters]
         if not digits.isdigit() or not digits.isascii() or len(digits) > 10:
             raise _Refused("file-unreadable", f"{self.name}: cell '{ref[:20]}'")
         return int(digits), col
@@ -660,8 +668,7 @@ class _Known:
     def fits(self, scan: PackageScan) -> bool:
         """Whether the scan of the part in this workbook would pass every limit
         (as :func:`_scan_whole` and :func:`_extent_of` check them)."""
-        room = min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked)
-        if self.size > room:
+        if self.size > _room(scan):
             return False
         ext = self.extent
         if ext is None:
@@ -863,11 +870,17 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     return _part(xml)
 
 
+def _room(scan: PackageScan) -> int:
+    """What the next part may inflate to: the limit of a part, and what is left
+    of the workbook's."""
+    return min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked)
+
+
 def _whole_cap(e: _Entry, scan: PackageScan) -> int:
     """What a part scanned whole may inflate to. The declared size caps it: a
     part that inflates to more is refused anyway, by the streaming scan, and
     never held whole."""
-    return min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked, e.size)
+    return min(_room(scan), e.size)
 
 
 def _scan_whole(
@@ -924,7 +937,7 @@ def _scan_streaming(
     """:func:`_scan_part` a chunk at a time, each element of a sheet in turn."""
     xml: _Xml | None = None
     binary = False
-    cap = min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked)
+    cap = _room(scan)
     for chunk in _inflate(data, e, path, cap):
         scan.unpacked += len(chunk)
         if xml is None and not binary:
@@ -1006,18 +1019,6 @@ _NESTED = re.compile(
 )
 
 
-class _ColumnNumbers(dict[bytes, int]):
-    """Column letters (bytes) → number, each worked out once (within a bound)."""
-
-    def __missing__(self, letters: bytes) -> int:
-        number = column_number(letters.decode())
-        if len(self) < 10_000:
-            self[letters] = number
-        return number
-
-
-_COLUMN_OF = _ColumnNumbers()
-
 _Found = tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]
 
 
@@ -1084,7 +1085,7 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
         return False
     last_row = max(map(int, set(compress(digits, valued))), default=0)
     last_column = max(
-        map(_COLUMN_OF.__getitem__, set(compress(letters, valued))), default=0
+        (_COLUMNS[x.decode()] for x in set(compress(letters, valued))), default=0
     )
     if last_row > max_rows or last_column > max_columns:
         return False
