@@ -358,3 +358,25 @@ def test_a_worker_takes_the_main_process_limits_and_collection_thresholds():
     finally:
         LIMITS.update(limits)
         gc.set_threshold(*thresholds)
+
+
+def test_units_from_workers_share_their_codes_and_sheet_names(make_workbook):
+    """A unit comes back from a worker pickled: its cells' codes and sheet names,
+    and the keys they are found by, are then the strings every unit uses."""
+    import pickle
+
+    from govstats import validate
+    from govstats.formats import format_for_year
+
+    fmt = format_for_year(2017)
+    a, b = (
+        validate._shared(pickle.loads(pickle.dumps(validate._load_one(p, fmt.id))))
+        for p in (make_workbook(), make_workbook())
+    )
+    assert a.cells and a.cells.keys() == b.cells.keys()
+    for code, cell in a.cells.items():
+        other = b.cells[code]
+        assert cell.code is other.code
+        assert cell.sheet is other.sheet
+    for unit in (a, b):
+        assert all(code is cell.code for code, cell in unit.cells.items())

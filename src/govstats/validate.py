@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -191,15 +190,11 @@ def _load_one(path: Path, format_id: str) -> UnitWorkbook:
 
 
 def _shared(unit: UnitWorkbook) -> UnitWorkbook:
-    """A unit from a worker, its cells' codes and sheet names made the strings
-    every other unit uses (``sys.intern``): each unit arrives with copies of its
+    """A unit from a worker, its cells keyed by their codes as the cells hold
+    them: unpickling a cell makes its code and sheet name the strings every other
+    unit uses (``workbook._cell``), but the dict's keys arrive as copies of their
     own, about 8 kB of the 35 kB a unit held in memory."""
-    cells = {}
-    for code, cell in unit.cells.items():
-        cell.code = sys.intern(code)
-        cell.sheet = sys.intern(cell.sheet)
-        cells[cell.code] = cell
-    unit.cells = cells
+    unit.cells = {cell.code: cell for cell in unit.cells.values()}
     return unit
 
 
