@@ -298,6 +298,10 @@ def test_figures_json_written_unit_by_unit_is_json_dumps():
     # A value that holds the marker itself falls back to encoding at once.
     marked = {**data, "government": "\x00units"}
     assert _figures_json(marked) == _json(marked)
+    # The units come one at a time from _figures_dict: the same bytes.
+    for whole in (data, marked):
+        once = {**whole, "units": iter(whole["units"])}
+        assert _figures_json(once) == _json(whole)
 
 
 _scalars = st.one_of(

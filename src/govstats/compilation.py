@@ -314,10 +314,12 @@ def _figures_json(data: dict[str, Any]) -> bytes:
     """
     text = json.dumps({**data, "units": _UNITS_MARK}, ensure_ascii=False, indent=2)
     mark = json.dumps(_UNITS_MARK)
+    if text.count(mark) != 1:  # the mark is in the data too
+        return _json({**data, "units": list(data["units"])})
     # The units may come one at a time (_figures_dict): only their text is kept.
     blocks = [_indented(unit, 2).encode() for unit in data["units"]]
-    if not blocks or text.count(mark) != 1:
-        return _json({**data, "units": [json.loads(b) for b in blocks]})
+    if not blocks:
+        return _json({**data, "units": []})
     head, tail = text.split(mark)
     return b"".join(
         [head.encode(), b"[\n    ", b",\n    ".join(blocks), b"\n  ]", tail.encode()]
@@ -370,10 +372,11 @@ def _indented(obj: dict[str, Any], level: int) -> str:
 
 
 def _prepare(templates: str | Path | None, format_id: str) -> None:
-    """Import what writing the outputs needs and compile the report's templates
-    (while worker processes read): 0.3 s that the compile's tail would otherwise
-    wait for. The children that build report.docx and tables.xlsx
-    (govstats.background) inherit them."""
+    """Import what writing the outputs needs, compile the report's templates, find
+    the charts' font and make report.docx's blank document (while worker
+    processes read): 0.3 s that the compile's tail would otherwise wait for. The
+    children that build tables.xlsx and the rest (govstats.background) inherit
+    them."""
     import docx  # noqa: F401
     import jinja2
     import openpyxl  # noqa: F401
