@@ -557,14 +557,14 @@ def no_parts_known() -> Iterator[None]:
             yield
 
 
-def _layout_outcome(first: str, then: str) -> tuple[Any, list[str]]:
-    """The scan of a sheet with rows ``then`` right after one with rows ``first``
-    (which it may be read by), checked equal to the streaming scan; and whether
-    it was parsed whole."""
+def _layout_outcome(first: bytes, then: bytes) -> tuple[Any, list[str]]:
+    """The scan of the sheet part ``then`` right after the part ``first`` (which
+    it may be read by), checked equal to the streaming scan; and whether it was
+    parsed whole."""
     with no_parts_known():
-        outcome(workbook(sheet(first)))
+        outcome(workbook(first))
         with counting("_scan_whole") as parsed:
-            result, _ = both_ways(workbook(sheet(then)))
+            result, _ = both_ways(workbook(then))
     return result, [name for name in parsed if name.endswith("sheet1.xml")]
 
 
@@ -577,7 +577,7 @@ ROWS = '<row r="1"><c r="A1" t="inlineStr"><is><t>甲</t></is></c><c r="C2"><v>1
 )
 def test_a_sheet_differing_only_in_text_is_read_by_its_layout(text):
     then = ROWS.replace("甲", text).replace("<v>1<", "<v>987654<")
-    result, parsed = _layout_outcome(ROWS, then)
+    result, parsed = _layout_outcome(sheet(ROWS), sheet(then))
     assert extent(result) == (2, 3, 2, False)
     assert parsed == []
 
@@ -599,13 +599,10 @@ def test_a_sheet_differing_only_in_text_is_read_by_its_layout(text):
 )
 def test_a_sheet_not_only_differing_in_text_is_scanned(then, expected):
     if "\udcff" in then:  # a byte that is not UTF-8
-        data = workbook(sheet(ROWS).replace("甲".encode(), b"\xff"))
+        part = sheet(ROWS).replace("甲".encode(), b"\xff")
     else:
-        data = workbook(sheet(then))
-    with no_parts_known():
-        outcome(workbook(sheet(ROWS)))
-        with counting("_scan_whole") as parsed:
-            result, _ = both_ways(data)
+        part = sheet(then)
+    result, parsed = _layout_outcome(sheet(ROWS), part)
     assert "xl/worksheets/sheet1.xml" in parsed
     if isinstance(expected, str):
         assert result[0] == expected
@@ -625,10 +622,7 @@ def test_a_sheet_not_only_differing_in_text_is_scanned(then, expected):
 def test_text_outside_the_root_element_is_not_read_by_a_layout(first, then):
     """Text before or after the root element is not well-formed: such a sheet is
     scanned, and refused, even where the layout's pattern takes it for text."""
-    with no_parts_known():
-        outcome(workbook(first))
-        with counting("_scan_whole") as parsed:
-            refused, _ = both_ways(workbook(then))
+    refused, parsed = _layout_outcome(first, then)
     assert "xl/worksheets/sheet1.xml" in parsed
     assert refused[0] == "file-unreadable"
 
@@ -638,7 +632,7 @@ def test_a_sheet_with_a_gt_in_an_attribute_is_no_layout():
     part of a tag: such a sheet is never a layout (another r could hide there)."""
     first = '<row r="1"><c r="A1" a="x>y"><v>1</v></c></row>'
     then = '<row r="1"><c r="A1" a="x>z" r2="1"><v>1</v></c></row>'
-    result, parsed = _layout_outcome(first, then)
+    result, parsed = _layout_outcome(sheet(first), sheet(then))
     assert parsed == ["xl/worksheets/sheet1.xml"]
     assert extent(result) == (1, 1, 1, False)
 
@@ -663,10 +657,8 @@ def _other_text(document: bytes) -> bytes:
 def test_a_sheet_read_by_its_layout_says_what_the_streaming_scan_says(part, limit):
     document, _ = part
     limits = {"sheet_rows": 20, "sheet_columns": 8, "cells": limit}
-    with no_parts_known(), mock.patch.dict(package.LIMITS, limits):
-        outcome(workbook(document))
-        with counting("_scan_whole") as parsed:
-            both_ways(workbook(_other_text(document)))
+    with mock.patch.dict(package.LIMITS, limits):
+        _, parsed = _layout_outcome(document, _other_text(document))
     event("read by its layout" if not parsed else "scanned")
 
 
