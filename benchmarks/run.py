@@ -244,35 +244,36 @@ def cases(sizes: tuple[int, ...], quick: bool) -> list[Case]:
             cwd=str(one.parent),
         )
     )
+
+    def compile_argv(inputs: Path, outputs: str) -> list[str]:
+        out_dir = generate.DATA / "out" / outputs
+        year = str(generate.YEAR)
+        return [
+            govstats,
+            "compile",
+            year,
+            "--inputs",
+            str(inputs),
+            "--outputs",
+            str(out_dir),
+        ]
+
     for n in sizes:
-        inputs = generate.dataset(n)
-        outputs = generate.DATA / "out" / f"n{n}"
-        argv = [govstats, "compile", str(generate.YEAR), "--inputs", str(inputs)]
-        full = {1: 10, 100: 5, 1000: 5}.get(n, 3)
         out.append(
             Case(
                 f"compile-{n}",
                 f"`govstats compile`, {n:,} unit{'s' if n > 1 else ''}",
-                [*argv, "--outputs", str(outputs)],
-                runs(full),
+                compile_argv(generate.dataset(n), f"n{n}"),
+                runs({1: 10, 100: 5, 1000: 5}.get(n, 3)),
             )
         )
     if VARIED_UNITS in sizes:
-        inputs = generate.varied(VARIED_UNITS)
         out.append(
             Case(
                 "varied",
                 f"`govstats compile`, {VARIED_UNITS:,} units, no two workbooks'"
                 " parts alike",
-                [
-                    govstats,
-                    "compile",
-                    str(generate.YEAR),
-                    "--inputs",
-                    str(inputs),
-                    "--outputs",
-                    str(generate.DATA / "out" / f"n{VARIED_UNITS}-varied"),
-                ],
+                compile_argv(generate.varied(VARIED_UNITS), f"n{VARIED_UNITS}-varied"),
                 runs(5),
             )
         )
