@@ -11,7 +11,7 @@ YEAR ?= 2017
 BENCH_VENV ?= .venv-bench
 
 # Debian packages the report tests use; without them those tests are skipped.
-SYSTEM_DEPS := chromium chromium-driver libreoffice-writer-nogui fonts-wqy-zenhei poppler-utils
+SYSTEM_DEPS := chromium chromium-driver libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-zenhei poppler-utils
 
 .PHONY: all setup system-deps demo inputs test lint format docs docs-check bench clean
 
@@ -25,7 +25,7 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
-# As root on Debian: the browser, LibreOffice Writer and a CJK font for the report
+# As root on Debian: the browser, LibreOffice Writer and Calc and a CJK font for the report
 # tests (report.html in headless chromium, report.docx to PDF).
 system-deps:
 	apt-get update -q
