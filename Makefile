@@ -45,6 +45,7 @@ lint: setup
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/ruff format --check src tests scripts benchmarks
 	$(BIN)/mypy
+	$(PY) scripts/check_layers.py
 	$(BIN)/codespell src tests scripts benchmarks docs README.md
 
 format: setup
@@ -52,10 +53,10 @@ format: setup
 	$(BIN)/ruff format src tests scripts
 
 docs: setup
-	$(PY) -m govstats.docs write
+	$(PY) -m govstats.cli.docs write
 
 docs-check: setup
-	$(PY) -m govstats.docs check
+	$(PY) -m govstats.cli.docs check
 
 $(BENCH_VENV)/bin/.installed: pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)

@@ -31,10 +31,10 @@ from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
+from govstats.core.output import atomic_write, write_workbook
 from govstats.formats import Format, load_format
-from govstats.io.output import atomic_write, write_workbook
-from govstats.roster import COLUMNS
-from govstats.template import build_template
+from govstats.publish.template_xlsx import build_template
+from govstats.read.roster import COLUMNS
 
 GENERATOR_VERSION = 1
 YEAR = 2017
@@ -237,7 +237,7 @@ def varied(n: int, seed: int = DEFAULT_SEED, root: Path = DATA) -> Path:
 
     Each unit's workbook of the plain set is the template filled in by the same
     code, so its theme, styles and sheets' markup are the same bytes as every
-    other unit's, which govstats reads faster (govstats.io.package: known parts,
+    other unit's, which govstats reads faster (govstats.read.package: known parts,
     layouts). Workbooks filled in by hand and saved by different programs share
     less. Here the root element of each part declares a namespace of its own
     unit (``xmlns:u17="urn:govstats-bench:17"``): the same figures, but no two

@@ -106,9 +106,9 @@ def make_workbook(tmp_path: Path) -> Callable[..., Path]:
     ``make_workbook(name, values=..., edit=fn)``: ``values`` by code replace the
     consistent defaults; ``edit(wb)`` may change the openpyxl workbook further.
     """
+    from govstats.core.output import write_workbook
     from govstats.formats import load_format
-    from govstats.io.output import write_workbook
-    from govstats.template import build_template
+    from govstats.publish.template_xlsx import build_template
 
     fmt = load_format("gk2008")
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Parts of the template workbook, in the order govstats.template writes them.
+# Parts of the template workbook, in the order govstats.publish.template_xlsx writes them.
 INFO = "xl/worksheets/sheet1.xml"  # 基本信息: B3 unit name, B4 unit code
 TABLE1 = "xl/worksheets/sheet2.xml"  # 表1 主动公开政府信息情况
 TABLE3 = "xl/worksheets/sheet4.xml"  # 表3 依申请公开情况: D5 sq.ch.in_person
@@ -77,9 +77,9 @@ def _valid(
     values: tuple[tuple[str, Any], ...],
     edit: Callable[[Any], None] | None,
 ) -> bytes:
+    from govstats.core.output import workbook_bytes
     from govstats.formats import load_format
-    from govstats.io.output import workbook_bytes
-    from govstats.template import build_template
+    from govstats.publish.template_xlsx import build_template
     from tests.conftest import consistent_values
 
     fmt = load_format("gk2008")

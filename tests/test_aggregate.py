@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govstats.aggregate import aggregate
+from govstats.check.validate import validate_units
 from govstats.formats import load_format
-from govstats.roster import Roster, Unit
-from govstats.validate import validate_units
-from govstats.workbook import CellValue, UnitWorkbook
+from govstats.read.roster import Roster, Unit
+from govstats.read.workbook import CellValue, UnitWorkbook
 
 FMT = load_format("gk2008")
 LEVELS = [("市本级", "市政府"), ("市本级", "市政府工作部门"), ("县市区", "县市区政府")]
@@ -92,7 +92,7 @@ def test_sums_are_exact_and_groups_partition(drawn):
 def test_shares_of_a_table_are_exact_fractions(drawn):
     from fractions import Fraction
 
-    from govstats.numbers import quantize
+    from govstats.core.numbers import quantize
 
     validation, roster = build(drawn)
     figures = aggregate(validation, roster, list(range(len(drawn))))

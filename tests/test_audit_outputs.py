@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from govstats.actions import audit_outputs, compile_year
 from govstats.cli import app
+from govstats.core.output import write_workbook
 from govstats.formats import load_format
-from govstats.io.output import write_workbook
-from govstats.template import build_template
+from govstats.publish.template_xlsx import build_template
 from tests.conftest import consistent_values
 from tests.test_compile import ROSTER, write_year
 
@@ -182,7 +182,7 @@ def test_workbook_changed_after_the_compile(year):
     folder = year / "inputs" / "2017"
     path = folder / "430200-001.xlsx"
     before = path.read_bytes()
-    from govstats.workbook import load_unit
+    from govstats.read.workbook import load_unit
 
     unit = load_unit(path, FMT)
     values = {c: v.value for c, v in unit.cells.items() if v.value is not None}

@@ -1,4 +1,4 @@
-"""Work in a forked child (govstats.background): the same result as without one."""
+"""Work in a forked child (govstats.publish.background): the same result as without one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from govstats.background import Background, can_fork
+from govstats.publish.background import Background, can_fork
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="forks on Linux only")
 
@@ -115,7 +115,7 @@ def test_a_child_ends_with_its_killed_parent(tmp_path):
     import subprocess
 
     code = (
-        "import os, sys, time; from govstats.background import Background\n"
+        "import os, sys, time; from govstats.publish.background import Background\n"
         "with Background() as bg:\n"
         "    p = bg.start(lambda: time.sleep(30))\n"
         "    print(p._pid, flush=True); time.sleep(30)\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from govstats import charts
-from govstats.charts import FONT_STACK, Bar, ChartData, chart_png, chart_svg
+from govstats.publish import charts
+from govstats.publish.charts import FONT_STACK, Bar, ChartData, chart_png, chart_svg
 
 DATA = ChartData(
     "sq-outcomes",

@@ -225,7 +225,7 @@ def test_the_console_script_tunes_the_garbage_collector(monkeypatch, capsys):
     command with fewer collections on the way."""
     import gc
 
-    from govstats.cli import main
+    from govstats.cli.commands import main
 
     monkeypatch.setattr(sys, "argv", ["govstats", "--help"])
     thresholds = gc.get_threshold()
@@ -245,12 +245,12 @@ def test_the_console_script_tunes_the_garbage_collector(monkeypatch, capsys):
 
 def test_the_progress_bar_starts_no_thread(monkeypatch):
     """At a terminal the bar is redrawn by the compile itself: with a second
-    thread running, workers could not be forked (see govstats.validate)."""
+    thread running, workers could not be forked (see govstats.check.validate)."""
     import io
     import threading
     from pathlib import Path
 
-    from govstats import cli
+    from govstats.cli import commands as cli
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

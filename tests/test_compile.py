@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from govstats.actions import compile_year, validate_workbooks
 from govstats.cli import app
-from govstats.compilation import OUTPUT_FILES
+from govstats.core.output import write_workbook
 from govstats.formats import load_format
-from govstats.io.output import write_workbook
-from govstats.template import build_template
+from govstats.pipeline import OUTPUT_FILES
+from govstats.publish.template_xlsx import build_template
 from tests.conftest import consistent_values
 
 runner = CliRunner()
@@ -119,13 +119,13 @@ def test_rerun_gives_identical_bytes(tmp_path):
 
 def test_outputs_are_the_same_without_a_child_process(tmp_path, monkeypatch):
     # report.docx and summary.xlsx are built in a forked child where it is safe
-    # (govstats.background); where it is not, the same bytes come from the parent.
-    import govstats.background
-    from govstats.compilation import compile_in_memory
+    # (govstats.publish.background); where it is not, the same bytes come from the parent.
+    import govstats.publish.background
+    from govstats.pipeline import compile_in_memory
 
     write_year(tmp_path)
     _, forked = compile_in_memory(2017, tmp_path / "inputs", tmp_path / "outputs")
-    monkeypatch.setattr(govstats.background, "can_fork", lambda: False)
+    monkeypatch.setattr(govstats.publish.background, "can_fork", lambda: False)
     _, serial = compile_in_memory(2017, tmp_path / "inputs", tmp_path / "outputs")
     assert list(forked) == list(serial) == list(OUTPUT_FILES)
     assert forked == serial
@@ -283,7 +283,7 @@ def test_lock_refuses_a_second_compile(tmp_path):
 def test_figures_json_written_unit_by_unit_is_json_dumps():
     # figures.json is encoded a unit at a time to bound memory (issue 5): the
     # bytes must be those of encoding the whole document at once.
-    from govstats.compilation import _figures_json, _json
+    from govstats.publish.figures_json import figures_json, json_bytes
 
     unit = {
         "code": 'A"1',
@@ -293,15 +293,15 @@ def test_figures_json_written_unit_by_unit_is_json_dumps():
         "list": [],
     }
     data = {"format": "gk2008", "units": [unit, {**unit, "code": "B"}], "inputs": {}}
-    assert _figures_json(data) == _json(data)
-    assert _figures_json({**data, "units": []}) == _json({**data, "units": []})
+    assert figures_json(data) == json_bytes(data)
+    assert figures_json({**data, "units": []}) == json_bytes({**data, "units": []})
     # A value that holds the marker itself falls back to encoding at once.
     marked = {**data, "government": "\x00units"}
-    assert _figures_json(marked) == _json(marked)
-    # The units come one at a time from _figures_dict: the same bytes.
+    assert figures_json(marked) == json_bytes(marked)
+    # The units come one at a time from figures_dict: the same bytes.
     for whole in (data, marked):
         once = {**whole, "units": iter(whole["units"])}
-        assert _figures_json(once) == _json(whole)
+        assert figures_json(once) == json_bytes(whole)
 
 
 _scalars = st.one_of(
@@ -324,7 +324,7 @@ _objects = st.recursive(
 def test_indented_is_json_dumps_with_indent(obj, level):
     # figures.json's unit blocks go through the C encoder with the indentation in
     # its separators (issue 5): the text must be json.dumps(indent=2)'s.
-    from govstats.compilation import _indented
+    from govstats.publish.figures_json import _indented
 
     expected = json.dumps(obj, ensure_ascii=False, indent=2)
     assert _indented(obj, level) == expected.replace("\n", "\n" + "  " * level)
@@ -335,15 +335,16 @@ def test_templates_are_compiled_while_the_workbooks_are_read(tmp_path, monkeypat
     for the compile's tail; a broken custom template is left to raise there."""
     import jinja2
 
-    from govstats import compilation
+    from govstats import pipeline
+    from govstats.publish.environment import report_environment
 
-    compilation._environment.cache_clear()
-    compilation._prepare(None, "gk2008")
+    report_environment.cache_clear()
+    pipeline._prepare(None, "gk2008")
 
     def no_parsing(*args: object) -> None:
         raise AssertionError("compiled again")
 
-    env = compilation._environment(None)
+    env = report_environment(None)
     monkeypatch.setattr(jinja2.Environment, "_parse", no_parsing)
     for name in ("report.html.j2", "report.md.j2"):
         assert env.get_template(f"gk2008/{name}").render is not None
@@ -351,15 +352,15 @@ def test_templates_are_compiled_while_the_workbooks_are_read(tmp_path, monkeypat
     broken = tmp_path / "gk2008"
     broken.mkdir()
     (broken / "report.md.j2").write_text("{% if %}", encoding="utf-8")
-    compilation._prepare(tmp_path, "gk2008")
+    pipeline._prepare(tmp_path, "gk2008")
     with pytest.raises(jinja2.TemplateSyntaxError):
-        compilation._environment(tmp_path).get_template("gk2008/report.md.j2")
+        report_environment(tmp_path).get_template("gk2008/report.md.j2")
 
 
 def test_a_document_made_ahead_gives_the_same_report_docx():
     """word.prepare() makes the blank document while the workers read; the report
     built from it is the one built from a document made on the spot."""
-    from govstats import word
+    from govstats.publish import report_docx as word
 
     html = "<html><head><title>t</title></head><body><main><h1>标题</h1><p>正文</p></main></body></html>"
     word._BLANK.clear()
@@ -373,7 +374,7 @@ def test_a_document_made_ahead_gives_the_same_report_docx():
 
 def test_a_year_without_inputs_is_refused_and_leaves_no_outputs(tmp_path):
     """A mistyped year: file-not-found, and no outputs folder nor lock made."""
-    from govstats.problems import GovstatsError
+    from govstats.core.problems import GovstatsError
 
     (tmp_path / "inputs").mkdir()
     with pytest.raises(GovstatsError) as refused:

@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 
 from govstats.actions import compile_year
+from govstats.core.output import write_workbook
 from govstats.formats import load_format
-from govstats.io.output import write_workbook
-from govstats.template import build_template
+from govstats.publish.template_xlsx import build_template
 from tests.gk2021_data import consistent_2021
 
 FMT = load_format("gk2021")

@@ -1,10 +1,10 @@
-"""YAML declarations read through a cache (govstats.io.declarations; issue 5)."""
+"""YAML declarations read through a cache (govstats.core.declarations; issue 5)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from govstats.io.declarations import read_yaml
+from govstats.core.declarations import read_yaml
 
 
 def caches(folder: Path) -> list[str]:

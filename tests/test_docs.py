@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from govstats.docs import DOCS, USER_PAGES, user_pages
+from govstats.cli.docs import DOCS, USER_PAGES, user_pages
 
 
 @pytest.fixture(scope="module")

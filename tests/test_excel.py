@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from govstats.actions import validate_workbooks
-from govstats.io.output import workbook_bytes
+from govstats.core.output import workbook_bytes
 from tests.conftest import set_value
 
 soffice = pytest.mark.skipif(
@@ -105,7 +105,7 @@ def test_zip_that_is_not_a_workbook(tmp_path):
 def test_normalize_is_cached_for_short_hashable_values_only():
     # Matching normalizes every cell it looks at; results are cached (issue 5),
     # keeping True apart from 1 and long text out of the cache.
-    from govstats.workbook import _CACHED_TEXT_MAX, _normalize_cached, normalize
+    from govstats.read.workbook import _CACHED_TEXT_MAX, _normalize_cached, normalize
 
     assert normalize(True) == "True" and normalize(1) == "1"
     assert normalize(1.0) == "1" and normalize(None) == ""
@@ -120,7 +120,7 @@ def test_normalize_is_cached_for_short_hashable_values_only():
 def test_normalized_text_is_kept_short_and_bounded(monkeypatch):
     # Text, most cells, is cached in a plain dict: only short text, and only until
     # the dict is full (issue 5).
-    from govstats import workbook
+    from govstats.read import workbook
 
     monkeypatch.setattr(workbook, "_TEXTS", {})
     monkeypatch.setattr(workbook, "_CACHED_TEXTS", 2)
@@ -136,7 +136,7 @@ def test_a_scanned_sheet_has_the_grid_from_a1_row_by_row(tmp_path):
     import openpyxl
     import python_calamine as pc
 
-    from govstats.io.excel import _grid, read_workbook
+    from govstats.read.excel import _grid, read_workbook
 
     wb = openpyxl.Workbook()
     wb.active.title = "empty"

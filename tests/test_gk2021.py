@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from govstats.actions import make_template, validate_workbooks
 from govstats.cli import app
+from govstats.core.output import write_workbook
 from govstats.formats import format_for_year, load_format
-from govstats.io.output import write_workbook
-from govstats.template import build_template
+from govstats.publish.template_xlsx import build_template
 from tests.gk2021_data import consistent_2021
 
 runner = CliRunner()

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from govstats.actions import compile_year
-from govstats.numbers import quantize
+from govstats.core.numbers import quantize
 
 ROOT = Path(__file__).parents[1]
 SHARED = Path(__file__).parents[2] / "shared"
@@ -98,7 +98,7 @@ def test_workbook_outputs_match_golden(demo, golden, name):
 def test_docx_matches_golden(compiled, golden):
     # A .docx holds a PNG per chart, drawn with the fonts of the machine: the
     # golden file is its text (paragraphs with their styles, tables cell by cell).
-    from govstats.word import docx_text
+    from govstats.publish.report_docx import docx_text
 
     golden(
         "compile-2017/report.docx.txt",

@@ -23,8 +23,9 @@ from typer.testing import CliRunner
 
 from govstats.actions import compile_year, validate_workbooks
 from govstats.cli import app
-from govstats.compilation import OUTPUT_FILES, publish, recover
-from govstats.problems import GovstatsError, catalogue
+from govstats.core.problems import GovstatsError, catalogue
+from govstats.pipeline import OUTPUT_FILES
+from govstats.publish.folder import publish, recover
 from tests.hostile import CASES, HOSTILE_NAME, Case, valid_workbook
 
 runner = CliRunner()
@@ -197,7 +198,7 @@ def test_annotated_copy_holds_text_not_formulas(tmp_path):
     path = tmp_path / "u.xlsx"
     path.write_bytes(next(c for c in CASES if c.name == "value-control-chars").build())
     result = validate_workbooks([path])
-    from govstats.annotate import annotate_workbooks
+    from govstats.check.annotate import annotate_workbooks
 
     (copy,) = annotate_workbooks(result, tmp_path / "out")
     ws = openpyxl.load_workbook(copy)["问题清单"]
@@ -293,7 +294,7 @@ def test_a_broken_roster_is_a_located_problem(tmp_path, row):
 
 
 def test_too_many_files_are_refused_before_reading(tmp_path, monkeypatch):
-    from govstats.io import package
+    from govstats.read import package
 
     monkeypatch.setitem(package.LIMITS, "files", 2)
     for name in ("a", "b", "c"):
@@ -304,7 +305,7 @@ def test_too_many_files_are_refused_before_reading(tmp_path, monkeypatch):
 
 
 def test_file_too_large_is_refused_unread(tmp_path, monkeypatch):
-    from govstats.io import package
+    from govstats.read import package
 
     monkeypatch.setitem(package.LIMITS, "file_bytes", 1000)
     path = tmp_path / "big.xlsx"
@@ -316,7 +317,7 @@ def test_file_too_large_is_refused_unread(tmp_path, monkeypatch):
 def test_file_growing_while_read_is_read_whole_or_refused(tmp_path, monkeypatch):
     """The size fstat gives only sizes the first read: a file that grows after it
     is still read to its end, and refused when it grows past the limit."""
-    from govstats.io import excel, package
+    from govstats.read import excel, package
 
     path = tmp_path / "unit.xlsx"
     data = valid_workbook()
@@ -441,9 +442,9 @@ def test_an_interrupted_swap_is_recovered(tmp_path):
 
 
 def test_publish_without_an_atomic_exchange(tmp_path, monkeypatch):
-    import govstats.compilation as compilation
+    from govstats.publish import folder
 
-    monkeypatch.setattr(compilation, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(folder, "_exchange", lambda a, b: False)
     out = tmp_path / "2017"
     publish(out, {"a.txt": b"1"})
     publish(out, {"a.txt": b"2"})
@@ -452,7 +453,7 @@ def test_publish_without_an_atomic_exchange(tmp_path, monkeypatch):
 
 
 def test_too_many_cells_in_all_sheets_refuse_the_workbook(tmp_path, monkeypatch):
-    from govstats.io import package
+    from govstats.read import package
 
     # The valid workbook has a few hundred cells; a limit below refuses it whole,
     # while scanning, before any reader is asked.

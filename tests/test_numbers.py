@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govstats.numbers import format_percent, parse_value, percent, quantize
+from govstats.core.numbers import format_percent, parse_value, percent, quantize
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_parse_value(raw, value, problem):
 def test_whole_doubles_parse_as_through_their_text(raw):
     # Whole doubles skip the text round trip (issue 5): the same value, exponent
     # and shown text as repr() then quantize would give.
-    from govstats.numbers import _QUANTIZE_MAX
+    from govstats.core.numbers import _QUANTIZE_MAX
 
     value = Decimal(repr(raw))
     if abs(value) < _QUANTIZE_MAX:
@@ -143,7 +143,7 @@ def test_whole_doubles_parse_as_through_their_text(raw):
 def test_plain_value_is_what_parse_value_reads_without_a_problem(raw, below):
     # The shortcut for whole-number cells (issue 5) gives the same value, to the
     # exponent, and answers for every whole number below the bound.
-    from govstats.numbers import plain_value
+    from govstats.core.numbers import plain_value
 
     value = plain_value(raw, below)
     parsed = parse_value(raw, ("件",))
@@ -158,7 +158,7 @@ def test_plain_value_is_what_parse_value_reads_without_a_problem(raw, below):
 
 def test_plain_value_keeps_negative_zero_apart_from_the_zero_it_shares():
     # Equal whole numbers share one Decimal; -0.0 equals 0.0 but reads as -0.
-    from govstats.numbers import plain_value
+    from govstats.core.numbers import plain_value
 
     for raw in [0.0, -0.0, 0, 5, 5.0, -0.0, 0.0, 0]:
         value = plain_value(raw)

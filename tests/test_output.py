@@ -1,4 +1,4 @@
-"""Writing workbooks (govstats.io.output): rows added as XML text (issue 5)."""
+"""Writing workbooks (govstats.core.output): rows added as XML text (issue 5)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from govstats.io.output import _ROWS_PER_CHUNK, CELL_TEXT_MAX, put, workbook_bytes
+from govstats.core.output import _ROWS_PER_CHUNK, CELL_TEXT_MAX, put, workbook_bytes
 
 ROOT = Path(__file__).parents[1]
 ROWS = [
@@ -73,7 +73,7 @@ def test_rows_match_the_standard_library_writer_too():
     # with the standard library's writer otherwise, whose bytes differ.
     code = (
         "from tests.test_output import ROWS, book; "
-        "from govstats.io.output import workbook_bytes; "
+        "from govstats.core.output import workbook_bytes; "
         "assert workbook_bytes(book(False), rows={'明细': ROWS}) == "
         "workbook_bytes(book(True))"
     )

@@ -23,8 +23,9 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from govstats.io import package
-from govstats.problems import GovstatsError, column_letter
+from govstats.core.locations import column_letter
+from govstats.core.problems import GovstatsError
+from govstats.read import package
 from tests.hostile import valid_workbook
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from govstats.problems import LANGS, Problem, catalogue, column_letter
+from govstats.core.locations import column_letter
+from govstats.core.problems import LANGS, Problem, catalogue
 
 CODES = list(catalogue())
 
@@ -79,13 +80,13 @@ def test_column_letter(col, letters):
 
 
 def test_errors_doc_is_current():
-    from govstats.docs import DOCS, errors_markdown
+    from govstats.cli.docs import DOCS, errors_markdown
 
     assert (DOCS / "errors.md").read_text(encoding="utf-8") == errors_markdown()
 
 
 def test_cli_doc_is_current():
-    from govstats.docs import DOCS, cli_markdown
+    from govstats.cli.docs import DOCS, cli_markdown
 
     assert (DOCS / "cli.md").read_text(encoding="utf-8") == cli_markdown()
 
@@ -109,8 +110,8 @@ def test_problems_come_in_the_order_of_the_workbooks_sheets():
     """By name, 三、 sorts before 二、 and 基本信息 after both: a clerk reads the
     problems in the order of the format's sheets, the file's own first and
     sheets the format does not know last."""
+    from govstats.core.results import limit_problems
     from govstats.formats import load_format
-    from govstats.report import limit_problems
 
     fmt = load_format("gk2021")
     sheets = (fmt.info_sheet, *(t.sheet for t in fmt.tables))

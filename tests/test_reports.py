@@ -15,8 +15,8 @@ import pytest
 from govstats.actions import compile_year
 from govstats.aggregate import label_of
 from govstats.formats import load_format
-from govstats.layout import format_grid
-from govstats.word import docx_text, parse_html
+from govstats.publish.grid import format_grid
+from govstats.publish.report_docx import docx_text, parse_html
 from tests.test_compile_gk2021 import UNITS, write_year
 
 CASES = ["compiled_2017", "compiled_2025"]
@@ -299,7 +299,7 @@ def test_cli_starts_without_the_report_libraries():
 
 def test_office_templates_replace_the_shipped_ones(compiled_2025, tmp_path):
     # An office restyles the page and rewords a format's HTML; report.docx follows.
-    shipped = Path(__file__).parents[1] / "src" / "govstats" / "templates"
+    shipped = Path(__file__).parents[1] / "src" / "govstats" / "publish" / "templates"
     folder = tmp_path / "templates"
     (folder / "html").mkdir(parents=True)
     (folder / "gk2021").mkdir()

@@ -259,7 +259,7 @@ def test_unknown_stated_year_is_reported_not_fatal(make_workbook):
 def test_a_pool_of_readers_gives_the_same_units_in_order(
     make_workbook, tmp_path, monkeypatch, year
 ):
-    import govstats.validate as validate
+    import govstats.check.validate as validate
 
     paths = [
         make_workbook(f"u{i}.xlsx", unit_code=f"U{i}", values=values)
@@ -298,7 +298,7 @@ def test_with_another_thread_running_workers_are_spawned(make_workbook, monkeypa
     # A progress bar runs a thread; forking then is unsafe, so workers are spawned.
     import threading
 
-    import govstats.validate as validate
+    import govstats.check.validate as validate
 
     paths = [make_workbook(f"u{i}.xlsx", unit_code=f"U{i}") for i in range(2)]
     alone = validate.load_units(paths, 2017, None)
@@ -313,7 +313,7 @@ def test_with_another_thread_running_workers_are_spawned(make_workbook, monkeypa
 def test_cells_survive_pickling_exactly():
     import pickle
 
-    from govstats.workbook import CellValue
+    from govstats.read.workbook import CellValue
 
     for value in (Decimal("5"), Decimal("5.0"), Decimal("-0"), Decimal("12.50"), None):
         cell = CellValue("zd.total", "表1", 4, 4, 5.0, value, "说明")
@@ -328,8 +328,8 @@ def test_spawned_workers_read_within_the_main_process_limits(
     # spawned ones too, which would otherwise import the defaults afresh.
     import threading
 
-    import govstats.validate as validate
-    from govstats.io import package
+    import govstats.check.validate as validate
+    from govstats.read import package
 
     paths = [make_workbook(f"u{i}.xlsx", unit_code=f"U{i}") for i in range(2)]
     monkeypatch.setitem(package.LIMITS, "cells", 100)
@@ -347,8 +347,8 @@ def test_a_worker_takes_the_main_process_limits_and_collection_thresholds():
     main process's limits and garbage collection thresholds."""
     import gc
 
-    from govstats import validate
-    from govstats.io.package import LIMITS
+    from govstats.check import validate
+    from govstats.read.package import LIMITS
 
     limits, thresholds = dict(LIMITS), gc.get_threshold()
     try:
@@ -365,7 +365,7 @@ def test_units_from_workers_share_their_codes_and_sheet_names(make_workbook):
     and the keys they are found by, are then the strings every unit uses."""
     import pickle
 
-    from govstats import validate
+    from govstats.check import validate
     from govstats.formats import format_for_year
 
     fmt = format_for_year(2017)

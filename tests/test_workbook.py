@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govstats import workbook
 from govstats.formats import Format, list_formats, load_format
-from govstats.io.excel import RawSheet, RawWorkbook, read_workbook
-from govstats.template import build_template
-from govstats.workbook import normalize
+from govstats.publish.template_xlsx import build_template
+from govstats.read import workbook
+from govstats.read.excel import RawSheet, RawWorkbook, read_workbook
+from govstats.read.workbook import normalize
 
 
 def _template(folder: Path, fmt: Format, year: int) -> Path:

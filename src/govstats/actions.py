@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govstats.io.excel import ACCEPTED_SUFFIXES, LIMITS
-from govstats.problems import GovstatsError, Problem
+from govstats.core.problems import GovstatsError, Problem
+from govstats.read.paths import expand_paths
 
 if TYPE_CHECKING:
     from govstats.audit.findings import AuditReport
-    from govstats.compilation import Compilation
-    from govstats.validate import Validation
+    from govstats.check.validate import Validation
+    from govstats.pipeline import Compilation
 
 __all__ = [
     "audit_outputs",
@@ -36,10 +36,10 @@ def make_template(
     :param format_id: a format to use instead of the one the year picks.
     :returns: the path written.
     """
+    from govstats.core.output import write_workbook
     from govstats.formats import format_for_year
-    from govstats.io.output import write_workbook
-    from govstats.roster import unit_code_fault
-    from govstats.template import build_template
+    from govstats.publish.template_xlsx import build_template
+    from govstats.read.roster import unit_code_fault
 
     fault = unit_code_fault(unit_code) if unit_code else ""
     if fault:
@@ -53,44 +53,6 @@ def make_template(
     path = Path(output)
     write_workbook(wb, path)
     return path
-
-
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, and the workbooks inside any folder given, sorted by name.
-
-    Office lock files (``~$name.xlsx``) and hidden files in folders are skipped.
-
-    :raises GovstatsError: ``too-many-files`` past ``LIMITS["files"]`` workbooks,
-        counted before any is read.
-    """
-    limit = LIMITS["files"]
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found: list[Path] = []
-            for f in p.iterdir():
-                if (
-                    f.suffix.lower() in ACCEPTED_SUFFIXES
-                    and not f.name.startswith(("~$", "."))
-                    and f.is_file()
-                ):
-                    found.append(f)
-                    if len(out) + len(found) > limit:
-                        raise _too_many(p, limit)
-            out.extend(sorted(found))
-        else:
-            out.append(p)
-        if len(out) > limit:
-            raise _too_many(p, limit)
-    return out
-
-
-def _too_many(where: Path, limit: int) -> GovstatsError:
-    return GovstatsError(
-        Problem.make(
-            "too-many-files", file=str(where), found=f"> {limit}", expected=limit
-        )
-    )
 
 
 def validate_workbooks(
@@ -109,8 +71,8 @@ def validate_workbooks(
     :param max_problems: list at most this many problems per file.
     :raises GovstatsError: when the roster or format cannot be used.
     """
-    from govstats.roster import read_roster
-    from govstats.validate import load_units, validate_units
+    from govstats.check.validate import load_units, validate_units
+    from govstats.read.roster import read_roster
 
     files = expand_paths(paths)
     if not files:
@@ -145,12 +107,8 @@ def compile_year(
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
         valid, or another compile of the same year is running.
     """
-    from govstats.compilation import (
-        compile_in_memory,
-        output_lock,
-        publish,
-        year_inputs,
-    )
+    from govstats.pipeline import compile_in_memory, year_inputs
+    from govstats.publish.folder import output_lock, publish
 
     # Checked first: a year that has no inputs leaves no outputs folder behind.
     year_inputs(inputs, year)

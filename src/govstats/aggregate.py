@@ -3,7 +3,7 @@
 Sums are taken on the exact scaled integers of the validation (one column per
 indicator), so they are exact whatever the number of units. Derived figures (shares,
 rates, year-on-year changes) are computed from those exact sums as fractions and
-rounded once, by :func:`govstats.numbers.percent`.
+rounded once, by :func:`govstats.core.numbers.percent`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from govstats.core.numbers import format_decimal, format_percent, percent, quantize
 from govstats.formats import Format, Group
-from govstats.numbers import format_decimal, format_percent, percent, quantize
-from govstats.roster import Roster, Unit
+from govstats.read.roster import Roster, Unit
 
 if TYPE_CHECKING:
-    from govstats.validate import Validation
+    from govstats.check.validate import Validation
 
 __all__ = [
     "Derived",
@@ -228,3 +228,17 @@ def format_value(value: Decimal, places: int) -> str:
 def approx_wan(value: Decimal, rounding: str = "half-up") -> str:
     """A count in 万 with one decimal, as reports round it: 22966 → ``2.3万``."""
     return f"{format_decimal(quantize(Fraction(value) / 10000, 1, rounding))}万"
+
+
+def share_sum_note(figures: Figures, table_id: str) -> str:
+    """A note when the rounded shares of a table do not add up to 100 %, else ``""``."""
+    table = next(t for t in figures.fmt.report.tables if t.id == table_id)
+    if not table.shares:  # no shares registered, none printed
+        return ""
+    shares = [figures.share(p, table.total) for p in table.parts]
+    if any(s.value is None for s in shares):
+        return ""
+    total = sum((s.value for s in shares if s.value is not None), Decimal(0))
+    if total == 100:
+        return ""
+    return f"（各项占比分别四舍五入，合计为{format_percent(total)}，未作调整。）"

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 
+from govstats.core.output import atomic_write
 from govstats.formats import Format
-from govstats.io.output import atomic_write
-from govstats.roster import COLUMNS
+from govstats.read.roster import COLUMNS
 
 __all__ = ["complete_totals", "write_inputs", "write_roster"]
 
@@ -67,8 +67,8 @@ def write_inputs(
     :param info: its further identification fields (填报人, 联系电话, 填报日期).
     :returns: the files written, the roster first, then the workbooks in roster order.
     """
-    from govstats.io.output import write_workbook
-    from govstats.template import build_template
+    from govstats.core.output import write_workbook
+    from govstats.publish.template_xlsx import build_template
 
     written = [out_dir / "units.csv"]
     write_roster(units, written[0])

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from govstats.audit.findings import Location
-from govstats.problems import GovstatsError, Problem
+from govstats.core.locations import Location
+from govstats.core.problems import GovstatsError, Problem
 
 __all__ = [
     "Document",

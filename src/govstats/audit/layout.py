@@ -40,8 +40,9 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from govstats.audit.documents import Document, SourceCell
-from govstats.audit.findings import Check, Location
+from govstats.audit.findings import Check
 from govstats.audit.labels import LabelIndex, Nearest, label_key
+from govstats.core.locations import Location
 from govstats.formats import Block, Column, Format, Row, Table
 
 __all__ = ["PublishedTables", "read_tables", "stated_year"]
@@ -356,8 +357,8 @@ def _other_layouts(fmt: Format) -> list[_Rows]:
 
 
 def _pick_format(year: int | None) -> Format | None:
+    from govstats.core.problems import GovstatsError
     from govstats.formats import format_for_year, list_formats, load_format
-    from govstats.problems import GovstatsError
 
     if year is None:
         # No year stated: the format in force now, the one that starts last.
@@ -581,7 +582,7 @@ class _Reader:
         text: str,
         codes: list[str],
     ) -> None:
-        from govstats.audit.text import PLACEHOLDERS
+        from govstats.audit.judging import PLACEHOLDERS
 
         self.result.blanks.update(codes)
         if PLACEHOLDERS.search(unicodedata.normalize("NFKC", text)):

@@ -1,6 +1,6 @@
 """Auditing a compiled year: recompute ``inputs/<year>/`` and compare ``outputs/<year>/``.
 
-The compile is run again in memory (:func:`govstats.compilation.compile_in_memory`,
+The compile is run again in memory (:func:`govstats.pipeline.compile_in_memory`,
 with the rounding and partiality ``figures.json`` records) and every output is
 compared with what the inputs give now:
 
@@ -33,8 +33,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from govstats.audit.findings import AuditReport, Check, Location
-from govstats.problems import GovstatsError, Problem
+from govstats.audit.findings import AuditReport, Check
+from govstats.core.locations import Location
+from govstats.core.problems import GovstatsError, Problem
 
 __all__ = ["AUDITED_FILES", "audit_year"]
 
@@ -56,7 +57,7 @@ def audit_year(
     :raises GovstatsError: ``outputs-missing`` when the year was never compiled
         (no ``figures.json``), ``file-not-found`` when its inputs are missing.
     """
-    from govstats.compilation import compile_in_memory
+    from govstats.pipeline import compile_in_memory
 
     out_dir = Path(outputs) / str(year)
     in_dir = Path(inputs) / str(year)
@@ -104,8 +105,8 @@ def audit_year(
 
 def _inputs(recorded: dict[str, str], in_dir: Path, figures: Path) -> list[Check]:
     """The inputs now against the SHA-256 recorded at the compile."""
-    from govstats.actions import expand_paths
-    from govstats.compilation import file_sha256
+    from govstats.publish.figures_json import file_sha256
+    from govstats.read.paths import expand_paths
 
     paths = [in_dir / "units.csv", *expand_paths([in_dir])]
     current = {p.name: file_sha256(p) for p in paths if p.is_file()}
@@ -388,7 +389,7 @@ class _Comparison:
 
         :returns: True when it does not match (a finding was added).
         """
-        from govstats.numbers import format_percent, quantize
+        from govstats.core.numbers import format_percent, quantize
 
         ws = have.wb[title]
         if not isinstance(a.value, str) or not a.value.endswith("%"):
@@ -461,7 +462,7 @@ class _Sheets:
 def _evaluate(
     formula: str, lookup: Callable[[str], Fraction | None]
 ) -> Fraction | None:
-    from govstats.problems import column_letter, column_number
+    from govstats.core.locations import column_letter, column_number
 
     expr = formula.lstrip("=")
 

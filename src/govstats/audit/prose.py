@@ -32,8 +32,8 @@ from govstats.audit.documents import Document
 from govstats.audit.findings import Check
 from govstats.audit.labels import label_key
 from govstats.audit.layout import PublishedTables
+from govstats.core.numbers import format_decimal
 from govstats.formats import Format, ProseFigure
-from govstats.numbers import format_decimal
 
 __all__ = ["check_prose", "readings"]
 
@@ -196,7 +196,7 @@ def _shares(
     ties: dict[int, str],
     judged: set[str],
 ) -> list[Check]:
-    from govstats.audit.text import SNIPPET_MAX, _exact, judge_percent
+    from govstats.audit.judging import SNIPPET_MAX, exact_percent, judge_percent
 
     fmt = tables.fmt
     bases = {
@@ -230,7 +230,7 @@ def _shares(
                 context={
                     "label": part.label or part.text,
                     "detail": f"{format_decimal(num)}/{format_decimal(den)}",
-                    "exact": _exact(exact, pct.places),
+                    "exact": exact_percent(exact, pct.places),
                 },
             )
         )

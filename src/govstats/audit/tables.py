@@ -5,7 +5,7 @@ Validation checks a clerk's workbook against the rules of its format declaration
 figures against the same rules: the figures of ``figures.json``, and the tables of a
 published report once :mod:`govstats.audit.layout` has read them by code. Nothing
 about a format is written here: the rules, their ids and their messages come from
-the declaration and :mod:`govstats.rules`.
+the declaration and :mod:`govstats.check.rules`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 from govstats.audit.claims import Paragraph
 from govstats.audit.documents import Document
-from govstats.audit.findings import Check, Location
+from govstats.audit.findings import Check
+from govstats.core.locations import Location
+from govstats.core.numbers import format_decimal
 from govstats.formats import Format, Rule
-from govstats.numbers import format_decimal
 
 if TYPE_CHECKING:
     from govstats.audit.layout import PublishedTables
@@ -47,7 +48,7 @@ def check_rules(
     """
     import pandas as pd
 
-    from govstats.rules import describe_failure, predicate
+    from govstats.check.rules import describe_failure, predicate
 
     scale = 10**fmt.max_places
     out: list[Check] = []

@@ -37,18 +37,16 @@ from govstats.audit.claims import (
 )
 from govstats.audit.documents import Document
 from govstats.audit.findings import AuditReport, Check
-from govstats.numbers import format_decimal, quantize, truncate
+from govstats.audit.judging import (
+    PLACEHOLDERS,
+    SNIPPET_MAX,
+    exact_percent,
+    judge_percent,
+)
+from govstats.core.numbers import format_decimal, quantize
 
 __all__ = ["PLACEHOLDERS", "audit_document", "judge_percent"]
 
-# Template text left in a published report (gk2021.md, "Known defects").
-PLACEHOLDERS = re.compile(
-    r"请?根据实际情况填写|请填写|此处填写"
-    r"|\((?:文字描述|请?填写[^)]{0,20}|此处[^)]{0,20})\)"
-    r"|【[^】]{0,20}(?:填写|填报|描述)[^】]{0,20}】"
-    r"|(?<![A-Za-z])(?:X{2,}|x{2,}|×{2,})(?![A-Za-z])"
-)
-SNIPPET_MAX = 40
 _INCREASE = ("增加", "增长", "上升", "提高", "增幅")
 _TOTAL_NAMES = ("总数", "总量", "总计", "合计", "全部", "总", "")
 _RATE_SYNONYMS = {"回复": ("回复", "答复"), "答复": ("答复", "回复")}
@@ -67,26 +65,6 @@ def audit_document(doc: Document, explain: bool = False) -> AuditReport:
     checks += _placeholders(doc)
     checks = audit_tables(doc, paragraphs, checks)
     return AuditReport(subject=doc.path, kind="text", checks=checks, explain=explain)
-
-
-def judge_percent(
-    exact: Fraction, printed: Decimal, places: int
-) -> tuple[str, str, Decimal]:
-    """How a printed percentage compares with its exact value.
-
-    :returns: ``(status, code, half_up)``: ``right``; ``note`` with
-        ``share-half-even`` (right only under GB/T 8170, on an exact half);
-        ``wrong`` with ``share-truncated`` or ``share-mismatch``; and the value
-        rounded half up at the printed precision.
-    """
-    up = quantize(exact, places, "half-up")
-    if up == printed:
-        return "right", "", up
-    if quantize(exact, places, "half-even") == printed:
-        return "note", "share-half-even", up
-    if truncate(exact, places) == printed:
-        return "wrong", "share-truncated", up
-    return "wrong", "share-mismatch", up
 
 
 def _show(value: Fraction) -> str:
@@ -265,7 +243,7 @@ class _Paragraph:
             rule,
             label=part.label or part.text,
             detail=f"{_show(part.value)}/{_show(base)}",
-            exact=_exact(exact, pct.places),
+            exact=exact_percent(exact, pct.places),
         )
 
     # Enumerations
@@ -533,7 +511,7 @@ class _Paragraph:
             f"{pct.stem}率 = {num.label} / {den.label}",
             label=f"{pct.stem}率",
             detail=f"{_show(num.value)}/{_show(den.value)}",
-            exact=_exact(value, pct.places),
+            exact=exact_percent(value, pct.places),
         )
 
     def _change(self, pct: Percent) -> None:
@@ -596,15 +574,8 @@ class _Paragraph:
             "change = (this year − last year) / last year",
             label=cur.label or cur.text,
             detail=f"({_show(cur.value)} − {_show(prev.value)})/{_show(prev.value)}",
-            exact=_exact(change, pct.places),
+            exact=exact_percent(change, pct.places),
         )
-
-
-def _exact(value: Fraction, places: int) -> str:
-    """The exact percentage to two more decimals than printed, ``…`` when cut."""
-    shown = truncate(value, places + 2)
-    mark = "" if Fraction(shown) == value else "…"
-    return f"{format_decimal(shown)}{mark}%"
 
 
 def _respectively_groups(percents: Iterable[Percent]) -> list[list[Percent]]:

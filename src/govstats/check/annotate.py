@@ -1,0 +1,185 @@
+"""Annotated copies of checked workbooks: problem cells filled and commented.
+
+The original is never touched: the copy is written to another folder, with every
+problem cell filled (red for errors, yellow for warnings) and a comment explaining
+it, and a ``问题清单`` sheet listing every problem with a link to its cell. A workbook
+that openpyxl cannot open (``.xls``, ``.ods``, a damaged file) gets a new workbook
+holding only the list.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govstats.core.problems import GovstatsError, Problem
+from govstats.core.results import FileReport
+
+if TYPE_CHECKING:
+    from govstats.check.validate import Validation
+
+__all__ = ["LIST_SHEET", "annotate_workbooks"]
+
+LIST_SHEET = "问题清单"
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
+HEADERS = {
+    "zh": (
+        "序号",
+        "严重程度",
+        "工作表",
+        "单元格",
+        "指标代码",
+        "问题代码",
+        "规则",
+        "说明",
+    ),
+    "en": ("No.", "severity", "sheet", "cell", "indicator", "code", "rule", "message"),
+}
+SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {}}
+
+
+def annotate_workbooks(
+    result: Validation, folder: Path, lang: str = "zh"
+) -> list[Path]:
+    """Write an annotated copy of every checked workbook into ``folder``.
+
+    A copy is named after its workbook (``财政局.xlsx``); two workbooks of one stem
+    (``a.xls`` and ``a.xlsx``) get ``a.xls.xlsx`` and ``a.xlsx``, two of one name in
+    different folders ``a.xlsx`` and ``a (2).xlsx``, rather than one overwriting the
+    other. Only a workbook that passed the inspection, and is small
+    enough, is opened by openpyxl to mark its cells; any other gets a new workbook
+    holding only the problem list.
+
+    :returns: the paths written, in report order.
+    :raises GovstatsError: when a copy would overwrite any of the inputs.
+    """
+    from govstats.core.output import write_workbook
+
+    inputs = {Path(f.path).resolve() for f in result.report.files}
+    stems = [Path(f.path).stem.casefold() for f in result.report.files]
+    units = {str(u.path): u for u in result.units}
+    # Every name is chosen and checked before anything is written.
+    targets: list[Path] = []
+    taken: set[Path] = set()
+    for file in result.report.files:
+        source = Path(file.path)
+        name = source.stem + ".xlsx"
+        if stems.count(source.stem.casefold()) > 1 and source.suffix.lower() != ".xlsx":
+            name = source.name + ".xlsx"
+        target = folder / name
+        n = 1
+        while target.resolve() in taken:  # the same name in two folders
+            n += 1
+            target = folder / f"{Path(name).stem} ({n}).xlsx"
+        if target.resolve() in inputs:
+            raise GovstatsError(
+                Problem.make(
+                    "file-unreadable",
+                    file=str(target),
+                    found="annotating would overwrite an input; choose another folder",
+                )
+            )
+        taken.add(target.resolve())
+        targets.append(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    for file, target in zip(result.report.files, targets, strict=True):
+        source = Path(file.path)
+        unit = units.get(str(source))
+        wb = None
+        if unit is not None and unit.readable:
+            wb = _open_copy(source, unit.size_in_cells)
+        if wb is not None:
+            _mark_cells(wb, file, lang)
+        else:
+            from openpyxl import Workbook
+
+            wb = Workbook()
+            wb.remove(wb.active)
+        _problem_sheet(wb, file, lang)
+        write_workbook(wb, target)
+    return targets
+
+
+def _open_copy(source: Path, cells: int) -> Any:
+    from govstats.read.package import LIMITS
+
+    if (
+        source.suffix.lower() not in (".xlsx", ".xlsm")
+        or cells > LIMITS["annotate_cells"]
+    ):
+        return None
+    import openpyxl
+
+    try:
+        # Read from bytes: the source is only ever opened for reading, and closed
+        # even when openpyxl fails halfway. Its package passed the inspection.
+        # openpyxl warns about odd parts on stderr; the problem list says enough.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(
+                io.BytesIO(source.read_bytes()),
+                keep_vba=False,
+                rich_text=False,
+                keep_links=False,
+            )
+    except Exception:  # noqa: BLE001 - the list alone is still useful
+        return None
+
+
+def _mark_cells(wb: Any, file: FileReport, lang: str) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    from govstats.core.output import sheet_text
+
+    by_cell: dict[tuple[str, str], list[Problem]] = {}
+    for p in file.problems:
+        if p.sheet in wb.sheetnames and p.cell:
+            by_cell.setdefault((p.sheet, p.cell), []).append(p)
+    for (sheet, ref), problems in by_cell.items():
+        cell = wb[sheet][ref]
+        worst = "error" if any(p.severity == "error" for p in problems) else "warning"
+        cell.fill = PatternFill("solid", fgColor=FILLS[worst])
+        text = "\n".join(f"[{p.code}] {p.message(lang)}" for p in problems)
+        comment = Comment(sheet_text(text), "govstats")
+        comment.width, comment.height = 320, 40 + 20 * len(problems)
+        cell.comment = comment
+
+
+def _problem_sheet(wb: Any, file: FileReport, lang: str) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    from govstats.core.output import put
+
+    if LIST_SHEET in wb.sheetnames:
+        wb.remove(wb[LIST_SHEET])
+    ws = wb.create_sheet(LIST_SHEET, 0)
+    for c, head in enumerate(HEADERS[lang], start=1):
+        put(ws, 1, c, head).font = Font(bold=True)
+    words = SEVERITY_WORDS[lang]
+    for n, p in enumerate(file.problems, start=1):
+        row = [
+            n,
+            words.get(p.severity, p.severity),
+            p.sheet,
+            p.cell,
+            p.indicator,
+            p.code,
+            p.rule,
+            p.message(lang),
+        ]
+        r = n + 1
+        for c, value in enumerate(row, start=1):
+            put(ws, r, c, value)
+        ws.cell(r, 2).fill = PatternFill("solid", fgColor=FILLS[p.severity])
+        if p.sheet in wb.sheetnames and p.cell:
+            link = ws.cell(r, 4)
+            quoted = p.sheet.replace("'", "''")
+            link.hyperlink = f"#'{quoted}'!{p.cell}"
+            link.font = Font(color="0563C1", underline="single")
+    for col, width in zip("ABCDEFGH", (6, 8, 30, 8, 22, 18, 16, 90), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    wb.active = 0

@@ -1,0 +1,446 @@
+"""Validating workbooks: structure, cell values and cross-field rules, all at once.
+
+The flow for any number of workbooks:
+
+1. read each workbook and locate its figures by code (:mod:`govstats.read.workbook`),
+   collecting structural problems (many workbooks by a pool of processes);
+2. stack every value cell of every workbook into one long frame and validate it
+   with one lazy pandera call (:func:`govstats.check.schemas.cell_schema`);
+3. pivot the valid values into one row per workbook and validate the cross-field
+   rules with one more pandera call (:func:`govstats.check.schemas.unit_schema`);
+4. check identification, the year, the roster and duplicate units across files.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import repeat
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govstats.check.rules import describe_failure
+from govstats.core.problems import GovstatsError, Problem
+from govstats.core.results import FileReport, Report, limit_problems
+from govstats.formats import PREV, Format, format_for_year, list_formats, load_format
+from govstats.read.excel import read_workbook
+from govstats.read.roster import Roster
+from govstats.read.workbook import UnitWorkbook, load_unit_from_raw, peek_year
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
+    import pandas as pd
+
+__all__ = ["Validation", "validate_units"]
+
+
+@dataclass
+class Validation:
+    """Workbooks checked together: what they hold and what is wrong with them."""
+
+    fmt: Format
+    units: list[UnitWorkbook]
+    report: Report
+    values: pd.DataFrame = field(repr=False)
+    scale: int = 1
+
+    def unit_values(self, index: int) -> dict[str, Decimal]:
+        """The exact values of one workbook (valid cells only), by code."""
+        return self.units_values([index])[0]
+
+    def units_values(self, indexes: Sequence[int]) -> list[dict[str, Decimal]]:
+        """The exact values of several workbooks (valid cells only), by code.
+
+        One pass over the frame: a positional look-up per workbook (``iloc``) cost
+        about a millisecond each, more than reading the workbook.
+        """
+        import pandas as pd
+
+        frame = self.values.iloc[list(indexes)]
+        codes = [str(c) for c in frame.columns]
+        scale = self.scale
+        shared: dict[int, Decimal] = {}
+
+        def exact(v: int) -> Decimal:
+            # Equal values share one Decimal (immutable): most figures are 0 or
+            # small counts, and 10,000 units hold 620,000 of them.
+            if (d := shared.get(v)) is None:
+                d = shared[v] = Decimal(int(v)) / scale
+            return d
+
+        columns = (frame[c].astype(object).tolist() for c in codes)
+        rows = zip(*columns, strict=True)
+        return [
+            {
+                code: exact(v)
+                for code, v in zip(codes, row, strict=True)
+                if v is not None and v is not pd.NA
+            }
+            for row in rows
+        ]
+
+
+def load_units(
+    paths: Sequence[Path],
+    year: int | None,
+    format_id: str | None,
+    progress: Callable[[int, int, Path], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> tuple[Format, list[UnitWorkbook]]:
+    """Read every workbook and locate its figures, one workbook in memory at a time.
+
+    The format is ``format_id``, else the year's, else the year the first readable
+    workbook states on its identification sheet. Many workbooks are read by
+    several processes (:func:`_load_all`); the units come back in ``paths`` order.
+
+    :param meanwhile: work for the main process while worker processes read (it
+        is not called when there are none), such as imports needed next.
+    """
+    fmt: Format | None = load_format(format_id) if format_id else None
+    if fmt is None and year is not None:
+        fmt = format_for_year(year)
+    units: list[UnitWorkbook] = []
+    todo = list(paths)
+    while fmt is None and todo:  # the first readable workbook says which format
+        path = todo.pop(0)
+        try:
+            raw = read_workbook(path)
+        except GovstatsError as exc:
+            units.append(_unreadable(path, exc))
+        else:
+            fmt = _stated_format(raw)
+            units.append(load_unit_from_raw(raw, fmt))
+        if progress is not None:
+            progress(len(units), len(paths), path)
+    fmt = fmt or load_format(list_formats()[0])
+    for unit in _load_all(todo, fmt, meanwhile):
+        units.append(unit)
+        if progress is not None:
+            progress(len(units), len(paths), unit.path)
+    return fmt, units
+
+
+# Reading is most of the work of a compile and every workbook is read on its own,
+# so many are read by a pool of processes: on two idle cores, 1,000 workbooks
+# took 2.0 s in one process and 1.15 s with two workers (with one core busy
+# elsewhere, about the same both ways). A pool starts in about 10 ms and saves
+# up to 1 ms a workbook; below PARALLEL_MIN workbooks it is not worth a worker's
+# memory, and MAX_JOBS bounds the memory all workers take (each holds one
+# workbook at a time, within the limits of govstats.read.package).
+PARALLEL_MIN = 64
+MAX_JOBS = 4
+_CHUNK = 16  # workbooks per task: fewer round trips, yet an even spread
+
+
+def _load_all(
+    paths: Sequence[Path], fmt: Format, meanwhile: Callable[[], object] | None = None
+) -> Iterator[UnitWorkbook]:
+    """The units of ``paths`` in order, read by several processes when many."""
+    jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK)
+    if len(paths) < PARALLEL_MIN or jobs < 2:
+        yield from (_load_one(path, fmt.id) for path in paths)
+        return
+    # Imported here: a clerk checking one workbook does not wait for them.
+    from concurrent.futures import ProcessPoolExecutor
+
+    from govstats.read.package import LIMITS
+
+    with ProcessPoolExecutor(
+        jobs,
+        mp_context=_start_method(),
+        initializer=_init_worker,
+        initargs=(dict(LIMITS), gc.get_threshold()),
+    ) as pool:
+        units = pool.map(_load_one, paths, repeat(fmt.id), chunksize=_CHUNK)
+        # While the workers read, build the schemas validate_units needs next:
+        # importing pandas and pandera takes 0.5 s that would otherwise leave a
+        # core idle after the reading.
+        from govstats.check.schemas import cell_schema, unit_schema
+
+        cell_schema(fmt)
+        unit_schema(fmt, 10**fmt.max_places)
+        if meanwhile is not None:
+            meanwhile()
+        yield from map(_shared, units)
+
+
+def _init_worker(limits: dict[str, int], thresholds: tuple[int, ...]) -> None:
+    """A worker reads within the main process's limits and collects garbage as
+    it does (a spawned one would otherwise have the defaults, whatever the main
+    process set)."""
+    from govstats.read.package import LIMITS
+
+    LIMITS.update(limits)
+    gc.set_threshold(*thresholds)
+
+
+def _load_one(path: Path, format_id: str) -> UnitWorkbook:
+    """Read one workbook (in a worker, or not): its figures, or why it cannot be."""
+    try:
+        raw = read_workbook(path)
+    except GovstatsError as exc:
+        return _unreadable(path, exc)
+    # Only the located figures are kept: memory grows with the number of
+    # units by the size of their figures, not of their workbooks.
+    return load_unit_from_raw(raw, load_format(format_id))
+
+
+def _shared(unit: UnitWorkbook) -> UnitWorkbook:
+    """A unit from a worker, its cells keyed by their codes as the cells hold
+    them: unpickling a cell makes its code and sheet name the strings every other
+    unit uses (``workbook._cell``), but the dict's keys arrive as copies of their
+    own, about 8 kB of the 35 kB a unit held in memory."""
+    unit.cells = {cell.code: cell for cell in unit.cells.values()}
+    return unit
+
+
+def _unreadable(path: Path, exc: GovstatsError) -> UnitWorkbook:
+    return UnitWorkbook(path=path, problems=[exc.problem.located(file=str(path))])
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _start_method() -> BaseContext:
+    # fork starts a worker at once with what is already imported; once another
+    # thread runs (a progress bar's) forking is unsafe, and spawn is used.
+    import multiprocessing as mp
+    import threading
+
+    if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+def _stated_format(raw: Any) -> Format:
+    """The format of the year a workbook states; the first format when it states none
+    that is known (its year is then reported by the checks, not here)."""
+    default = load_format(list_formats()[0])
+    stated = peek_year(raw, default)
+    try:
+        return format_for_year(stated) if stated else default
+    except GovstatsError:
+        return default
+
+
+def validate_units(
+    units: list[UnitWorkbook],
+    fmt: Format,
+    year: int | None = None,
+    roster: Roster | None = None,
+    max_problems: int | None = None,
+    previous: dict[str, dict[str, Decimal]] | None = None,
+) -> Validation:
+    """Check workbooks already read; every problem of every file, at once.
+
+    :param previous: last year's figures by unit code, for the cross-year rules
+        (``prev:`` codes); without them those rules are not evaluated.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from govstats.check.schemas import cell_schema, failures, unit_schema
+
+    scale = 10**fmt.max_places
+    problems: list[list[Problem]] = [list(u.problems) for u in units]
+
+    # Cell checks: one long frame, one pandera call. Its columns are filled as
+    # lists (a tuple per cell held 50 MB more for 10,000 workbooks).
+    unit_col: list[int] = []
+    code_col: list[str] = []
+    value_col: list[int] = []
+    decimals_col: list[int] = []
+    for i, unit in enumerate(units):
+        for code, cell in unit.cells.items():
+            value = cell.value
+            if value is None:
+                continue
+            unit_col.append(i)
+            code_col.append(code)
+            whole = int(value)
+            if whole == value:  # most figures: integer arithmetic only
+                value_col.append(whole * scale)
+                decimals_col.append(0)
+            else:
+                value_col.append(int((value * scale).to_integral_value()))
+                decimals_col.append(cell.decimals)
+    inds = fmt.indicators
+    cells = pd.DataFrame(
+        {
+            "unit": np.array(unit_col, dtype=np.int64),
+            "code": pd.Series(code_col, dtype=object),
+            "value": pd.array(value_col, dtype="Int64"),
+            "decimals": np.array(decimals_col, dtype=np.int64),
+            "places": np.array([inds[c].places for c in code_col], dtype=np.int64),
+            "signed": np.array([inds[c].signed for c in code_col], dtype=bool),
+        }
+    )
+    bad_cells: set[int] = set()  # rows of the cell frame
+    for check, index, _value in failures(cell_schema(fmt), cells):
+        i, code = unit_col[int(index)], code_col[int(index)]
+        bad_cells.add(int(index))
+        cell = units[i].cells[code]
+        ind = fmt.indicators[code]
+        problems[i].append(
+            Problem.make(
+                check,
+                file=str(units[i].path),
+                sheet=cell.sheet,
+                row=cell.row,
+                column=cell.column,
+                indicator=code,
+                found=str(cell.value),
+                expected=str(ind.places) if check == "too-many-decimals" else "",
+                context={"label": ind.label, "unit": ind.unit},
+            )
+        )
+
+    # Cross-field rules: one row per workbook, one pandera call. The frame is
+    # filled from arrays (from a dict per workbook it took 0.2 s, and the dicts
+    # tens of MB, for 10,000 workbooks).
+    column = {code: k for k, code in enumerate(fmt.codes)}
+    data = np.zeros((len(column), len(units)), dtype=np.int64)
+    missing = np.ones((len(column), len(units)), dtype=bool)
+    good = np.ones(len(cells), dtype=bool)
+    good[sorted(bad_cells)] = False
+    where = (
+        np.array([column[c] for c in code_col], dtype=np.intp)[good],
+        cells["unit"].to_numpy()[good],
+    )
+    data[where] = cells["value"].to_numpy(dtype=np.int64)[good]
+    missing[where] = False
+    values = pd.DataFrame(
+        {
+            code: pd.arrays.IntegerArray(data[k], missing[k])
+            for code, k in column.items()
+        },
+        index=pd.RangeIndex(len(units)),
+    )
+    checked = _with_previous(values, units, fmt, previous, scale)
+    rules = {r.key: r for r in fmt.rules}
+    for check, index, _value in failures(unit_schema(fmt, scale), checked):
+        rule = rules.get(check)
+        if rule is None:  # not a rule's check; the cell checks cover the cells
+            continue
+        if index is None:  # the check itself failed to run: a bug, not bad data
+            raise RuntimeError(f"rule {check} could not be evaluated")
+        i = int(index)
+        # A rule that failed read a value in each of its cells (rules.predicate).
+        unit_vals = {c: Decimal(_scaled(checked[c].iat[i])) / scale for c in rule.codes}
+        cell = units[i].cells[rule.subject]
+        problems[i].append(
+            describe_failure(rule, fmt, unit_vals, cell.remark).located(
+                file=str(units[i].path),
+                sheet=cell.sheet,
+                row=cell.row,
+                column=cell.column,
+            )
+        )
+
+    _check_identity(units, fmt, year, roster, problems)
+    sheets = (fmt.info_sheet, *(t.sheet for t in fmt.tables))
+    report = Report(
+        [
+            FileReport(
+                path=str(u.path),
+                unit_code=u.unit_code,
+                unit_name=u.unit_name,
+                problems=limit_problems(problems[i], max_problems, sheets),
+            )
+            for i, u in enumerate(units)
+        ]
+    )
+    return Validation(fmt=fmt, units=units, report=report, values=values, scale=scale)
+
+
+def _scaled(value: Any) -> int:
+    return int(value)
+
+
+def _with_previous(
+    values: pd.DataFrame,
+    units: list[UnitWorkbook],
+    fmt: Format,
+    previous: dict[str, dict[str, Decimal]] | None,
+    scale: int,
+) -> pd.DataFrame:
+    """The unit frame plus a ``prev:<code>`` column per code a cross-year rule reads.
+
+    A unit without last year's figures gets <NA> there, so those rules skip it.
+    """
+    import pandas as pd
+
+    prev_codes = sorted({c for r in fmt.rules for c in r.codes if c.startswith(PREV)})
+    if not prev_codes:
+        return values
+    frame = values.copy()
+    for code in prev_codes:
+        bare = code.removeprefix(PREV)
+        column: list[int | None] = []
+        for unit in units:
+            last = (previous or {}).get(unit.unit_code, {})
+            column.append(int(last[bare] * scale) if bare in last else None)
+        frame[code] = pd.array(column, dtype="Int64")
+    return frame
+
+
+def _check_identity(
+    units: list[UnitWorkbook],
+    fmt: Format,
+    year: int | None,
+    roster: Roster | None,
+    problems: list[list[Problem]],
+) -> None:
+    """Year, roster membership and duplicate unit codes across the files."""
+    labels = {f.key: f.label for f in fmt.info_fields}
+    seen: dict[str, int] = {}
+    for i, unit in enumerate(units):
+        if not unit.cells and not unit.info:
+            continue  # unreadable: its file problem says it all
+
+        def at(key: str, unit: UnitWorkbook = unit) -> dict[str, Any]:
+            sheet, row, col = unit.info_cells.get(key, (fmt.info_sheet, None, None))
+            return {"file": str(unit.path), "sheet": sheet, "row": row, "column": col}
+
+        found_year = unit.info.get("year")
+        if year is not None and found_year not in (None, "") and found_year != year:
+            problems[i].append(
+                Problem.make(
+                    "year-mismatch",
+                    found=found_year,
+                    expected=year,
+                    context={"label": labels.get("year", "")},
+                    **at("year"),
+                )
+            )
+        code = unit.unit_code
+        if not code:
+            continue
+        if roster is not None and roster.get(code) is None:
+            problems[i].append(
+                Problem.make(
+                    "unit-not-in-roster",
+                    found=code,
+                    context={"label": labels.get("unit_code", "")},
+                    **at("unit_code"),
+                )
+            )
+        if code in seen:
+            problems[i].append(
+                Problem.make(
+                    "unit-duplicate",
+                    found=code,
+                    expected=str(units[seen[code]].path),
+                    **at("unit_code"),
+                )
+            )
+        else:
+            seen[code] = i

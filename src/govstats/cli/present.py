@@ -1,0 +1,172 @@
+"""Presentation: validation, compile and audit results as text for a terminal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from govstats.core.results import Report
+from govstats.core.text import plain
+from govstats.publish.report_md import display_width
+from govstats.publish.validation import REPORT_WORDS, problem_where, totals_line
+
+if TYPE_CHECKING:
+    from govstats.audit.findings import AuditReport, Check
+    from govstats.pipeline import Compilation
+
+__all__ = [
+    "audit_report_text",
+    "compilation_text",
+    "report_text",
+]
+
+
+def _problem_lines(report: Report, lang: str) -> list[str]:
+    """A line per file, then one per problem of it."""
+    w = REPORT_WORDS[lang]
+    lines: list[str] = []
+    for f in report.files:
+        unit = f" ({f.unit_code} {f.unit_name})".rstrip() if f.unit_code else ""
+        lines.append(
+            w["file"].format(
+                mark="✓" if f.valid else "✗",
+                path=f.path,
+                unit=unit if unit != " ()" else "",
+                errors=len(f.errors),
+                warnings=len(f.warnings),
+            )
+        )
+        for p in f.problems:
+            ind = f" {p.indicator}" if p.indicator else ""
+            lines.append(
+                f"  {w[p.severity]}  {problem_where(p)}  {p.code} [{p.rule}]{ind}  {p.message(lang)}"
+            )
+    return [plain(line) for line in lines]
+
+
+def report_text(report: Report, lang: str = "zh") -> str:
+    """A report as lines for a terminal: a line per file, then one per problem."""
+    lines = [
+        *_problem_lines(report, lang),
+        totals_line(REPORT_WORDS[lang]["total"], report),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_COMPILE_WORDS = {
+    "zh": {
+        "head": "{year}年汇总：{units} 个单位纳入汇总",
+        "partial": "部分汇总：未纳入 {names}",
+        "failed": "汇总未进行：有错误的单位须先改正（或使用 --partial 只汇总通过校验的单位）。原有输出未改动。",
+        "written": "已写入 {path}",
+        "workbooks": "提交的工作簿",
+        "compiled": "纳入汇总的单位",
+        "left_out": "未纳入的单位",
+        "errors": "错误",
+        "warnings": "警告",
+    },
+    "en": {
+        "head": "{year}: {units} unit(s) compiled",
+        "partial": "Partial compile: left out {names}",
+        "failed": "Nothing compiled: fix the units with errors first (or use --partial to compile the valid ones). Previous outputs are untouched.",
+        "written": "wrote {path}",
+        "workbooks": "workbooks submitted",
+        "compiled": "units compiled",
+        "left_out": "units left out",
+        "errors": "errors",
+        "warnings": "warnings",
+    },
+}
+
+
+def compilation_text(result: Compilation, lang: str = "zh") -> str:
+    """A compile's result for a terminal: problems (if any), outputs, a closing table."""
+    w = _COMPILE_WORDS[lang]
+    lines = _problem_lines(Report([f for f in result.report.files if f.problems]), lang)
+    if not result.compiled:
+        lines.append(w["failed"])
+    else:
+        lines.append(w["head"].format(year=result.year, units=result.units))
+        if result.partial:
+            lines.append(plain(w["partial"].format(names="、".join(result.excluded))))
+        lines += [plain(w["written"].format(path=p)) for p in result.written]
+    s = result.report.stats
+    rows = [
+        (w["workbooks"], s["files"] - 1),
+        (w["compiled"], result.units),
+        (w["left_out"], len(result.excluded)),
+        (w["errors"], s["errors"]),
+        (w["warnings"], s["warnings"]),
+    ]
+    width = max(display_width(label) for label, _ in rows) + 2
+    lines.append("")
+    for label, count in rows:
+        pad = " " * (width - display_width(label))
+        lines.append(f"  {label}{pad}{count:>6}")
+    return "\n".join(lines) + "\n"
+
+
+_AUDIT_WORDS = {
+    "zh": {
+        "error": "错误",
+        "warning": "提示",
+        "head": "{mark} {subject}：{wrong} 处有误，{note} 处提示",
+        "text_total": "共核对 {checked} 处数字表述：{right} 处无误，{wrong} 处有误，{note} 处提示；{unchecked} 处未能核对{hint}。",
+        "outputs_total": "共比对 {checked} 项：{right} 项一致，{wrong} 项不一致。",
+        "hint": "（使用 --explain 查看）",
+        "right": "核对无误（{n} 处）：",
+        "unchecked": "未能核对（{n} 处）：",
+    },
+    "en": {
+        "error": "error",
+        "warning": "note",
+        "head": "{mark} {subject}: {wrong} wrong, {note} note(s)",
+        "text_total": "Checked {checked} numeric claim(s): {right} right, {wrong} wrong, {note} note(s); {unchecked} not checked{hint}.",
+        "outputs_total": "Compared {checked} value(s): {right} agree, {wrong} differ.",
+        "hint": " (see --explain)",
+        "right": "Right ({n}):",
+        "unchecked": "Not checked ({n}):",
+    },
+}
+
+
+def _audit_where(report: AuditReport, c: Check) -> str:
+    if report.kind == "outputs" and c.where.file:
+        from pathlib import Path
+
+        name = Path(c.where.file).name
+        loc = str(c.where)
+        return name if loc in ("-", f"inputs.{name}") else f"{name} {loc}"
+    return str(c.where)
+
+
+def _audit_line(report: AuditReport, c: Check, lead: str, lang: str) -> str:
+    quote = f"  「{c.snippet}」" if c.snippet and report.kind == "text" else ""
+    code = f"  {c.code}" if c.code and c.is_finding else f"  {c.kind}"
+    return f"  {lead}  {_audit_where(report, c)}{code}{quote}  {c.message(lang)}"
+
+
+def audit_report_text(report: AuditReport, lang: str = "zh") -> str:
+    """An audit for a terminal: a head line, a line per finding, a closing count;
+    with ``report.explain``, also every claim found right and every one unchecked."""
+    w = _AUDIT_WORDS[lang]
+    s = report.stats
+    lines = [
+        w["head"].format(
+            mark="✓" if report.valid else "✗",
+            subject=report.subject,
+            wrong=s["wrong"],
+            note=s["note"],
+        )
+    ]
+    lines += [_audit_line(report, c, w[c.severity], lang) for c in report.findings]
+    if report.explain:
+        for status, mark in (("right", "✓"), ("unchecked", "?")):
+            found = report.by_status(status)
+            lines.append(w[status].format(n=len(found)))
+            lines += [_audit_line(report, c, mark, lang) for c in found]
+    if report.kind == "text":
+        hint = w["hint"] if s["unchecked"] and not report.explain else ""
+        lines.append(w["text_total"].format(hint=hint, **s))
+    else:
+        lines.append(w["outputs_total"].format(**s))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,200 @@
+"""The problem catalogue, :class:`Problem` and :class:`GovstatsError`.
+
+Every problem govstats reports has a stable code from the catalogue
+(``core/catalogue.yaml``), a severity, a position (file → sheet → row → cell) and a
+message in Chinese and English rendered from the catalogue's templates.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from govstats.core.locations import column_letter
+
+__all__ = [
+    "LANGS",
+    "Problem",
+    "ProblemType",
+    "GovstatsError",
+    "catalogue",
+    "column_letter",
+    "fill_template",
+    "sort_key",
+]
+
+LANGS = ("zh", "en")
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """One entry of the catalogue."""
+
+    code: str
+    category: str
+    severity: str
+    title: dict[str, str]
+    description: dict[str, str]
+    template: dict[str, str]
+
+
+@functools.cache
+def catalogue() -> dict[str, ProblemType]:
+    """Every problem type by code, in catalogue order."""
+    from govstats.core.declarations import read_yaml
+
+    data = read_yaml(Path(__file__).with_name("catalogue.yaml"))
+    return {code: ProblemType(code=code, **spec) for code, spec in data.items()}
+
+
+FOUND_MAX = 200
+
+
+def _clip(text: str) -> str:
+    """Quote at most ``FOUND_MAX`` characters of a cell: a message stays a line."""
+    if len(text) <= FOUND_MAX:
+        return text
+    return f"{text[:FOUND_MAX]}…（共{len(text)}字 / {len(text)} chars）"
+
+
+class _Blank(dict[str, Any]):
+    """Formats a missing placeholder as an empty string instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill_template(code: str, lang: str, values: dict[str, Any]) -> str:
+    """The catalogue template of ``code`` in ``lang``, placeholders filled from
+    ``values`` (a placeholder without a value becomes empty)."""
+    return catalogue()[code].template[lang].format_map(_Blank(values))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem found in an input, located as precisely as it can be.
+
+    ``row`` and ``column`` are 1-based Excel coordinates; ``cell`` is their A1 name.
+    ``rule`` is the id of the rule that failed: a rule of the format (``SQ-CH-SUM``)
+    or, for a check on a single cell or sheet, the problem code itself.
+    ``context`` holds the extra values the message template needs (labels, parts).
+    """
+
+    code: str
+    severity: str
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    column: int | None = None
+    indicator: str = ""
+    rule: str = ""
+    found: str = ""
+    expected: str = ""
+    context: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @classmethod
+    def make(
+        cls,
+        code: str,
+        *,
+        severity: str | None = None,
+        context: dict[str, Any] | None = None,
+        **kw: Any,
+    ) -> Problem:
+        """Create a problem of catalogue type ``code`` (its default severity unless given)."""
+        ptype = catalogue()[code]
+        for key in ("found", "expected"):
+            if key in kw:
+                kw[key] = _clip("" if kw[key] is None else str(kw[key]))
+        ctx = tuple(sorted((k, str(v)) for k, v in (context or {}).items()))
+        return cls(
+            code=code,
+            severity=severity or ptype.severity,
+            rule=kw.pop("rule", "") or code,
+            context=ctx,
+            **kw,
+        )
+
+    @property
+    def cell(self) -> str:
+        """The A1 name of the cell, or ``""`` when the problem is not about one cell."""
+        if self.row is None or self.column is None:
+            return ""
+        return f"{column_letter(self.column)}{self.row}"
+
+    @property
+    def category(self) -> str:
+        return catalogue()[self.code].category
+
+    def located(self, **kw: Any) -> Problem:
+        """A copy with more position fields set (``file=...``, ``sheet=...``)."""
+        return replace(self, **kw)
+
+    def message(self, lang: str = "zh") -> str:
+        """The message for a clerk, in ``lang`` (``zh`` or ``en``)."""
+        template = catalogue()[self.code].template[lang]
+        values = _Blank(dict(self.context))
+        values.update(
+            file=self.file,
+            sheet=self.sheet,
+            cell=self.cell,
+            indicator=self.indicator,
+            found=self.found,
+            expected=self.expected,
+        )
+        values.setdefault("label", self.indicator)
+        if "label" in dict(self.context):
+            values["label"] = dict(self.context)["label"]
+        return template.format_map(values)
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The problem as JSON-ready data (the ``--format json`` output)."""
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "rule": self.rule,
+            "category": self.category,
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "row": self.row,
+            "column": column_letter(self.column) if self.column else "",
+            "indicator": self.indicator,
+            "expected": self.expected,
+            "found": self.found,
+            "message": self.message(lang),
+        }
+
+
+def sort_key(p: Problem, sheets: Sequence[str] = ()) -> tuple[Any, ...]:
+    """Deterministic order: file, sheet, row, column, code.
+
+    :param sheets: the sheets in the order a workbook has them (the format's):
+        their problems come in that order, after the file's own and before those
+        of any other sheet (by name). Without it, sheets go by name, which puts
+        三、 before 二、.
+    """
+    place = sheets.index(p.sheet) if p.sheet in sheets else len(sheets)
+    return (
+        p.file,
+        bool(p.sheet),
+        place,
+        p.sheet,
+        p.row or 0,
+        p.column or 0,
+        p.code,
+        p.indicator,
+        p.rule,
+    )
+
+
+class GovstatsError(Exception):
+    """Work cannot go on (unreadable file, unknown format): carries one :class:`Problem`."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message("en"))
+        self.problem = problem

@@ -1,0 +1,82 @@
+"""validation.md: every unit's problems as Markdown."""
+
+from __future__ import annotations
+
+import re
+
+from govstats.core.problems import Problem
+from govstats.core.results import Report
+from govstats.core.text import plain
+from govstats.publish.report_md import markdown_text
+
+
+def _code(text: str) -> str:
+    """Text as a Markdown code span, whatever backticks it holds."""
+    text = plain(text)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def report_markdown(report: Report, lang: str = "zh", title: str = "") -> str:
+    """A report as Markdown: a section per file with a table of its problems."""
+    w = REPORT_WORDS[lang]
+    head = ("严重程度", "位置", "问题代码", "规则", "指标", "说明")
+    if lang == "en":
+        head = ("severity", "where", "code", "rule", "indicator", "message")
+    out = [f"# {title}", ""] if title else []
+    out += [totals_line(w["total"], report), ""]
+    for f in report.files:
+        name = f"{f.unit_code} {f.unit_name}".strip() or f.path
+        out += [f"## {markdown_text(name)}", "", _code(f.path), ""]
+        if not f.problems:
+            out += [w["ok"], ""]
+            continue
+        out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for p in f.problems:
+            cells = (
+                w[p.severity],
+                problem_where(p),
+                p.code,
+                p.rule,
+                p.indicator,
+                p.message(lang),
+            )
+            out.append("| " + " | ".join(markdown_text(c) for c in cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+REPORT_WORDS = {
+    "zh": {
+        "error": "错误",
+        "warning": "警告",
+        "ok": "通过",
+        "file": "{mark} {path}{unit}：{errors} 个错误，{warnings} 个警告",
+        "total": "共检查 {files} 个文件，{invalid} 个未通过；错误 {errors} 个，警告 {warnings} 个。",
+    },
+    "en": {
+        "error": "error",
+        "warning": "warning",
+        "ok": "ok",
+        "file": "{mark} {path}{unit}: {errors} error(s), {warnings} warning(s)",
+        "total": "Checked {files} file(s), {invalid} invalid; {errors} error(s), {warnings} warning(s).",
+    },
+}
+
+
+def problem_where(p: Problem) -> str:
+    if p.sheet and p.cell:
+        return f"{p.sheet}!{p.cell}"
+    return p.sheet or "-"
+
+
+def totals_line(template: str, report: Report) -> str:
+    s = report.stats
+    return template.format(
+        files=s["files"],
+        invalid=s["invalid_files"],
+        errors=s["errors"],
+        warnings=s["warnings"],
+    )

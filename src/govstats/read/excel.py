@@ -1,0 +1,388 @@
+"""Reading workbooks: xlsx, xlsm, xls and ods through python-calamine.
+
+Calamine reads a workbook about thirty times faster than openpyxl and gives the cached
+value of a formula cell. What it cannot tell (whether an empty cell is really empty,
+holds a formula without a cached value, an error value such as ``#DIV/0!``, or is part
+of a merged range) is asked of openpyxl, lazily and only for the cells concerned, so
+that the common case of a clean workbook never pays for it.
+
+Rows and columns here are 1-based Excel coordinates throughout.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govstats.core.problems import GovstatsError, Problem
+from govstats.read.package import LIMITS, PackageScan, SheetExtent, scan_package
+
+__all__ = [
+    "ACCEPTED_SUFFIXES",
+    "LIMITS",
+    "RawSheet",
+    "RawWorkbook",
+    "read_workbook",
+]
+
+ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class RawSheet:
+    """The values of one sheet, as a grid anchored at A1."""
+
+    name: str
+    index: int
+    visible: bool
+    grid: list[list[Any]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def value(self, row: int, col: int) -> Any:
+        """The value at an Excel position, ``""`` outside the grid."""
+        if 1 <= row <= len(self.grid):
+            line = self.grid[row - 1]
+            if 1 <= col <= len(line):
+                return line[col - 1]
+        return ""
+
+    def merged_range(self, row: int, col: int) -> str:
+        """The A1 range (``D5:D6``) of the merged cell that covers a position, or ``""``."""
+        from govstats.core.locations import column_letter
+
+        for r1, c1, r2, c2 in self.merged:
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                return f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+        return ""
+
+
+@dataclass
+class RawWorkbook:
+    """The sheets of a workbook, by name, in workbook order.
+
+    ``oversized`` names the sheets that were not read because their values reach
+    beyond the limits (with a ``sheet-too-large`` problem each); ``data`` is the
+    file as it was checked, so that every later look reads the same bytes.
+    """
+
+    path: Path
+    sheets: dict[str, RawSheet]
+    problems: list[Problem] = field(default_factory=list)
+    oversized: dict[str, Problem] = field(default_factory=dict)
+    data: bytes = field(default=b"", repr=False)
+    cells: int = 0
+
+    @functools.cached_property
+    def _openpyxl(self) -> Any:
+        """The workbook opened read-only by openpyxl (formulas kept), or None."""
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm") or not self.data:
+            return None
+        import openpyxl
+
+        try:
+            # Read-only: cells are parsed on demand, so memory does not grow with
+            # the sheet; the package was checked before calamine read it.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return openpyxl.load_workbook(
+                    io.BytesIO(self.data), read_only=True, data_only=False
+                )
+        except Exception:  # noqa: BLE001 - diagnostics only: calamine already read it
+            return None
+
+    def explain_blank(self, sheet: str, row: int, col: int) -> tuple[str, str]:
+        """Why a cell that calamine reads as empty is empty.
+
+        :returns: ``(problem code, what the cell shows)``: ``formula-no-value`` with
+            the formula, ``excel-error`` with the error value, ``merged-cell`` with the
+            merged range, or ``value-blank``.
+        """
+        raw = self.sheets.get(sheet)
+        if raw is not None:
+            merged = raw.merged_range(row, col)
+            if merged:
+                return "merged-cell", merged
+        wb = self._openpyxl
+        if wb is not None and sheet in wb.sheetnames:
+            try:
+                cells = wb[sheet].iter_rows(
+                    min_row=row, max_row=row, min_col=col, max_col=col
+                )
+                cell = next(iter(next(iter(cells), ())), None)
+            except Exception:  # noqa: BLE001 - diagnostics only, as above
+                cell = None
+            if cell is not None and cell.data_type == "f":
+                return "formula-no-value", str(cell.value)
+            if cell is not None and cell.data_type == "e":
+                return "excel-error", str(cell.value)
+        return "value-blank", ""
+
+
+def _sniff(path: Path) -> tuple[bytes, PackageScan | None]:
+    """Refuse what is not a readable workbook before any parser sees it.
+
+    The file is read once, in full (it is at most ``file_bytes``), opened read-only;
+    everything after works on these bytes, so what was checked is what is read.
+
+    :returns: the bytes, and the package inspection of a zip workbook.
+    """
+    suffix = path.suffix.lower()
+    file = str(path)
+    if not path.exists():
+        raise GovstatsError(Problem.make("file-not-found", file=file))
+    if not path.is_file():
+        raise GovstatsError(
+            Problem.make("file-unreadable", file=file, found="not a file")
+        )
+    if suffix not in ACCEPTED_SUFFIXES:
+        raise GovstatsError(
+            Problem.make(
+                "file-format-unsupported", file=file, found=suffix or path.name
+            )
+        )
+    limit = LIMITS["file_bytes"]
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limit:
+                raise _too_large(file, size, limit)
+            # Asked for its own size (plus one byte, to see it grow): a read of
+            # the limit would allocate 20 MiB each time, a tenth of a
+            # millisecond per workbook.
+            data = fh.read(size + 1)
+            if len(data) > size:  # it grows while being read
+                data += fh.read(limit + 1 - len(data))
+    except OSError as exc:
+        raise GovstatsError(
+            Problem.make("file-unreadable", file=file, found=exc.strerror or str(exc))
+        ) from exc
+    if len(data) > limit:  # it grew while being read
+        raise _too_large(file, len(data), limit)
+    if data.startswith(_OLE_MAGIC):
+        # An encrypted xlsx is an OLE container holding an EncryptionInfo stream.
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise GovstatsError(Problem.make("file-encrypted", file=file))
+        if suffix != ".xls":
+            raise GovstatsError(
+                Problem.make("file-unreadable", file=file, found="OLE/xls")
+            )
+        return data, None
+    if suffix == ".xls" or not data.startswith(_ZIP_MAGIC):
+        found = "empty file" if not data else "not a zip archive"
+        if suffix == ".xls":
+            found = "empty file" if not data else "not an Excel 97-2003 workbook"
+        raise GovstatsError(Problem.make("file-unreadable", file=file, found=found))
+    kind = "ods" if suffix == ".ods" else "xlsx"
+    return data, scan_package(data, file, kind)
+
+
+def _too_large(file: str, size: int, limit: int) -> GovstatsError:
+    return GovstatsError(
+        Problem.make(
+            "file-too-large",
+            file=file,
+            found=f"{size / 1024 / 1024:.1f} MiB",
+            expected=f"{limit / 1024 / 1024:.0f} MiB",
+        )
+    )
+
+
+def _refuse_large_sheets(sheets: Iterable[tuple[str, Any]], file: str) -> None:
+    """Refuse the whole file at its first sheet beyond the limits (for the formats
+    whose sheets calamine reads all at once when it opens the file)."""
+    for name, big in sheets:
+        if big.too_large:
+            raise GovstatsError(
+                Problem.make(
+                    "sheet-too-large",
+                    file=file,
+                    sheet=name,
+                    found=_extent_text(big),
+                    expected=_limit_text(big),
+                )
+            )
+
+
+def read_workbook(path: str | Path) -> RawWorkbook:
+    """Read every sheet of a workbook into grids of values.
+
+    :raises GovstatsError: when the file is missing, of another type, encrypted,
+        damaged or beyond the limits. Sheets whose values reach beyond the row and
+        column limits are not read, with a ``sheet-too-large`` problem each.
+    """
+    import python_calamine as pc
+
+    path = Path(path)
+    data, scan = _sniff(path)
+    file = str(path)
+    problems: list[Problem] = []
+    oversized: dict[str, Problem] = {}
+    sheets: dict[str, RawSheet] = {}
+    if scan is not None and scan.macros:
+        problems.append(Problem.make("macros-ignored", file=file))
+    if path.suffix.lower() == ".xls":
+        from govstats.read.biff import scan_xls
+
+        # calamine reads every sheet of an .xls into a dense grid when it opens it:
+        # a sheet too large refuses the whole file, before calamine is asked.
+        _refuse_large_sheets(scan_xls(data, file), file)
+    if path.suffix.lower() == ".ods" and scan is not None:
+        # calamine reads every sheet of an .ods when it opens it (it cannot skip
+        # one), so a sheet too large refuses the whole file.
+        _refuse_large_sheets(scan.sheets.items(), file)
+    try:
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except BaseException as exc:  # noqa: BLE001 - calamine raises many error types
+        _reraise_interrupt(exc)
+        if type(exc).__name__ == "PasswordError":
+            raise GovstatsError(Problem.make("file-encrypted", file=file)) from exc
+        raise GovstatsError(
+            Problem.make("file-unreadable", file=file, found=str(exc)[:200])
+        ) from exc
+    try:
+        metadata = wb.sheets_metadata
+        if len(metadata) > LIMITS["sheets"]:
+            raise GovstatsError(
+                Problem.make(
+                    "too-many-sheets",
+                    file=file,
+                    found=len(metadata),
+                    expected=LIMITS["sheets"],
+                )
+            )
+        for index, meta in enumerate(metadata):
+            if str(meta.typ).endswith("ChartSheet"):
+                continue
+            extent = scan.sheets.get(meta.name) if scan is not None else None
+            if scan is not None and extent is None:
+                # calamine sees a sheet the inspection did not: never ask for it.
+                problems.append(
+                    Problem.make(
+                        "file-unreadable",
+                        file=file,
+                        sheet=meta.name,
+                        found="sheet not listed in the workbook",
+                    )
+                )
+                continue
+            if extent is not None and extent.too_large:
+                # calamine stores a sheet as a dense grid: one value at XFD1048576
+                # would ask for 550 GB. Such a sheet is never handed to it.
+                oversized[meta.name] = Problem.make(
+                    "sheet-too-large",
+                    file=file,
+                    sheet=meta.name,
+                    found=_extent_text(extent),
+                    expected=_limit_text(extent),
+                )
+                continue
+            if meta.name in sheets or meta.name in oversized:
+                # Excel forbids it; a crafted workbook.xml can still list a name
+                # twice. The first is read, the second reported, never merged.
+                problems.append(
+                    Problem.make(
+                        "sheet-duplicate",
+                        file=file,
+                        sheet=meta.name,
+                        expected=meta.name,
+                    )
+                )
+                continue
+            try:
+                sheet = wb.get_sheet_by_name(meta.name)
+                # A sheet the scan measured is within the limits: calamine
+                # builds its grid from A1 at once (0.05 ms a workbook less).
+                if extent is not None:
+                    grid = sheet.to_python(skip_empty_area=False)
+                else:
+                    grid = _grid(sheet)
+                merged = [
+                    (r1 + 1, c1 + 1, r2 + 1, c2 + 1)
+                    for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])
+                ]
+            except BaseException as exc:  # noqa: BLE001 - one bad sheet must not stop the rest
+                _reraise_interrupt(exc)
+                problems.append(
+                    Problem.make(
+                        "file-unreadable",
+                        file=file,
+                        sheet=meta.name,
+                        found=str(exc)[:200],
+                    )
+                )
+                continue
+            sheets[meta.name] = RawSheet(
+                name=meta.name,
+                index=index,
+                visible=str(meta.visible).endswith("Visible"),
+                grid=grid,
+                merged=merged,
+            )
+    finally:
+        wb.close()
+    return RawWorkbook(
+        path=path,
+        sheets=sheets,
+        problems=problems,
+        oversized=oversized,
+        data=data,
+        cells=scan.cells if scan is not None else 0,
+    )
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Let Ctrl-C and exits through; anything else calamine raises is the file's.
+
+    A damaged file can make calamine (Rust) panic; pyo3 raises that as
+    ``PanicException``, which derives from BaseException, not Exception, so an
+    ``except Exception`` would let it escape as a traceback.
+    """
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+        raise exc
+
+
+def _grid(sheet: Any) -> list[list[Any]]:
+    """The sheet's values from A1, at most the limits' rows and columns.
+
+    Rows are taken one at a time and cut to the column limit, so that a wide sheet
+    (an .xls is not scanned beforehand) never becomes a wide grid in Python.
+    calamine's ``iter_rows`` already starts at row 1 but at the range's first
+    column; the columns left of it are added here (as ``to_python`` would).
+    """
+    rows, cols = LIMITS["sheet_rows"], LIMITS["sheet_columns"]
+    left = (sheet.start or (0, 0))[1]
+    pad = [""] * min(left, cols)
+    grid: list[list[Any]] = []
+    for line in sheet.iter_rows():
+        if len(grid) >= rows:
+            break
+        grid.append(pad + list(line[: max(0, cols - left)]))
+    return grid
+
+
+def _extent_text(extent: SheetExtent) -> str:
+    """Why a sheet is too large: its size, the farthest cell seen, or its cells."""
+    from govstats.core.locations import column_letter
+
+    if extent.size:
+        return f"{extent.size / 1024 / 1024:.1f} MiB"
+    if extent.rows > LIMITS["sheet_rows"] or extent.columns > LIMITS["sheet_columns"]:
+        return f"{column_letter(max(extent.columns, 1))}{max(extent.rows, 1)}"
+    return f"{extent.cells} cells"
+
+
+def _limit_text(extent: SheetExtent) -> str:
+    from govstats.core.locations import column_letter
+
+    if extent.size:
+        return f"{LIMITS['part_bytes'] / 1024 / 1024:.0f} MiB"
+    return f"A1:{column_letter(LIMITS['sheet_columns'])}{LIMITS['sheet_rows']}"
