@@ -63,7 +63,8 @@ DebugOption = Annotated[
 
 
 def _run(fn: Callable[[], T], debug: bool, lang: str = "zh") -> T:
-    """Call the library; a domain error becomes one located line on stderr, exit 2."""
+    """Call the library; a domain error becomes one located line on stderr and
+    exits with its code (:attr:`GovstatsError.exit_code`: 1 for data, 2 else)."""
     from govstats.core.problems import GovstatsError
     from govstats.core.text import plain
 
@@ -74,7 +75,7 @@ def _run(fn: Callable[[], T], debug: bool, lang: str = "zh") -> T:
         where = ": ".join(x for x in (p.file, p.sheet) if x)
         line = f"govstats: {where + ': ' if where else ''}{p.message(lang)}"
         typer.echo(plain(line), err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(exc.exit_code) from None
     except (KeyboardInterrupt, typer.Exit):
         raise
     except Exception as exc:
