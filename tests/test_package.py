@@ -23,6 +23,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.locations import column_letter
 from govstats.core.problems import GovstatsError
 from govstats.read import package
@@ -74,10 +75,10 @@ def sheet(rows: str, decl: str = DECL, root: str = "") -> bytes:
     ).encode()
 
 
-def outcome(data: bytes) -> Any:
+def outcome(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
     """The scan, or the refusal's code and texts."""
     try:
-        return package.scan_package(data, "u.xlsx", "xlsx")
+        return package.scan_package(data, "u.xlsx", "xlsx", limits)
     except GovstatsError as exc:
         return exc.problem.code, exc.problem.found, exc.problem.expected
 
@@ -96,14 +97,14 @@ def counting(scanner: str) -> Iterator[list[str]]:
         yield names
 
 
-def both_ways(data: bytes) -> tuple[Any, list[str]]:
+def both_ways(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, list[str]]:
     """The outcome, checked equal both ways, and the parts that were rescanned."""
     with counting("_scan_streaming") as rescanned:
-        whole = outcome(data)
+        whole = outcome(data, limits)
     # the second time, the parts scanned whole the first time are known
-    again = outcome(data)
+    again = outcome(data, limits)
     with mock.patch.object(package, "_WHOLE", -1):
-        streaming = outcome(data)
+        streaming = outcome(data, limits)
     assert whole == again == streaming
     return whole, rescanned
 
@@ -249,12 +250,12 @@ def test_other_encodings_are_scanned_again(far):
 def test_a_workbook_at_the_cell_limits_is_scanned_again():
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in (1, 2, 3))
     data = workbook(sheet(rows), sheet(rows))
-    with mock.patch.dict(package.LIMITS, {"cells": 5}):
-        result, rescanned = both_ways(data)
+    result, rescanned = both_ways(data, DEFAULT_LIMITS.replace(cells=5))
     assert result == ("workbook-too-large", "> 5 cells", "5 cells")
     assert rescanned == ["xl/worksheets/sheet2.xml"]
-    with mock.patch.dict(package.LIMITS, {"sheet_rows": 2}):
-        result, rescanned = both_ways(workbook(sheet(rows)))
+    result, rescanned = both_ways(
+        workbook(sheet(rows)), DEFAULT_LIMITS.replace(sheet_rows=2)
+    )
     assert extent(result) == (3, 1, 3, True)
     assert rescanned == ["xl/worksheets/sheet1.xml"]
 
@@ -383,9 +384,8 @@ def sheet_parts(draw: Any) -> tuple[bytes, frozenset[str]]:
     st.sampled_from([12, 40, 10_000]),
 )
 def test_a_sheet_scanned_whole_says_what_the_streaming_scan_says(documents, limit):
-    limits = {"sheet_rows": 20, "sheet_columns": 8, "cells": limit}
-    with mock.patch.dict(package.LIMITS, limits):
-        result, rescanned = both_ways(workbook(*(d for d, _ in documents)))
+    limits = Limits(sheet_rows=20, sheet_columns=8, cells=limit)
+    result, rescanned = both_ways(workbook(*(d for d, _ in documents)), limits)
     for i, (_, odd) in enumerate(documents, start=1):
         if f"xl/worksheets/sheet{i}.xml" not in rescanned:
             event(f"scanned whole: {'excel' if not odd else ', '.join(sorted(odd))}")
@@ -421,11 +421,9 @@ def test_a_known_part_is_checked_again_against_the_limits():
         ({"sheet_rows": 8}, (9, 6, 2, True)),
         ({"sheet_columns": 5}, (9, 6, 2, True)),
     ]:
-        with mock.patch.dict(package.LIMITS, limits):
-            result, _ = both_ways(data)
+        result, _ = both_ways(data, DEFAULT_LIMITS.replace(**limits))
         assert extent(result) == expected
-    with mock.patch.dict(package.LIMITS, {"cells": 1}):
-        refused, _ = both_ways(data)
+    refused, _ = both_ways(data, DEFAULT_LIMITS.replace(cells=1))
     assert refused[0] == "workbook-too-large"
 
 
@@ -558,14 +556,16 @@ def no_parts_known() -> Iterator[None]:
             yield
 
 
-def _layout_outcome(first: bytes, then: bytes) -> tuple[Any, list[str]]:
+def _layout_outcome(
+    first: bytes, then: bytes, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Any, list[str]]:
     """The scan of the sheet part ``then`` right after the part ``first`` (which
     it may be read by), checked equal to the streaming scan; and whether it was
     parsed whole."""
     with no_parts_known():
         outcome(workbook(first))
         with counting("_scan_whole") as parsed:
-            result, _ = both_ways(workbook(then))
+            result, _ = both_ways(workbook(then), limits)
     return result, [name for name in parsed if name.endswith("sheet1.xml")]
 
 
@@ -642,8 +642,9 @@ def test_a_layout_is_checked_against_the_limits():
     then = ROWS.replace("<v>1<", "<v>2<")
     with no_parts_known():
         outcome(workbook(sheet(ROWS)))
-        with mock.patch.dict(package.LIMITS, {"sheet_columns": 2}):
-            result, _ = both_ways(workbook(sheet(then)))
+        result, _ = both_ways(
+            workbook(sheet(then)), DEFAULT_LIMITS.replace(sheet_columns=2)
+        )
     assert extent(result) == (2, 3, 2, True)
 
 
@@ -657,9 +658,8 @@ def _other_text(document: bytes) -> bytes:
 @given(sheet_parts(), st.sampled_from([12, 40, 10_000]))
 def test_a_sheet_read_by_its_layout_says_what_the_streaming_scan_says(part, limit):
     document, _ = part
-    limits = {"sheet_rows": 20, "sheet_columns": 8, "cells": limit}
-    with mock.patch.dict(package.LIMITS, limits):
-        _, parsed = _layout_outcome(document, _other_text(document))
+    limits = Limits(sheet_rows=20, sheet_columns=8, cells=limit)
+    _, parsed = _layout_outcome(document, _other_text(document), limits)
     event("read by its layout" if not parsed else "scanned")
 
 

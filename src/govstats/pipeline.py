@@ -18,6 +18,7 @@ from typing import Any
 
 from govstats.aggregate import Figures
 from govstats.check.coverage import roster_report
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import Report
 from govstats.publish.context import report_context
@@ -92,6 +93,7 @@ def compile_in_memory(
     rounding: str = "half-up",
     templates: str | Path | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Compilation, dict[str, bytes]]:
     """Everything a compile does except writing: the result, and the bytes of every
     output by file name (empty when errors stop the compile).
@@ -110,13 +112,14 @@ def compile_in_memory(
         raise ValueError(f"rounding must be one of {ROUNDINGS}")
     in_dir = year_inputs(inputs, year)
     fmt = format_for_year(year)
-    roster = read_roster(in_dir / "units.csv", fmt.roster)
+    roster = read_roster(in_dir / "units.csv", fmt.roster, limits)
     fmt, units = load_units(
-        expand_paths([in_dir]),
+        expand_paths([in_dir], limits),
         year,
         fmt.id,
         progress,
         functools.partial(_prepare, templates, fmt.id),
+        limits,
     )
     previous = (
         _previous_figures(Path(outputs) / str(year - 1)) if fmt.cross_year else None

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport
 
@@ -41,7 +42,10 @@ SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {}}
 
 
 def annotate_workbooks(
-    result: Validation, folder: Path, lang: str = "zh"
+    result: Validation,
+    folder: Path,
+    lang: str = "zh",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Path]:
     """Write an annotated copy of every checked workbook into ``folder``.
 
@@ -89,7 +93,7 @@ def annotate_workbooks(
         unit = units.get(str(source))
         wb = None
         if unit is not None and unit.readable:
-            wb = _open_copy(source, unit.size_in_cells)
+            wb = _open_copy(source, unit.size_in_cells, limits)
         if wb is not None:
             _mark_cells(wb, file, lang)
         else:
@@ -102,13 +106,8 @@ def annotate_workbooks(
     return targets
 
 
-def _open_copy(source: Path, cells: int) -> Any:
-    from govstats.read.package import LIMITS
-
-    if (
-        source.suffix.lower() not in (".xlsx", ".xlsm")
-        or cells > LIMITS["annotate_cells"]
-    ):
+def _open_copy(source: Path, cells: int, limits: Limits) -> Any:
+    if source.suffix.lower() not in (".xlsx", ".xlsm") or cells > limits.annotate_cells:
         return None
     import openpyxl
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govstats.check.rules import describe_failure
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport, Report, limit_problems
 from govstats.formats import PREV, Format, format_for_year, list_formats, load_format
@@ -90,6 +91,7 @@ def load_units(
     format_id: str | None,
     progress: Callable[[int, int, Path], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Format, list[UnitWorkbook]]:
     """Read every workbook and locate its figures, one workbook in memory at a time.
 
@@ -99,6 +101,7 @@ def load_units(
 
     :param meanwhile: work for the main process while worker processes read (it
         is not called when there are none), such as imports needed next.
+    :param limits: what every workbook is checked against before it is read.
     """
     fmt: Format | None = load_format(format_id) if format_id else None
     if fmt is None and year is not None:
@@ -108,7 +111,7 @@ def load_units(
     while fmt is None and todo:  # the first readable workbook says which format
         path = todo.pop(0)
         try:
-            raw = read_workbook(path)
+            raw = read_workbook(path, limits)
         except GovstatsError as exc:
             units.append(_unreadable(path, exc))
         else:
@@ -117,7 +120,7 @@ def load_units(
         if progress is not None:
             progress(len(units), len(paths), path)
     fmt = fmt or load_format(list_formats()[0])
-    for unit in _load_all(todo, fmt, meanwhile):
+    for unit in _load_all(todo, fmt, limits, meanwhile):
         units.append(unit)
         if progress is not None:
             progress(len(units), len(paths), unit.path)
@@ -137,25 +140,28 @@ _CHUNK = 16  # workbooks per task: fewer round trips, yet an even spread
 
 
 def _load_all(
-    paths: Sequence[Path], fmt: Format, meanwhile: Callable[[], object] | None = None
+    paths: Sequence[Path],
+    fmt: Format,
+    limits: Limits,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[UnitWorkbook]:
     """The units of ``paths`` in order, read by several processes when many."""
     jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK)
     if len(paths) < PARALLEL_MIN or jobs < 2:
-        yield from (_load_one(path, fmt.id) for path in paths)
+        yield from (_load_one(path, fmt.id, limits) for path in paths)
         return
     # Imported here: a clerk checking one workbook does not wait for them.
     from concurrent.futures import ProcessPoolExecutor
-
-    from govstats.read.package import LIMITS
 
     with ProcessPoolExecutor(
         jobs,
         mp_context=_start_method(),
         initializer=_init_worker,
-        initargs=(dict(LIMITS), gc.get_threshold()),
+        initargs=(gc.get_threshold(),),
     ) as pool:
-        units = pool.map(_load_one, paths, repeat(fmt.id), chunksize=_CHUNK)
+        units = pool.map(
+            _load_one, paths, repeat(fmt.id), repeat(limits), chunksize=_CHUNK
+        )
         # While the workers read, build the schemas validate_units needs next:
         # importing pandas and pandera takes 0.5 s that would otherwise leave a
         # core idle after the reading.
@@ -168,20 +174,18 @@ def _load_all(
         yield from map(_shared, units)
 
 
-def _init_worker(limits: dict[str, int], thresholds: tuple[int, ...]) -> None:
-    """A worker reads within the main process's limits and collects garbage as
-    it does (a spawned one would otherwise have the defaults, whatever the main
-    process set)."""
-    from govstats.read.package import LIMITS
-
-    LIMITS.update(limits)
+def _init_worker(thresholds: tuple[int, ...]) -> None:
+    """A worker collects garbage as the main process does (a spawned one would
+    otherwise have the defaults, whatever the main process set)."""
     gc.set_threshold(*thresholds)
 
 
-def _load_one(path: Path, format_id: str) -> UnitWorkbook:
+def _load_one(
+    path: Path, format_id: str, limits: Limits = DEFAULT_LIMITS
+) -> UnitWorkbook:
     """Read one workbook (in a worker, or not): its figures, or why it cannot be."""
     try:
-        raw = read_workbook(path)
+        raw = read_workbook(path, limits)
     except GovstatsError as exc:
         return _unreadable(path, exc)
     # Only the located figures are kept: memory grows with the number of

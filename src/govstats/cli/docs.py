@@ -69,8 +69,8 @@ def errors_markdown() -> str:
 
 
 def _limits_markdown() -> list[str]:
-    """The limits every input is checked against (``govstats.read.package.LIMITS``)."""
-    from govstats.read.package import LIMITS
+    """The limits every input is checked against (``govstats.core.limits.Limits``)."""
+    from govstats.core.limits import DEFAULT_LIMITS
 
     codes = {
         "file_bytes": "file-too-large",
@@ -89,13 +89,13 @@ def _limits_markdown() -> list[str]:
         "",
         "## Limits",
         "",
-        "Checked before any parser reads a file (`govstats.read.package.LIMITS`); see",
+        "Checked before any parser reads a file (`govstats.core.limits.Limits`); see",
         "the README's Limits section for why.",
         "",
         "| limit | value | problem |",
         "|---|---|---|",
     ]
-    for key, value in LIMITS.items():
+    for key, value in DEFAULT_LIMITS.items():
         out.append(f"| `{key}` | {value:_} | {codes.get(key, '')} |")
     return out
 

@@ -47,42 +47,12 @@ from itertools import compress
 from typing import Any
 from xml.parsers import expat
 
+from govstats.core.limits import DEFAULT_LIMITS, MIB, Limits
 from govstats.core.locations import column_number
 from govstats.core.problems import GovstatsError, Problem
 
-__all__ = ["LIMITS", "PackageScan", "SheetExtent", "scan_package"]
+__all__ = ["PackageScan", "SheetExtent", "scan_package"]
 
-MIB = 1024 * 1024
-
-# What a statistics workbook needs is far below every limit: the template is 20 KB
-# on disk and 60 KB unpacked, its sheets 40 rows by 5 columns. Anything beyond is a
-# damaged or hostile file, refused before the work, never after.
-LIMITS = {
-    # bytes of a file on disk (workbooks, and the roster)
-    "file_bytes": 20 * MIB,
-    # bytes of all parts of a workbook once unpacked, declared and actually inflated
-    "unpacked_bytes": 100 * MIB,
-    # bytes of any one part once unpacked
-    "part_bytes": 20 * MIB,
-    # unpacked/packed ratio of a part over 1 MiB (XML packs 5-15x, a bomb ~1000x)
-    "ratio": 100,
-    # parts in the zip (the template has 17)
-    "parts": 1000,
-    # sheets in a workbook
-    "sheets": 100,
-    # rows and columns of a sheet read: a value beyond them refuses the sheet
-    "sheet_rows": 2000,
-    "sheet_columns": 200,
-    # cells of a workbook: both the cells written in its sheets and the sum of the
-    # sheets' ranges (A1 to the farthest value), which is what readers allocate
-    "cells": 500_000,
-    # workbooks in one validate or compile: a province's units (issue 5 compiles
-    # 10,000 in seconds, at about 20 kB of memory a unit)
-    "files": 20_000,
-    # cells of a workbook that --annotate copies with openpyxl (a few hundred bytes
-    # a cell in memory); a larger one gets a copy holding only the problem list
-    "annotate_cells": 200_000,
-}
 
 _RATIO_FROM = 1 * MIB
 _CHUNK = 64 * 1024
@@ -135,6 +105,8 @@ class PackageScan:
     written: int = 0
     # sheet name → extent (xlsx: from workbook.xml and its rels; ods: content.xml)
     sheets: dict[str, SheetExtent] = field(default_factory=dict)
+    # what every part is checked against
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def cells(self) -> int:
@@ -177,7 +149,7 @@ def _refuse(path: str, code: str, found: str, expected: str = "") -> GovstatsErr
 # The zip directory
 
 
-def _entries(data: bytes, path: str) -> list[_Entry]:
+def _entries(data: bytes, path: str, limits: Limits) -> list[_Entry]:
     """The central directory, read by hand so that its size is checked first."""
 
     def damaged(found: str) -> GovstatsError:
@@ -198,8 +170,8 @@ def _entries(data: bytes, path: str) -> list[_Entry]:
         if rec + 56 > len(data) or data[rec : rec + 4] != _EOCD64:
             raise damaged("bad zip64 directory")
         count, cd_size, cd_offset = struct.unpack("<QQQ", data[rec + 32 : rec + 56])
-    if count > LIMITS["parts"]:
-        raise _refuse(path, "zip-bomb", f"{count} parts", f"{LIMITS['parts']} parts")
+    if count > limits.parts:
+        raise _refuse(path, "zip-bomb", f"{count} parts", f"{limits.parts} parts")
     if cd_offset + cd_size > len(data):
         raise damaged("zip directory beyond the end of the file (truncated?)")
     entries: list[_Entry] = []
@@ -216,9 +188,9 @@ def _entries(data: bytes, path: str) -> list[_Entry]:
         size, packed, offset = _zip64_sizes(extra, size, packed, offset)
         entries.append(_Entry(name, method, flags, packed, size, offset, crc))
         pos += 46 + n + m + k
-        if len(entries) > LIMITS["parts"]:
+        if len(entries) > limits.parts:
             raise _refuse(
-                path, "zip-bomb", f"> {LIMITS['parts']} parts", f"{LIMITS['parts']}"
+                path, "zip-bomb", f"> {limits.parts} parts", f"{limits.parts}"
             )
     return entries
 
@@ -241,7 +213,7 @@ def _zip64_sizes(extra: bytes, size: int, packed: int, offset: int) -> tuple[int
     return size, packed, offset
 
 
-def _check_declared(entries: list[_Entry], path: str) -> set[str]:
+def _check_declared(entries: list[_Entry], path: str, limits: Limits) -> set[str]:
     """Refuse on the declared sizes alone, before inflating a byte.
 
     :returns: the worksheet parts too large to scan (a million rows): the sheet is
@@ -254,38 +226,36 @@ def _check_declared(entries: list[_Entry], path: str) -> set[str]:
             raise _refuse(path, "file-encrypted", e.name)
         if e.method not in (_STORED, _DEFLATED):
             raise _refuse(path, "file-unreadable", f"{e.name}: compression {e.method}")
-        if e.is_sheet and _oversize(e.size, e.packed):
+        if e.is_sheet and _oversize(e.size, e.packed, limits):
             oversized.add(e.name)
         else:
-            _check_size(path, e.name, e.size, e.packed)
+            _check_size(path, e.name, e.size, e.packed, limits)
         total += e.size
-        if total > LIMITS["unpacked_bytes"]:
+        if total > limits.unpacked_bytes:
             raise _refuse(
                 path,
                 "zip-bomb",
                 f"> {_mib(total)} unpacked",
-                _mib(LIMITS["unpacked_bytes"]),
+                _mib(limits.unpacked_bytes),
             )
     return oversized
 
 
-def _oversize(size: int, packed: int) -> bool:
-    return size > LIMITS["part_bytes"] or (
-        size > _RATIO_FROM and size > LIMITS["ratio"] * max(packed, 1)
+def _oversize(size: int, packed: int, limits: Limits) -> bool:
+    return size > limits.part_bytes or (
+        size > _RATIO_FROM and size > limits.ratio * max(packed, 1)
     )
 
 
-def _check_size(path: str, name: str, size: int, packed: int) -> None:
-    if size > LIMITS["part_bytes"]:
-        raise _refuse(
-            path, "zip-bomb", f"{name} {_mib(size)}", _mib(LIMITS["part_bytes"])
-        )
-    if size > _RATIO_FROM and size > LIMITS["ratio"] * max(packed, 1):
+def _check_size(path: str, name: str, size: int, packed: int, limits: Limits) -> None:
+    if size > limits.part_bytes:
+        raise _refuse(path, "zip-bomb", f"{name} {_mib(size)}", _mib(limits.part_bytes))
+    if size > _RATIO_FROM and size > limits.ratio * max(packed, 1):
         raise _refuse(
             path,
             "zip-bomb",
             f"{name} {_mib(size)} ({size // max(packed, 1)}:1)",
-            f"{LIMITS['ratio']}:1",
+            f"{limits.ratio}:1",
         )
 
 
@@ -420,8 +390,8 @@ class _Xml:
         self.name = name
         self.scan = scan
         self.whole = whole
-        self._cells_max = LIMITS["cells"]
-        self._sheet_cells_max = LIMITS["sheet_rows"] * LIMITS["sheet_columns"]
+        self._cells_max = scan.limits.cells
+        self._sheet_cells_max = scan.limits.sheet_rows * scan.limits.sheet_columns
         self.root = ""
         self.extent: SheetExtent | None = None
         self.rels: dict[str, tuple[str, str]] = {}
@@ -516,7 +486,7 @@ class _Xml:
             ext.cells += 1
             self.scan.written += 1
             if self.scan.written > self._cells_max:
-                raise _Refused("workbook-too-large", *_cells_text())
+                raise _Refused("workbook-too-large", *_cells_text(self.scan.limits))
             if ext.cells > self._sheet_cells_max:
                 self._too_large(ext)
             ref = attrs.get("r")
@@ -547,7 +517,10 @@ class _Xml:
                 ext.rows = row
             if col > ext.columns:
                 ext.columns = col
-            if ext.rows > LIMITS["sheet_rows"] or ext.columns > LIMITS["sheet_columns"]:
+            if (
+                ext.rows > self.scan.limits.sheet_rows
+                or ext.columns > self.scan.limits.sheet_columns
+            ):
                 self._too_large(ext)
 
     def _sheet_end(self, name: str) -> None:
@@ -594,9 +567,12 @@ class _Xml:
             self._col += n
             self._ods.cells += 1
             self.scan.written += 1
-            if self.scan.written > LIMITS["cells"]:
-                raise _Refused("workbook-too-large", *_cells_text())
-            if self._ods.cells > LIMITS["sheet_rows"] * LIMITS["sheet_columns"]:
+            if self.scan.written > self.scan.limits.cells:
+                raise _Refused("workbook-too-large", *_cells_text(self.scan.limits))
+            if (
+                self._ods.cells
+                > self.scan.limits.sheet_rows * self.scan.limits.sheet_columns
+            ):
                 self._ods.too_large = True
             if any(k.endswith(" value-type") for k in attrs):
                 self._count_ods_cell()
@@ -619,7 +595,10 @@ class _Xml:
         first, n = pending
         ext.rows = max(ext.rows, self._row + self._ods_rows - 1)
         ext.columns = max(ext.columns, first + n - 1)
-        if ext.rows > LIMITS["sheet_rows"] or ext.columns > LIMITS["sheet_columns"]:
+        if (
+            ext.rows > self.scan.limits.sheet_rows
+            or ext.columns > self.scan.limits.sheet_columns
+        ):
             ext.too_large = True
 
     def _repeat(self, attrs: dict[str, str], key: str) -> int:
@@ -674,10 +653,10 @@ class _Known:
         ext = self.extent
         if ext is None:
             return True
-        rows, columns = LIMITS["sheet_rows"], LIMITS["sheet_columns"]
+        rows, columns = scan.limits.sheet_rows, scan.limits.sheet_columns
         return (
             ext.cells <= rows * columns
-            and scan.written + ext.cells <= LIMITS["cells"]
+            and scan.written + ext.cells <= scan.limits.cells
             and ext.rows <= rows
             and ext.columns <= columns
         )
@@ -874,7 +853,7 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
 def _room(scan: PackageScan) -> int:
     """What the next part may inflate to: the limit of a part, and what is left
     of the workbook's."""
-    return min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked)
+    return min(scan.limits.part_bytes, scan.limits.unpacked_bytes - scan.unpacked)
 
 
 def _whole_cap(e: _Entry, scan: PackageScan) -> int:
@@ -1081,8 +1060,8 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
         return False
     letters, digits, valued = found
     cells = len(letters)
-    max_rows, max_columns = LIMITS["sheet_rows"], LIMITS["sheet_columns"]
-    if cells > max_rows * max_columns or scan.written + cells > LIMITS["cells"]:
+    max_rows, max_columns = scan.limits.sheet_rows, scan.limits.sheet_columns
+    if cells > max_rows * max_columns or scan.written + cells > scan.limits.cells:
         return False
     last_row = max(map(int, set(compress(digits, valued))), default=0)
     last_column = max(
@@ -1095,16 +1074,19 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
     return True
 
 
-def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
+def scan_package(
+    data: bytes, path: str, kind: str, limits: Limits = DEFAULT_LIMITS
+) -> PackageScan:
     """Check a workbook's zip package; refuse it, or say which sheets are too large.
 
+    :param limits: what the package and its parts are checked against.
     :param kind: ``xlsx`` (also .xlsm) or ``ods``, from the file's suffix; the
         package must hold that kind of workbook and no other, since calamine picks
         its reader by content.
     :raises GovstatsError: ``zip-bomb``, ``unsafe-xml``, ``too-many-sheets``,
         ``file-encrypted`` or ``file-unreadable`` for the file as a whole.
     """
-    entries = _entries(data, path)
+    entries = _entries(data, path, limits)
     names = {e.name for e in entries}
     main = {"xlsx": "xl/workbook.xml", "ods": "content.xml"}[kind]
     others = {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} - {main}
@@ -1113,8 +1095,8 @@ def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
     if names & others:
         found = f"{main} and {', '.join(sorted(names & others))}"
         raise _refuse(path, "file-unreadable", found)
-    unscanned = _check_declared(entries, path)
-    scan = PackageScan(parts=len(entries), kind=kind)
+    unscanned = _check_declared(entries, path, limits)
+    scan = PackageScan(parts=len(entries), kind=kind, limits=limits)
     scan.macros = any(n.lower().endswith("vbaproject.bin") for n in names)
     rels: dict[str, tuple[str, str]] = {}
     book: list[tuple[str, str]] = []
@@ -1134,7 +1116,9 @@ def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
             continue
         if xml.extent is not None:
             sheets[e.name] = xml.extent
-        _check_cells(list(sheets.values()) + list(xml.ods_tables.values()), path)
+        _check_cells(
+            list(sheets.values()) + list(xml.ods_tables.values()), path, limits
+        )
         if e.name == "xl/_rels/workbook.xml.rels":
             rels = xml.rels
         elif e.name == "xl/workbook.xml":
@@ -1142,25 +1126,25 @@ def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
         elif e.name == "content.xml":
             ods = xml.ods_tables
     count = len(ods) if kind == "ods" else len(book)
-    if count > LIMITS["sheets"]:
-        raise _refuse(path, "too-many-sheets", str(count), str(LIMITS["sheets"]))
+    if count > limits.sheets:
+        raise _refuse(path, "too-many-sheets", str(count), str(limits.sheets))
     scan.sheets = ods if kind == "ods" else _sheets_by_name(book, rels, sheets, path)
     return scan
 
 
-def _cells_text() -> tuple[str, str]:
-    return f"> {LIMITS['cells']} cells", f"{LIMITS['cells']} cells"
+def _cells_text(limits: Limits) -> tuple[str, str]:
+    return f"> {limits.cells} cells", f"{limits.cells} cells"
 
 
-def _check_cells(extents: list[SheetExtent], path: str) -> None:
+def _check_cells(extents: list[SheetExtent], path: str, limits: Limits) -> None:
     """Refuse a workbook whose sheets' ranges together are too many cells to hold.
 
     (The cells written are counted as they are parsed, and stop the scan at once.)
     """
     spanned = sum(e.rows * e.columns for e in extents if not e.too_large)
-    if spanned > LIMITS["cells"]:
+    if spanned > limits.cells:
         found = f"{spanned} cells"
-        raise _refuse(path, "workbook-too-large", found, f"{LIMITS['cells']} cells")
+        raise _refuse(path, "workbook-too-large", found, f"{limits.cells} cells")
 
 
 def _sheets_by_name(
