@@ -275,7 +275,7 @@ class Balance(RuleKind):
 
 
 @register
-class AtMost(RuleKind):
+class NotAbove(RuleKind):
     """``part`` does not exceed ``whole``; either side may be a sum of codes."""
 
     name = "le"
@@ -320,7 +320,7 @@ class _Compare(RuleKind):
 
 
 @register
-class AtLeast(_Compare):
+class NotBelow(_Compare):
     """``a`` is at least ``b``."""
 
     name = "ge"
