@@ -75,10 +75,23 @@ def sheet(rows: str, decl: str = DECL, root: str = "") -> bytes:
     ).encode()
 
 
-def outcome(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """The scan, or the refusal's code and texts."""
+# The memory of the scans of this module's tests, as one run keeps one: parts and
+# layouts scanned by a test are known to the next (no_parts_known starts afresh).
+MEMORY = [package.ScanMemory()]
+
+
+def outcome(
+    data: bytes,
+    limits: Limits = DEFAULT_LIMITS,
+    streaming: bool = False,
+    memory: package.ScanMemory | None = None,
+) -> Any:
+    """The scan (with the module's memory unless one is given), or the refusal's
+    code and texts."""
     try:
-        return package.scan_package(data, "u.xlsx", "xlsx", limits)
+        return package.scan_package(
+            data, "u.xlsx", "xlsx", limits, memory or MEMORY[0], streaming
+        )
     except GovstatsError as exc:
         return exc.problem.code, exc.problem.found, exc.problem.expected
 
@@ -98,14 +111,17 @@ def counting(scanner: str) -> Iterator[list[str]]:
 
 
 def both_ways(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, list[str]]:
-    """The outcome, checked equal both ways, and the parts that were rescanned."""
+    """The outcome, checked equal to the reference scan (every part streamed, no
+    memory), and the parts that were rescanned."""
     with counting("_scan_streaming") as rescanned:
         whole = outcome(data, limits)
     # the second time, the parts scanned whole the first time are known
     again = outcome(data, limits)
-    with mock.patch.object(package, "_WHOLE", -1):
-        streaming = outcome(data, limits)
-    assert whole == again == streaming
+    try:
+        reference = package.scan_package(data, "u.xlsx", "xlsx", limits, None, True)
+    except GovstatsError as exc:
+        reference = exc.problem.code, exc.problem.found, exc.problem.expected
+    assert whole == again == reference
     return whole, rescanned
 
 
@@ -398,19 +414,19 @@ def test_a_sheet_scanned_whole_says_what_the_streaming_scan_says(documents, limi
 def test_parts_met_before_in_the_same_bytes_are_not_parsed_again():
     first = valid_workbook("U01", "测试局")
     second = valid_workbook("U02", "另一局")
-    package.scan_package(first, "a.xlsx", "xlsx")
+    memory = package.ScanMemory()
+    package.scan_package(first, "a.xlsx", "xlsx", memory=memory)
     with (
         counting("_scan_whole") as parsed,
-        mock.patch.dict(package._LAYOUTS, clear=True),
+        mock.patch.dict(memory.layouts, clear=True),
     ):
-        result = package.scan_package(second, "b.xlsx", "xlsx")
+        result = package.scan_package(second, "b.xlsx", "xlsx", memory=memory)
     # theme, styles and the like are the template's bytes; the identification
     # sheet names the unit, so it is parsed again (but for its layout, see below)
     assert "xl/theme/theme1.xml" not in parsed
     assert "xl/styles.xml" not in parsed
     assert "xl/worksheets/sheet1.xml" in parsed
-    with mock.patch.object(package, "_KNOWN", {}):
-        assert package.scan_package(second, "b.xlsx", "xlsx") == result
+    assert package.scan_package(second, "b.xlsx", "xlsx") == result
 
 
 def test_a_known_part_is_checked_again_against_the_limits():
@@ -440,7 +456,7 @@ def test_a_part_of_known_name_size_and_crc_but_other_bytes_is_scanned():
             )
     with (
         counting("_scan_whole") as parsed,
-        mock.patch.dict(package._LAYOUTS, clear=True),
+        mock.patch.dict(MEMORY[0].layouts, clear=True),
     ):
         assert extent(outcome(out.getvalue())) == (1, 1, 1, False)
     assert "xl/worksheets/sheet1.xml" in parsed
@@ -451,15 +467,15 @@ def test_a_part_of_known_name_size_and_crc_but_other_bytes_is_scanned():
     assert outcome(workbook(hostile))[0] == "unsafe-xml"
 
 
-def test_known_parts_are_bounded_by_their_bytes(monkeypatch):
-    monkeypatch.setattr(package, "_KNOWN", {})
-    monkeypatch.setattr(package, "_known_bytes", 0)
-    monkeypatch.setattr(package, "_KNOWN_BYTES", 3000)
+def test_known_parts_are_bounded_by_their_bytes():
+    memory = package.ScanMemory(known_bytes=3000)
     for code in ("U01", "U02", "U03"):
-        package.scan_package(valid_workbook(code, "局"), "u.xlsx", "xlsx")
-        kept = sum(len(key[4]) for key in package._KNOWN)
-        assert kept == package._known_bytes <= 3000
-    assert package._KNOWN
+        package.scan_package(
+            valid_workbook(code, "局"), "u.xlsx", "xlsx", memory=memory
+        )
+        kept = sum(len(key[4]) for key in memory.known)
+        assert kept == memory.known_bytes <= 3000
+    assert memory.known
 
 
 @pytest.mark.parametrize(
@@ -551,9 +567,12 @@ def zipfile_parts(data: bytes) -> dict[str, bytes]:
 @contextmanager
 def no_parts_known() -> Iterator[None]:
     """Neither parts nor layouts remembered from other tests."""
-    with mock.patch.dict(package._LAYOUTS, clear=True):
-        with mock.patch.object(package, "_KNOWN", {}):
-            yield
+    kept = MEMORY[0]
+    MEMORY[0] = package.ScanMemory()
+    try:
+        yield
+    finally:
+        MEMORY[0] = kept
 
 
 def _layout_outcome(
@@ -673,3 +692,17 @@ def test_workbooks_scanned_in_threads_get_what_they_get_alone():
         alone = [outcome(book) for book in books]
     with no_parts_known(), ThreadPoolExecutor(4) as pool:
         assert list(pool.map(outcome, books)) == alone
+
+
+def test_without_a_memory_nothing_is_remembered_between_scans():
+    # Issue 13: no module state. Two scans without a memory each parse every
+    # part; with one, the second parses only what differs.
+    book = valid_workbook("U01", "测试局")
+    with counting("_scan_whole") as plain:
+        package.scan_package(book, "a.xlsx", "xlsx")
+        package.scan_package(book, "a.xlsx", "xlsx")
+    memory = package.ScanMemory()
+    with counting("_scan_whole") as remembered:
+        package.scan_package(book, "a.xlsx", "xlsx", memory=memory)
+        package.scan_package(book, "a.xlsx", "xlsx", memory=memory)
+    assert len(plain) == 2 * len(remembered) > 0

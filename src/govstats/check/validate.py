@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport, Report, limit_problems
 from govstats.formats import PREV, Format, format_for_year, list_formats, load_format
 from govstats.read.excel import read_workbook
+from govstats.read.package import ScanMemory
 from govstats.read.roster import Roster
 from govstats.read.workbook import UnitWorkbook, load_unit_from_raw, peek_year
 
@@ -108,10 +109,11 @@ def load_units(
         fmt = format_for_year(year)
     units: list[UnitWorkbook] = []
     todo = list(paths)
+    memory = ScanMemory()
     while fmt is None and todo:  # the first readable workbook says which format
         path = todo.pop(0)
         try:
-            raw = read_workbook(path, limits)
+            raw = read_workbook(path, limits, memory)
         except GovstatsError as exc:
             units.append(_unreadable(path, exc))
         else:
@@ -120,7 +122,7 @@ def load_units(
         if progress is not None:
             progress(len(units), len(paths), path)
     fmt = fmt or load_format(list_formats()[0])
-    for unit in _load_all(todo, fmt, limits, meanwhile):
+    for unit in _load_all(todo, fmt, limits, memory, meanwhile):
         units.append(unit)
         if progress is not None:
             progress(len(units), len(paths), unit.path)
@@ -143,12 +145,17 @@ def _load_all(
     paths: Sequence[Path],
     fmt: Format,
     limits: Limits,
+    memory: ScanMemory,
     meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[UnitWorkbook]:
-    """The units of ``paths`` in order, read by several processes when many."""
+    """The units of ``paths`` in order, read by several processes when many.
+
+    A worker reads its chunk of workbooks with a memory of its own (the parts
+    and layouts of the chunk's first workbook serve the others).
+    """
     jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK)
     if len(paths) < PARALLEL_MIN or jobs < 2:
-        yield from (_load_one(path, fmt.id, limits) for path in paths)
+        yield from (_load_one(path, fmt.id, limits, memory) for path in paths)
         return
     # Imported here: a clerk checking one workbook does not wait for them.
     from concurrent.futures import ProcessPoolExecutor
@@ -159,8 +166,9 @@ def _load_all(
         initializer=_init_worker,
         initargs=(gc.get_threshold(),),
     ) as pool:
-        units = pool.map(
-            _load_one, paths, repeat(fmt.id), repeat(limits), chunksize=_CHUNK
+        chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+        units = chain.from_iterable(
+            pool.map(_load_chunk, chunks, repeat(fmt.id), repeat(limits))
         )
         # While the workers read, build the schemas validate_units needs next:
         # importing pandas and pandera takes 0.5 s that would otherwise leave a
@@ -180,12 +188,23 @@ def _init_worker(thresholds: tuple[int, ...]) -> None:
     gc.set_threshold(*thresholds)
 
 
+def _load_chunk(
+    paths: Sequence[Path], format_id: str, limits: Limits
+) -> list[UnitWorkbook]:
+    """Read a worker's chunk of workbooks, with one scan memory for the chunk."""
+    memory = ScanMemory()
+    return [_load_one(path, format_id, limits, memory) for path in paths]
+
+
 def _load_one(
-    path: Path, format_id: str, limits: Limits = DEFAULT_LIMITS
+    path: Path,
+    format_id: str,
+    limits: Limits = DEFAULT_LIMITS,
+    memory: ScanMemory | None = None,
 ) -> UnitWorkbook:
     """Read one workbook (in a worker, or not): its figures, or why it cannot be."""
     try:
-        raw = read_workbook(path, limits)
+        raw = read_workbook(path, limits, memory)
     except GovstatsError as exc:
         return _unreadable(path, exc)
     # Only the located figures are kept: memory grows with the number of

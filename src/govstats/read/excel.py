@@ -22,7 +22,7 @@ from typing import Any
 
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
-from govstats.read.package import PackageScan, SheetExtent, scan_package
+from govstats.read.package import PackageScan, ScanMemory, SheetExtent, scan_package
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
@@ -127,7 +127,9 @@ class RawWorkbook:
         return "value-blank", ""
 
 
-def _sniff(path: Path, limits: Limits) -> tuple[bytes, PackageScan | None]:
+def _sniff(
+    path: Path, limits: Limits, memory: ScanMemory | None = None
+) -> tuple[bytes, PackageScan | None]:
     """Refuse what is not a readable workbook before any parser sees it.
 
     The file is read once, in full (it is at most ``file_bytes``), opened read-only;
@@ -182,7 +184,7 @@ def _sniff(path: Path, limits: Limits) -> tuple[bytes, PackageScan | None]:
             found = "empty file" if not data else "not an Excel 97-2003 workbook"
         raise GovstatsError(Problem.make("file-unreadable", file=file, found=found))
     kind = "ods" if suffix == ".ods" else "xlsx"
-    return data, scan_package(data, file, kind, limits)
+    return data, scan_package(data, file, kind, limits, memory)
 
 
 def _too_large(file: str, size: int, limit: int) -> GovstatsError:
@@ -214,18 +216,25 @@ def _refuse_large_sheets(
             )
 
 
-def read_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
+def read_workbook(
+    path: str | Path,
+    limits: Limits = DEFAULT_LIMITS,
+    memory: ScanMemory | None = None,
+) -> RawWorkbook:
     """Read every sheet of a workbook into grids of values.
 
     :raises GovstatsError: when the file is missing, of another type, encrypted,
         damaged or beyond the limits. Sheets whose values reach beyond the row and
         column limits are not read, with a ``sheet-too-large`` problem each.
     :param limits: what the file is checked against before it is read.
+    :param memory: what scanning earlier workbooks found (read many workbooks
+        with one :class:`~govstats.read.package.ScanMemory`: the same outcome,
+        faster).
     """
     import python_calamine as pc
 
     path = Path(path)
-    data, scan = _sniff(path, limits)
+    data, scan = _sniff(path, limits, memory)
     file = str(path)
     problems: list[Problem] = []
     oversized: dict[str, Problem] = {}

@@ -51,7 +51,7 @@ from govstats.core.limits import DEFAULT_LIMITS, MIB, Limits
 from govstats.core.locations import column_number
 from govstats.core.problems import GovstatsError, Problem
 
-__all__ = ["PackageScan", "SheetExtent", "scan_package"]
+__all__ = ["PackageScan", "ScanMemory", "SheetExtent", "scan_package"]
 
 
 _RATIO_FROM = 1 * MIB
@@ -107,6 +107,10 @@ class PackageScan:
     sheets: dict[str, SheetExtent] = field(default_factory=dict)
     # what every part is checked against
     limits: Limits = DEFAULT_LIMITS
+    # earlier workbooks' parts and layouts (none: every part is scanned)
+    memory: ScanMemory | None = field(default=None, repr=False, compare=False)
+    # every part scanned element by element: the reference scan
+    streaming: bool = field(default=False, repr=False, compare=False)
 
     @property
     def cells(self) -> int:
@@ -672,39 +676,70 @@ class _Known:
         return _Part(extent, dict(self.rels), list(self.sheets))
 
 
-# Parts already scanned whole, by (name, method, size, CRC, packed bytes): the
-# parts a template fixes (theme, styles, workbook, relationships, the
-# instructions sheet) are the same bytes in every unit's workbook, and are then
-# scanned once, not once a workbook (0.45 ms of a workbook's 1.6 ms scan). Least
-# recently used first out, within a bound on the packed bytes kept.
-_KNOWN: dict[tuple[str, int, int, int, bytes], _Known] = {}
-_KNOWN_BYTES = 4 * MIB
-_KNOWN_PART_MAX = 64 * 1024
-_known_bytes = 0
-# Held while _KNOWN and _LAYOUTS change: a program may read workbooks in threads.
-_CACHES = threading.Lock()
+_KNOWN_PART_MAX = 64 * 1024  # packed bytes of a part that may be remembered
+_LAYOUT_MAX = 64 * 1024  # bytes of a sheet kept as a layout
+_Key = tuple[str, int, int, int, bytes]  # name, method, size, CRC, packed bytes
 
 
-def _remember(key: tuple[str, int, int, int, bytes], known: _Known) -> None:
-    global _known_bytes
-    with _CACHES:
-        if key in _KNOWN:
-            return  # another thread scanned the same part meanwhile
-        while _KNOWN and _known_bytes + len(key[4]) > _KNOWN_BYTES:
-            oldest = next(iter(_KNOWN))
-            del _KNOWN[oldest]
-            _known_bytes -= len(oldest[4])
-        _KNOWN[key] = known
-        _known_bytes += len(key[4])
+class ScanMemory:
+    """What scanning earlier workbooks found, to scan the next ones faster.
 
+    - *Known parts*: parts scanned whole and found clean, by (name, method,
+      size, CRC, packed bytes). The parts a template fixes (theme, styles,
+      workbook, relationships, the instructions sheet) are the same bytes in
+      every unit's workbook, and are then scanned once, not once a workbook.
+      Least recently used first out, within a bound on the packed bytes kept.
+    - *Layouts*: the last worksheet of each part name scanned whole
+      (:class:`_Layout`), a bounded few.
 
-def _recall(key: tuple[str, int, int, int, bytes]) -> _Known | None:
-    """A part met before in these bytes, made the most recently used."""
-    with _CACHES:
-        known = _KNOWN.pop(key, None)
-        if known is not None:
-            _KNOWN[key] = known
-        return known
+    One memory serves one run (a validation, a compile, a worker's share of
+    one) and may be shared by threads. :func:`scan_package` without a memory
+    is the plain scan that every faster path must equal.
+    """
+
+    def __init__(self, known_bytes: int = 4 * MIB, layouts: int = 64) -> None:
+        self.known: dict[_Key, _Known] = {}
+        self.known_bytes = 0
+        self.known_max = known_bytes
+        self.layouts: dict[str, _Layout] = {}
+        self.layouts_max = layouts
+        self._lock = threading.Lock()
+
+    def remember(self, key: _Key, known: _Known) -> None:
+        with self._lock:
+            if key in self.known:
+                return  # another thread scanned the same part meanwhile
+            while self.known and self.known_bytes + len(key[4]) > self.known_max:
+                oldest = next(iter(self.known))
+                del self.known[oldest]
+                self.known_bytes -= len(oldest[4])
+            self.known[key] = known
+            self.known_bytes += len(key[4])
+
+    def recall(self, key: _Key) -> _Known | None:
+        """A part met before in these bytes, made the most recently used."""
+        with self._lock:
+            known = self.known.pop(key, None)
+            if known is not None:
+                self.known[key] = known
+            return known
+
+    def layout(self, name: str) -> _Layout | None:
+        return self.layouts.get(name)
+
+    def keep_layout(self, name: str, xml: _Xml) -> None:
+        """Keep a sheet scanned whole as the layout of its part name, unless the
+        layout kept has the same number of tags (the next sheet is compared with
+        it, and most likely has the same markup)."""
+        assert xml.extent is not None
+        tags = xml.body.count(b"<")
+        with self._lock:
+            kept = self.layouts.get(name)
+            if kept is not None and kept.tags == tags and kept.markup != b"":
+                return
+            if kept is None and len(self.layouts) >= self.layouts_max:
+                return
+            self.layouts[name] = _Layout(xml.body, tags, replace(xml.extent))
 
 
 # Sheets that differ only in their text from one scanned before
@@ -778,25 +813,6 @@ _XML_CHARS = bytes(
     b for b in range(256) if b >= 0x20 and b != ord("&") or b in (0x09, 0x0A, 0x0D)
 )
 _NOT_TEXT = (b"]]>", b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # and U+FFFE, U+FFFF
-# Part name → the last worksheet of that name scanned whole; a bounded few.
-_LAYOUTS: dict[str, _Layout] = {}
-_LAYOUTS_MAX = 64
-_LAYOUT_MAX = 64 * 1024  # bytes of a sheet kept as a layout
-
-
-def _keep_layout(name: str, xml: _Xml) -> None:
-    """Keep a sheet scanned whole as the layout of its part name, unless the
-    layout kept has the same number of tags (the next sheet is compared with
-    it, and most likely has the same markup)."""
-    assert xml.extent is not None
-    tags = xml.body.count(b"<")
-    with _CACHES:
-        kept = _LAYOUTS.get(name)
-        if kept is not None and kept.tags == tags and kept.markup != b"":
-            return
-        if kept is None and len(_LAYOUTS) >= _LAYOUTS_MAX:
-            return
-        _LAYOUTS[name] = _Layout(xml.body, tags, replace(xml.extent))
 
 
 def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | None:
@@ -805,19 +821,21 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     A part of up to :data:`_WHOLE` bytes is first scanned whole; where that cannot
     stand for the element-by-element scan (anything unusual, refused, or near a
     limit), it is scanned again the streaming way, from the state before, which
-    then decides, so that the outcome is always the streaming scan's. A part met
-    before in the same bytes (:data:`_KNOWN`) is not scanned again, nor a
-    worksheet that differs only in its text from the last one of its name
-    (:class:`_Layout`).
+    then decides, so that the outcome is always the streaming scan's. With a
+    :class:`ScanMemory`, a part met before in the same bytes is not scanned
+    again, nor a worksheet that differs only in its text from the last one of
+    its name (:class:`_Layout`). A scan with ``streaming`` set (the reference
+    the faster paths are tested against) scans every part the streaming way.
 
     :returns: what the parse found, or None for a part that is not XML (a
         picture, ``vbaProject.bin``): it is inflated and counted, not parsed.
     """
-    if e.size > _WHOLE:
+    if e.size > _WHOLE or scan.streaming:
         return _part(_scan_streaming(data, e, path, scan))
     written = scan.written  # an .ods content.xml counts cells as it parses
+    memory = scan.memory
     key = None
-    if e.packed <= _KNOWN_PART_MAX:
+    if memory is not None and e.packed <= _KNOWN_PART_MAX:
         try:
             # (an .ods is parsed by namespace, an .xlsx not: kept apart)
             name = e.name if scan.kind == "xlsx" else f"{scan.kind}:{e.name}"
@@ -825,11 +843,11 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
         except GovstatsError:
             pass  # the streaming scan says why
         else:
-            known = _recall(key)
+            known = memory.recall(key)
             if known is not None and known.fits(scan):
                 return known.apply(scan)
     small = None
-    layout = _LAYOUTS.get(e.name) if scan.kind == "xlsx" else None
+    layout = memory.layout(e.name) if memory and scan.kind == "xlsx" else None
     if layout is not None and key is not None:
         small = _inflate_small(key[4], e, _whole_cap(e, scan))
         part = None if small is None else layout.read(small, scan)
@@ -840,13 +858,15 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     except _Rescan:
         scan.written = written
         return _part(_scan_streaming(data, e, path, scan))
+    if memory is None:
+        return _part(xml)
     if xml is not None and xml.body and scan.kind == "xlsx":
-        _keep_layout(e.name, xml)
+        memory.keep_layout(e.name, xml)
     if key is not None and (xml is None or xml.root != "document-content"):
         extent = None if xml is None or xml.extent is None else replace(xml.extent)
         rels = dict(xml.rels) if xml is not None else {}
         sheets = list(xml.sheets) if xml is not None else []
-        _remember(key, _Known(e.size, xml is not None, extent, rels, sheets))
+        memory.remember(key, _Known(e.size, xml is not None, extent, rels, sheets))
     return _part(xml)
 
 
@@ -1075,11 +1095,20 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
 
 
 def scan_package(
-    data: bytes, path: str, kind: str, limits: Limits = DEFAULT_LIMITS
+    data: bytes,
+    path: str,
+    kind: str,
+    limits: Limits = DEFAULT_LIMITS,
+    memory: ScanMemory | None = None,
+    streaming: bool = False,
 ) -> PackageScan:
     """Check a workbook's zip package; refuse it, or say which sheets are too large.
 
     :param limits: what the package and its parts are checked against.
+    :param memory: what earlier scans found, to skip parts met before (the
+        outcome is the same with or without it).
+    :param streaming: scan every part element by element, never whole: the
+        plain reference scan (the outcome is the same).
     :param kind: ``xlsx`` (also .xlsm) or ``ods``, from the file's suffix; the
         package must hold that kind of workbook and no other, since calamine picks
         its reader by content.
@@ -1096,7 +1125,13 @@ def scan_package(
         found = f"{main} and {', '.join(sorted(names & others))}"
         raise _refuse(path, "file-unreadable", found)
     unscanned = _check_declared(entries, path, limits)
-    scan = PackageScan(parts=len(entries), kind=kind, limits=limits)
+    scan = PackageScan(
+        parts=len(entries),
+        kind=kind,
+        limits=limits,
+        memory=memory,
+        streaming=streaming,
+    )
     scan.macros = any(n.lower().endswith("vbaproject.bin") for n in names)
     rels: dict[str, tuple[str, str]] = {}
     book: list[tuple[str, str]] = []
