@@ -149,7 +149,7 @@ def compile_in_memory(
     result.figures = aggregate(validation, roster, included, rounding, year)
     # The outputs need a unit's file and digest, not its cells nor the frames it
     # was checked in: freed before they are built (and before the processes
-    # that build them are forked), 10,000 units need 100 MB less.
+    # that build them are forked), so that the peak does not hold them.
     del validation
     for unit in units:
         unit.cells.clear()
@@ -225,11 +225,11 @@ def render_outputs(
             ).encode(),
         }
 
-    # Measured on two cores for 1,000 units (CPU): report.docx 0.12 s,
-    # tables.xlsx 0.10 s, the rest 0.1 s together. Two children build
-    # tables.xlsx and the rest while this process builds report.docx, the one
-    # that allocates most: a forked child pays for each page it writes that it
-    # shares with this process (0.15 s for report.docx in a child).
+    # report.docx, tables.xlsx and the rest take about a third of the tail each
+    # (benchmarks/results.md). Two children build tables.xlsx and the rest
+    # while this process builds report.docx, the one that allocates most: a
+    # forked child pays for each page it writes that it shares with this
+    # process.
     with Background() as background:
         tables = background.start(
             lambda: {"tables.xlsx": tables_workbook(figures, note, government)}
@@ -247,7 +247,7 @@ def render_outputs(
 def _prepare(templates: str | Path | None, format_id: str) -> None:
     """Import what writing the outputs needs, compile the report's templates, find
     the charts' font and make report.docx's blank document (while worker
-    processes read): 0.3 s that the compile's tail would otherwise wait for. The
+    processes read): time that the compile's tail would otherwise wait for. The
     children that build tables.xlsx and the rest (govstats.publish.background) inherit
     them."""
     import docx  # noqa: F401

@@ -130,12 +130,11 @@ def load_units(
 
 
 # Reading is most of the work of a compile and every workbook is read on its own,
-# so many are read by a pool of processes: on two idle cores, 1,000 workbooks
-# took 2.0 s in one process and 1.15 s with two workers (with one core busy
-# elsewhere, about the same both ways). A pool starts in about 10 ms and saves
-# up to 1 ms a workbook; below PARALLEL_MIN workbooks it is not worth a worker's
-# memory, and MAX_JOBS bounds the memory all workers take (each holds one
-# workbook at a time, within the limits of govstats.read.package).
+# so many are read by a pool of processes (benchmarks/results.md measures the
+# gain). A pool costs a start and saves a little on each workbook; below
+# PARALLEL_MIN workbooks it is not worth a worker's memory, and MAX_JOBS bounds
+# the memory all workers take (each holds one workbook at a time, within the
+# limits of govstats.core.limits).
 PARALLEL_MIN = 64
 MAX_JOBS = 4
 _CHUNK = 16  # workbooks per task: fewer round trips, yet an even spread
@@ -171,7 +170,7 @@ def _load_all(
             pool.map(_load_chunk, chunks, repeat(fmt.id), repeat(limits))
         )
         # While the workers read, build the schemas validate_units needs next:
-        # importing pandas and pandera takes 0.5 s that would otherwise leave a
+        # importing pandas and pandera takes time that would otherwise leave a
         # core idle after the reading.
         from govstats.check.schemas import cell_schema, unit_schema
 
@@ -276,7 +275,7 @@ def validate_units(
     problems: list[list[Problem]] = [list(u.problems) for u in units]
 
     # Cell checks: one long frame, one pandera call. Its columns are filled as
-    # lists (a tuple per cell held 50 MB more for 10,000 workbooks).
+    # lists (a tuple per cell would hold far more memory for many workbooks).
     unit_col: list[int] = []
     code_col: list[str] = []
     value_col: list[int] = []
@@ -327,8 +326,8 @@ def validate_units(
         )
 
     # Cross-field rules: one row per workbook, one pandera call. The frame is
-    # filled from arrays (from a dict per workbook it took 0.2 s, and the dicts
-    # tens of MB, for 10,000 workbooks).
+    # filled from arrays (a dict per workbook costs time and memory that grow
+    # with the number of workbooks).
     column = {code: k for k, code in enumerate(fmt.codes)}
     data = np.zeros((len(column), len(units)), dtype=np.int64)
     missing = np.ones((len(column), len(units)), dtype=bool)

@@ -398,16 +398,15 @@ def main() -> None:
 
     # A command allocates many objects that live on (modules, workbooks' figures)
     # and few reference cycles: with Python's default thresholds (700, 10, 10)
-    # the garbage collector walked them over and over, 1.2 s of CPU in a compile
-    # of 1,000 units (all processes), 0.2 s with these. Worker processes inherit
-    # them.
+    # the garbage collector walked them over and over, a large share of a big
+    # compile's CPU time. Worker processes inherit these thresholds.
     gc.set_threshold(50_000, 20, 20)
     try:
         app()
     finally:
         # On its way out the interpreter runs a full garbage collection over
-        # every object it still holds (pandas, pandera, a compile's units): 0.1 s
-        # after a validation, 0.25 s after a compile of 1,000 units. Objects
+        # every object it still holds (pandas, pandera, a compile's units), which
+        # a clerk would wait for after every command. Objects
         # frozen here are left out of it; the memory goes back to the system
         # with the process, and everything written is closed by then.
         gc.freeze()

@@ -1,7 +1,7 @@
 """YAML declarations (report formats, the problem catalogue), read through a cache.
 
-Every command reads a format declaration, and importing PyYAML and parsing it took
-about 15 ms of the half second a clerk waits for ``govstats validate``. The parsed
+Every command reads a format declaration, and importing PyYAML and parsing it is a
+noticeable part of what a clerk waits for in ``govstats validate``. The parsed
 data (plain dicts, lists, strings and numbers) is kept with :mod:`marshal` in the
 user's cache folder (:func:`cache_dir`), never inside the package, keyed by the
 file's path and content, so that an edited declaration is parsed afresh. A cache
@@ -64,7 +64,7 @@ def read_yaml(path: str | Path, cache: Path | None = None) -> Any:
 def _parse(text: bytes) -> Any:
     import yaml
 
-    # libyaml's loader when PyYAML has it: the same data, 7x faster.
+    # libyaml's loader when PyYAML has it: the same data, several times faster.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(text.decode("utf-8"), Loader=loader)
 
