@@ -156,7 +156,7 @@ def _cell_key(cell: str) -> tuple[int, str]:
 
 
 @dataclass
-class AuditReport(Results):
+class AuditReport(Results[Check]):
     """The result of an audit: every check, in document order.
 
     :param subject: what was audited (a report's path, or ``outputs/2017``).

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from govstats.core.locations import Location
 from govstats.core.problems import Problem, Severity, sort_key
@@ -38,22 +38,25 @@ class Finding(Protocol):
     def to_dict(self, lang: str = "zh") -> dict[str, Any]: ...
 
 
-class Results:
+F = TypeVar("F", bound=Finding)
+
+
+class Results(Generic[F]):
     """The base of every report: its findings, in report order."""
 
     #: the attributes :meth:`flatten` lists by default
     FLATTEN: tuple[str, ...] = ("code", "where")
 
     @property
-    def findings(self) -> Sequence[Finding]:
+    def findings(self) -> Sequence[F]:
         raise NotImplementedError
 
     @property
-    def errors(self) -> list[Finding]:
+    def errors(self) -> list[F]:
         return [f for f in self.findings if f.severity == "error"]
 
     @property
-    def warnings(self) -> list[Finding]:
+    def warnings(self) -> list[F]:
         return [f for f in self.findings if f.severity == "warning"]
 
     @property
@@ -76,7 +79,7 @@ class Results:
 
 
 @dataclass
-class FileReport:
+class FileReport(Results[Problem]):
     """The problems of one checked file (a workbook, or the roster)."""
 
     path: str
@@ -84,18 +87,11 @@ class FileReport:
     unit_name: str = ""
     problems: list[Problem] = field(default_factory=list)
 
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+    FLATTEN = ("code", "sheet", "cell")
 
     @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def valid(self) -> bool:
-        """True when the file has no error (warnings allowed)."""
-        return not self.errors
+    def findings(self) -> list[Problem]:
+        return self.problems
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {
@@ -110,7 +106,7 @@ class FileReport:
 
 
 @dataclass
-class Report(Results):
+class Report(Results[Problem]):
     """The result of validating one or more files."""
 
     files: list[FileReport] = field(default_factory=list)
