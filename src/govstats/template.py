@@ -17,13 +17,14 @@ from typing import Any
 from govstats.formats import Format, Table
 from govstats.io.output import put
 from govstats.layout import heading_span
+from govstats.template_checks import Place
 
 __all__ = ["FIRST_ROW", "build_template", "value_cell"]
 
 TITLE_ROW, UNIT_ROW, HEADER_ROW = 1, 2, 3
 FIRST_ROW = HEADER_ROW + 1
 COLUMN_KEYS = ("label", "code", "unit", "value", "remark")
-WIDTHS = {"label": 58, "code": 24, "unit": 10, "value": 14, "remark": 36}
+WIDTHS = {"label": 58, "code": 18, "unit": 10, "value": 14, "remark": 36}
 
 INSTRUCTIONS = [
     "填表说明",
@@ -54,23 +55,31 @@ def build_template(
     unit_name: str = "",
     values: Mapping[str, int | Decimal] | None = None,
     info: Mapping[str, str] | None = None,
+    checks: bool = True,
 ) -> Any:
     """Build the workbook (an openpyxl ``Workbook``) for one unit and year.
 
     :param values: figures to fill in instead of 0 (used for demo inputs and summaries).
     :param info: further identification fields by key (``filler``, ``phone``, ``date``).
+    :param checks: carry the format's rules as live formulas (the 校验 sheet and
+        the red and amber cells, :mod:`govstats.template_checks`).
     """
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
     _info_sheet(wb, fmt, year, unit_code, unit_name, dict(info or {}))
+    places: dict[str, Place] = {}
     for table in fmt.tables:
         if all(block.is_list for block in table.blocks):
-            _table_sheet(wb, fmt, table, year, unit_name, values or {})
+            _table_sheet(wb, fmt, table, year, unit_name, values or {}, places)
         else:
-            _matrix_sheet(wb, fmt, table, year, unit_name, values or {})
+            _matrix_sheet(wb, fmt, table, year, unit_name, values or {}, places)
     _instructions_sheet(wb, fmt, year)
+    if checks:
+        from govstats.template_checks import add_checks
+
+        add_checks(wb, fmt, places)
     wb.properties.creator = "govstats"
     wb.properties.title = f"{year}年{fmt.title}"
     return wb
@@ -165,6 +174,7 @@ def _info_sheet(
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 10
     ws.freeze_panes = "A3"
+    _print_setup(ws)
     _protect(ws)
 
 
@@ -175,6 +185,7 @@ def _table_sheet(
     year: int,
     unit_name: str,
     values: Mapping[str, int | Decimal],
+    places: dict[str, Place],
 ) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -211,7 +222,13 @@ def _table_sheet(
     for r, ind in enumerate(table.indicators, start=FIRST_ROW):
         label = ws.cell(r, 1, ind.label)
         label.alignment = _indented(ind.indent)
-        ws.cell(r, 2, ind.code)
+        # Wrapped labels do not grow their row by themselves in every viewer.
+        lines = -(-(2 * len(ind.label) + 4 * ind.indent) // WIDTHS["label"])
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * lines
+        # The code stays (validation finds figures by it), small and grey.
+        ws.cell(r, 2, ind.code).font = st["small"]
+        places[ind.code] = Place(ws.title, r, value_col, value_col + 1)
         ws.cell(r, 3, ind.unit).alignment = st["center"]
         v = ws.cell(r, value_col, _cell_number(values.get(ind.code, 0)))
         v.fill = st["input_fill"]
@@ -267,6 +284,7 @@ def _matrix_sheet(
     year: int,
     unit_name: str,
     values: Mapping[str, int | Decimal],
+    places: dict[str, Place],
 ) -> None:
     """A table laid out as the national format prints it, plus a code row and column.
 
@@ -384,6 +402,7 @@ def _matrix_sheet(
                 v = ws.cell(
                     top + i, first_value + c, _cell_number(values.get(ind.code, 0))
                 )
+                places[ind.code] = Place(ws.title, v.row, v.column, remark_col)
                 v.fill = st["input_fill"]
                 v.number_format = "0" if ind.is_count else "0." + "0" * ind.places
                 v.protection = st["unlocked"]
@@ -405,6 +424,8 @@ def _matrix_sheet(
     ws.column_dimensions[column_letter(width)].width = 24
     if len(table.blocks) == 1 and first_data is not None:
         ws.freeze_panes = f"{column_letter(label_cols + 2)}{first_data}"
+        # The first block's headings repeat on every printed page.
+        ws.print_title_rows = f"{UNIT_ROW + 2}:{first_data - 1}"
     _print_setup(ws)
     _protect(ws)
 
