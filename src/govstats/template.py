@@ -456,4 +456,5 @@ def _instructions_sheet(wb: Any, fmt: Format, year: int) -> None:
         ws.cell(r, 1, line.format(year=year, title=fmt.title))
     ws["A1"].font = _styles()["title"]
     ws.column_dimensions["A"].width = 110
+    _print_setup(ws)
     _protect(ws)

@@ -171,7 +171,9 @@ def _runs(refs: list[str]) -> list[str]:
             _, c2, r2 = run[-1]
             first = _absolute(c1, r1)
             out.append(
-                f"{sheet}{first}" if len(run) == 1 else f"{sheet}{first}:{_absolute(c2, r2)}"
+                f"{sheet}{first}"
+                if len(run) == 1
+                else f"{sheet}{first}:{_absolute(c2, r2)}"
             )
             run.clear()
 
@@ -337,8 +339,14 @@ def _check_sheet(
     last = FIRST_CHECK_ROW + len(rules) - 1
     result = column_letter(RESULT_COLUMN)
     results = f"${result}${FIRST_CHECK_ROW}:${result}${max(last, FIRST_CHECK_ROW)}"
-    ws.cell(1, 1, "校验：本表随填报自动计算，✓ 为通过，✗ 为错误（须改正），⚠ 为提示（请在“说明”列注明原因）").font = st["header_font"]
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(CHECK_COLUMNS))
+    ws.cell(
+        1,
+        1,
+        "校验：本表随填报自动计算，✓ 为通过，✗ 为错误（须改正），⚠ 为提示（请在“说明”列注明原因）",
+    ).font = st["header_font"]
+    ws.merge_cells(
+        start_row=1, start_column=1, end_row=1, end_column=len(CHECK_COLUMNS)
+    )
     ws.cell(2, 1, f"错误 {FAIL}")
     put_formula(ws, 2, 2, f'=COUNTIF({results},"{FAIL}")')
     ws.cell(2, 3, f"提示 {WARN}")
@@ -378,8 +386,11 @@ def _check_sheet(
         )
         hint = problem.title["zh"] if hard else problem.description["zh"]
         put_formula(
-            ws, r, 9, f'=IF(${result}{r}="{PASS}","",IF(${result}{r}="{INCOMPLETE}",'
-            f'"有单元格不是数值","{hint}"))'
+            ws,
+            r,
+            9,
+            f'=IF(${result}{r}="{PASS}","",IF(${result}{r}="{INCOMPLETE}",'
+            f'"有单元格不是数值","{hint}"))',
         )
         decimals = max(fmt.indicators[c].places for c in rule.codes)
         for c in range(1, len(CHECK_COLUMNS) + 1):
@@ -402,7 +413,9 @@ def _check_sheet(
                 ),
             )
     if any(r not in rules for r in fmt.rules):
-        ws.cell(last + 2, 1, "注：与上年数据比较的规则由汇总单位在汇总时核对，不在本表。")
+        ws.cell(
+            last + 2, 1, "注：与上年数据比较的规则由汇总单位在汇总时核对，不在本表。"
+        )
     ws.freeze_panes = f"A{FIRST_CHECK_ROW}"
     ws.print_title_rows = f"{FIRST_CHECK_ROW - 1}:{FIRST_CHECK_ROW - 1}"
     _print_setup(ws)
