@@ -54,14 +54,14 @@ class CheckFormulas:
     :param passes: a boolean expression, TRUE when the rule holds.
     :param difference: ``found`` minus ``expected`` where that means something,
         else ``""``.
-    :param relation: how the 校验 sheet writes the comparison (``=``, ``≤``, ...).
+    :param text: the rule as the 校验 sheet states it to a clerk (``D4 = SUM(D5:D8)``).
     """
 
     found: str
     expected: str
     passes: str
     difference: str
-    relation: str
+    text: str
 
 
 Refs = Mapping[str, str]
@@ -74,33 +74,39 @@ FormulaOf = Callable[[Rule, Refs], CheckFormulas]
 def sum_formulas(rule: Rule, ref: Refs) -> CheckFormulas:
     """``sum``: total = Σ parts."""
     total, parts = ref[rule.params["total"]], total_of(ref, rule.parts)
-    return CheckFormulas(total, parts, f"{total}={parts}", f"{total}-{parts}", "=")
+    return CheckFormulas(
+        total, parts, f"{total}={parts}", f"{total}-{parts}", f"{total} = {parts}"
+    )
 
 
 def balance_formulas(rule: Rule, ref: Refs) -> CheckFormulas:
     """``balance``: Σ left = Σ right (新收 + 结转 = 办结 + 结转下年度)."""
     left = total_of(ref, rule.params["left"])
     right = total_of(ref, rule.params["right"])
-    return CheckFormulas(left, right, f"{left}={right}", f"{left}-{right}", "=")
+    return CheckFormulas(
+        left, right, f"{left}={right}", f"{left}-{right}", f"{left} = {right}"
+    )
 
 
 def le_formulas(rule: Rule, ref: Refs) -> CheckFormulas:
     """``le``: Σ part ≤ Σ whole (a 其中 item is no larger than its whole)."""
     part = total_of(ref, rule.params["part"])
     whole = total_of(ref, rule.params["whole"])
-    return CheckFormulas(part, whole, f"{part}<={whole}", f"{part}-{whole}", "≤")
+    return CheckFormulas(
+        part, whole, f"{part}<={whole}", f"{part}-{whole}", f"{part} ≤ {whole}"
+    )
 
 
 def ge_formulas(rule: Rule, ref: Refs) -> CheckFormulas:
     """``ge``: a ≥ b."""
     a, b = ref[rule.params["a"]], ref[rule.params["b"]]
-    return CheckFormulas(a, b, f"{a}>={b}", f"{a}-{b}", "≥")
+    return CheckFormulas(a, b, f"{a}>={b}", f"{a}-{b}", f"{a} ≥ {b}")
 
 
 def eq_formulas(rule: Rule, ref: Refs) -> CheckFormulas:
     """``eq``: a = b."""
     a, b = ref[rule.params["a"]], ref[rule.params["b"]]
-    return CheckFormulas(a, b, f"{a}={b}", f"{a}-{b}", "=")
+    return CheckFormulas(a, b, f"{a}={b}", f"{a}-{b}", f"{a} = {b}")
 
 
 def change_formulas(rule: Rule, ref: Refs) -> CheckFormulas:
@@ -112,16 +118,18 @@ def change_formulas(rule: Rule, ref: Refs) -> CheckFormulas:
     value, base = ref[rule.params["value"]], ref[rule.params["base"]]
     num, den = Fraction(rule.params["limit"]).as_integer_ratio()
     passes = f"OR({base}=0,ABS({value}-{base})*{den}<={base}*{num})"
-    relation = f"变化≤{Fraction(rule.params['limit']) * 100}%"
-    return CheckFormulas(value, base, passes, f"{value}-{base}", relation)
+    text = f"{value} 比 {base} 变化 ≤ {Fraction(rule.params['limit']) * 100}%"
+    return CheckFormulas(value, base, passes, f"{value}-{base}", text)
 
 
 def single_part_formulas(rule: Rule, ref: Refs) -> CheckFormulas:
     """``single_part``: not (total > min and exactly one part above 0)."""
     total = ref[rule.params["total"]]
     nonzero = "+".join(f"IF({ref[p]}>0,1,0)" for p in rule.parts)
-    passes = f"NOT(AND({total}>{rule.params['min']},{nonzero}=1))"
-    return CheckFormulas(total, nonzero, passes, "", "分项数")
+    least = rule.params["min"]
+    passes = f"NOT(AND({total}>{least},{nonzero}=1))"
+    text = f"{total} ≤ {least}，或 {','.join(_runs([ref[p] for p in rule.parts]))} 中多于一项 > 0"
+    return CheckFormulas(total, nonzero, passes, "", text)
 
 
 FORMULAS: dict[str, FormulaOf] = {
@@ -347,10 +355,16 @@ def _check_sheet(
     ws.merge_cells(
         start_row=1, start_column=1, end_row=1, end_column=len(CHECK_COLUMNS)
     )
-    ws.cell(2, 1, f"错误 {FAIL}")
-    put_formula(ws, 2, 2, f'=COUNTIF({results},"{FAIL}")')
-    ws.cell(2, 3, f"提示 {WARN}")
-    put_formula(ws, 2, 4, f'=COUNTIF({results},"{WARN}")')
+    put_formula(
+        ws,
+        2,
+        1,
+        f'="错误 {FAIL}："&COUNTIF({results},"{FAIL}")&" 项；'
+        f'提示 {WARN}："&COUNTIF({results},"{WARN}")&" 项"',
+    )
+    ws.merge_cells(
+        start_row=2, start_column=1, end_row=2, end_column=len(CHECK_COLUMNS)
+    )
     for c, (title, width) in enumerate(CHECK_COLUMNS, start=1):
         cell = ws.cell(FIRST_CHECK_ROW - 1, c, title)
         cell.font, cell.fill, cell.border = (
@@ -371,8 +385,12 @@ def _check_sheet(
         put(ws, r, 1, rule.key)
         ws.cell(r, 2, "错误" if hard else "提示")
         put(ws, r, 3, here)
-        text = f"{shown.found} {shown.relation} {shown.expected}"
-        put(ws, r, 4, text.replace("$", ""))
+        text = shown.text.replace("$", "")
+        put(ws, r, 4, text)
+        # Wrapped text does not grow its row by itself in every viewer.
+        lines = -(-len(text) // CHECK_COLUMNS[3][1])
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * lines
         put_formula(ws, r, 5, f"={f.found}")
         put_formula(ws, r, 6, f"={f.expected}")
         if f.difference:
