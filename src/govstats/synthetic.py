@@ -73,8 +73,8 @@ def write_inputs(
     written = [out_dir / "units.csv"]
     write_roster(units, written[0])
     for index, (code, name, *_) in enumerate(units):
-        # As the demo inputs were made: the benchmarks and the golden outputs
-        # (SHA-256 of every input) rest on them.
+        # Figures as a compile reads them, without the clerk's live checks: the
+        # benchmarks measure reading figures, not a 校验 sheet nobody reads.
         wb = build_template(
             fmt, year, code, name, values(index), info(index), checks=False
         )

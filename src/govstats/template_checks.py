@@ -279,11 +279,9 @@ def _highlight(wb: Any, rule: Rule, places: Mapping[str, Place]) -> None:
     from govstats.problems import column_letter
 
     here = places[rule.subject].sheet
-    ref = {
-        code: _on(places[code], here)
-        for code in rule.codes
-        if code in places  # every code of a checkable rule is
-    }
+    # A rule over two sheets would name the other one (Excel 2010 on allows it);
+    # every rule of the formats declared so far stays on one sheet.
+    ref = {code: _on(places[code], here) for code in rule.codes}
     f = rule_formulas(rule, ref)
     formula = f"AND({_complete(ref, rule)},NOT({f.passes}))"
     cells = [
