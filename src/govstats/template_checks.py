@@ -400,7 +400,10 @@ def _check_sheet(
             f'=IF({_complete(qualified, rule)},IF({f.passes},"{PASS}",'
             f'"{FAIL if hard else WARN}"),"{INCOMPLETE}")',
         )
-        hint = problem.title["zh"] if hard else problem.description["zh"]
+        # A quote in a formula's text is written twice.
+        hint = (problem.title["zh"] if hard else problem.description["zh"]).replace(
+            '"', '""'
+        )
         put_formula(
             ws,
             r,
