@@ -257,7 +257,7 @@ FIRST_CHECK_ROW = 4
 
 
 def add_checks(wb: Any, fmt: Format, places: Mapping[str, Place]) -> None:
-    """Add the live checks to a template: the 校验 sheet before 填表说明, and on
+    """Add the live checks to a template: the 校验 sheet after the tables, and on
     each table sheet the conditional formatting of the cells every rule reads.
 
     :param places: where the template put each indicator, by code.
@@ -340,7 +340,8 @@ def _check_sheet(
     from govstats.template import _print_setup, _protect, _styles
 
     st = _styles()
-    index = wb.sheetnames.index("填表说明") if "填表说明" in wb.sheetnames else None
+    # Right after the tables it checks.
+    index = max(wb.sheetnames.index(t.sheet) for t in fmt.tables) + 1
     ws = wb.create_sheet(CHECK_SHEET, index)
     last = FIRST_CHECK_ROW + len(rules) - 1
     result = column_letter(RESULT_COLUMN)
