@@ -108,6 +108,10 @@ def template(
 ) -> None:
     """Write the blank yearly workbook for one reporting unit.
 
+    The format's rules are live formulas in it: a failed rule's cells turn red (a
+    warning's amber) and its 校验 sheet shows every rule with ✓ or ✗ as the clerk
+    types, in Excel, WPS or LibreOffice; `govstats validate` still decides.
+
     Example:
 
         govstats template --year 2017 --unit-code 430200-001 --unit-name 株洲市财政局

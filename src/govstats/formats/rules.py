@@ -10,9 +10,10 @@ Each kind is one :class:`RuleKind` object in :data:`KINDS`, which holds everythi
 about it: how its declaration is read (:meth:`RuleKind.parse`), how it is evaluated
 on the columns of many units at once (:meth:`RuleKind.evaluate`), how a failure is
 told (:meth:`RuleKind.describe` and the catalogue code :attr:`RuleKind.problem`),
-and the arithmetic of a rule that holds (:meth:`RuleKind.held`). Validation, the
-audit of tables and figures, the template and the synthetic generator all look a
-rule's kind up here; a new kind is one new class registered with :func:`register`
+the arithmetic of a rule that holds (:meth:`RuleKind.held`) and the rule as
+spreadsheet formulas (:meth:`RuleKind.formula`, for the template's live checks).
+Validation, the audit of tables and figures, the template and the synthetic
+generator all look a rule's kind up here; a new kind is one new class registered with :func:`register`
 and one message in the catalogue (tests/test_rule_kinds.py holds every kind to the
 same contract).
 """
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from govstats.core.numbers import format_decimal, format_percent, percent
 from govstats.core.problems import Problem
+from govstats.formats.formulas import CheckFormulas, Refs, runs, total_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -135,6 +137,11 @@ class RuleKind:
         """The arithmetic of a rule that holds (``7 + 2 + 1 = 10``), or ``""``."""
         return ""
 
+    def formula(self, rule: Rule, ref: Refs) -> CheckFormulas:
+        """The rule as formulas that Excel, WPS and LibreOffice evaluate, its codes'
+        cells as ``ref`` names them (``$D$4`` or ``'表3 依申请公开情况'!$D$4``)."""
+        raise NotImplementedError
+
     def satisfy(self, rule: Rule, values: Mapping[str, Number]) -> dict[str, Number]:
         """The values to change so that ``rule`` holds, for a generator of
         consistent workbooks (:func:`govstats.synthetic.complete_totals`): empty
@@ -236,6 +243,12 @@ class Sum(RuleKind):
     def held(self, rule: Rule, values: Values) -> str:
         return f"{_plus(rule.parts, values)} = {_show(values[rule.subject])}"
 
+    def formula(self, rule: Rule, ref: Refs) -> CheckFormulas:
+        total, parts = ref[rule.params["total"]], total_of(ref, rule.parts)
+        return CheckFormulas(
+            total, parts, f"{total}={parts}", f"{total}-{parts}", f"{total} = {parts}"
+        )
+
     def satisfy(self, rule: Rule, values: Mapping[str, Number]) -> dict[str, Number]:
         total = sum((values.get(p, 0) for p in rule.parts), start=0)
         return {} if values.get(rule.subject) == total else {rule.subject: total}
@@ -273,6 +286,13 @@ class Balance(RuleKind):
         p = rule.params
         return f"{_plus(p['left'], values)} = {_plus(p['right'], values)}"
 
+    def formula(self, rule: Rule, ref: Refs) -> CheckFormulas:
+        left = total_of(ref, rule.params["left"])
+        right = total_of(ref, rule.params["right"])
+        return CheckFormulas(
+            left, right, f"{left}={right}", f"{left}-{right}", f"{left} = {right}"
+        )
+
 
 @register
 class NotAbove(RuleKind):
@@ -304,6 +324,13 @@ class NotAbove(RuleKind):
             found, expected, {"part_detail": part_detail, "whole_label": whole_label}
         )
 
+    def formula(self, rule: Rule, ref: Refs) -> CheckFormulas:
+        part = total_of(ref, rule.params["part"])
+        whole = total_of(ref, rule.params["whole"])
+        return CheckFormulas(
+            part, whole, f"{part}<={whole}", f"{part}-{whole}", f"{part} ≤ {whole}"
+        )
+
 
 class _Compare(RuleKind):
     """``a`` compared with ``b``; a failure is put on ``a``."""
@@ -318,6 +345,14 @@ class _Compare(RuleKind):
             _show(values[rule.subject]), _show(values[b]), {"other_label": label(b)}
         )
 
+    #: how the spreadsheet compares ``a`` with ``b``, and how the 校验 sheet says it
+    operator: ClassVar[tuple[str, str]]
+
+    def formula(self, rule: Rule, ref: Refs) -> CheckFormulas:
+        a, b = ref[rule.params["a"]], ref[rule.params["b"]]
+        op, shown = self.operator
+        return CheckFormulas(a, b, f"{a}{op}{b}", f"{a}-{b}", f"{a} {shown} {b}")
+
 
 @register
 class NotBelow(_Compare):
@@ -325,6 +360,7 @@ class NotBelow(_Compare):
 
     name = "ge"
     problem = "values-differ"
+    operator = (">=", "≥")
     example = ({"kind": "ge", "a": "a", "b": "b"}, {"a": 3, "b": 3}, {"a": 2, "b": 3})
 
     def evaluate(self, rule: Rule, v: Columns, scale: int) -> Any:
@@ -337,6 +373,7 @@ class Equal(_Compare):
 
     name = "eq"
     problem = "prior-year-mismatch"
+    operator = ("=", "=")
     example = ({"kind": "eq", "a": "a", "b": "b"}, {"a": 3, "b": 3}, {"a": 4, "b": 3})
 
     def evaluate(self, rule: Rule, v: Columns, scale: int) -> Any:
@@ -384,6 +421,15 @@ class Change(RuleKind):
             },
         )
 
+    def formula(self, rule: Rule, ref: Refs) -> CheckFormulas:
+        # The limit as the fraction p/q, multiplied out as evaluate() does, so
+        # that no decimal fraction is rounded in the comparison.
+        value, base = ref[rule.params["value"]], ref[rule.params["base"]]
+        num, den = Fraction(rule.params["limit"]).as_integer_ratio()
+        passes = f"OR({base}=0,ABS({value}-{base})*{den}<={base}*{num})"
+        text = f"{value} 比 {base} 变化 ≤ {Fraction(rule.params['limit']) * 100}%"
+        return CheckFormulas(value, base, passes, f"{value}-{base}", text)
+
 
 @register
 class SinglePart(RuleKind):
@@ -416,6 +462,15 @@ class SinglePart(RuleKind):
             f"> {rule.params['min']}",
             {"part_label": label(part)},
         )
+
+    def formula(self, rule: Rule, ref: Refs) -> CheckFormulas:
+        total = ref[rule.params["total"]]
+        nonzero = "+".join(f"IF({ref[p]}>0,1,0)" for p in rule.parts)
+        least = rule.params["min"]
+        passes = f"NOT(AND({total}>{least},{nonzero}=1))"
+        cells = ",".join(runs([ref[p] for p in rule.parts]))
+        text = f"{total} ≤ {least}，或 {cells} 中多于一项 > 0"
+        return CheckFormulas(total, nonzero, passes, "", text)
 
 
 # Rules from declarations, and failures as problems
