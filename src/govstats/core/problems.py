@@ -193,8 +193,10 @@ def sort_key(p: Problem, sheets: Sequence[str] = ()) -> tuple[Any, ...]:
 
 
 class GovstatsError(Exception):
-    """Work cannot go on (unreadable file, unknown format): carries one :class:`Problem`."""
+    """Work cannot go on (unreadable file, unknown format): carries one :class:`Problem`,
+    and any more found at once (``others``: every problem of a roster, issue 16)."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, others: Sequence[Problem] = ()) -> None:
         super().__init__(problem.message("en"))
         self.problem = problem
+        self.problems = (problem, *others)
