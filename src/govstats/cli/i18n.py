@@ -163,6 +163,7 @@ _HELP_WORDS_ZH = (
     ("\nCommands:\n", "\n命令：\n"),
     ("[default: ", "[默认："),
     ("[required]", "[必填]"),
+    ("Show this message and exit.", "显示此帮助并退出。"),
 )
 
 

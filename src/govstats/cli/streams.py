@@ -23,7 +23,7 @@ ERRORS = "govstats-fallback"
 # Fall-backs in order of preference; the last resort for any other character is "?".
 FALLBACKS = {
     "✓": ("√", "v"),
-    "✗": ("×", "x"),
+    "✗": ("x",),
     "…": ("...",),
     "—": ("-",),
     "–": ("-",),

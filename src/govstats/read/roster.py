@@ -173,10 +173,10 @@ def decode_roster(data: bytes) -> str | None:
 
 def _sniff(path: Path) -> str:
     """What the refused file looks like, for the message (words, not bytes)."""
-    head = path.read_bytes()[:8]
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+    data = path.read_bytes()
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         return "Excel/WPS workbook, not CSV"
-    if b"\x00" in head:
+    if b"\x00" in data:
         return "UTF-16 without BOM / binary"
     return "not UTF-8, GB18030 or UTF-16"
 
