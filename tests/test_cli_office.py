@@ -166,7 +166,10 @@ def test_file_error_prints_the_json_error_object(tmp_path):
     assert data["error"]["code"] == "file-not-found"
     assert data["error"]["file"] == str(tmp_path / "2031")
     assert data["problems"] == [data["error"]]
-    assert result.stderr == f"govstats: {tmp_path / '2031'}: 找不到文件“{tmp_path / '2031'}”。\n"
+    assert (
+        result.stderr
+        == f"govstats: {tmp_path / '2031'}: 找不到文件“{tmp_path / '2031'}”。\n"
+    )
 
 
 def test_usage_error_prints_the_json_error_object():
@@ -203,9 +206,9 @@ def test_help_is_chinese_where_the_locale_is_chinese():
     assert en.stdout.startswith("Usage: govstats validate [OPTIONS]")
     assert "units.csv: unit codes must be in it." in en.stdout
     # --lang wins over the locale, before or after --help, and on the group too.
-    assert runner.invoke(app, ["validate", "--help", "--lang", "en"], env=ZH).stdout == (
-        en.stdout
-    )
+    assert runner.invoke(
+        app, ["validate", "--help", "--lang", "en"], env=ZH
+    ).stdout == (en.stdout)
     top = runner.invoke(app, ["--lang", "zh", "--help"], env=EN)
     assert top.exit_code == 0
     assert "template  为一个填报单位生成本年度的空白工作簿。" in top.stdout
@@ -221,8 +224,10 @@ def test_usage_error_in_the_users_language():
     )
     en = runner.invoke(app, ["template", "--year", "abc"], env=EN)
     assert en.exit_code == 2
-    assert en.stderr.endswith("Error: Invalid value for '--year': Input should be a "
-                              "valid integer, unable to parse string as an integer\n")
+    assert en.stderr.endswith(
+        "Error: Invalid value for '--year': Input should be a "
+        "valid integer, unable to parse string as an integer\n"
+    )
     missing = runner.invoke(app, ["validate", "--roster"], env=ZH)
     assert missing.stderr.endswith("错误：选项 --roster 需要一个值。\n")
     unknown = runner.invoke(app, ["compile", "2017", "--bogus"], env=ZH)
@@ -230,7 +235,9 @@ def test_usage_error_in_the_users_language():
 
 
 def test_group_lang_sets_the_messages_language(tmp_path):
-    result = runner.invoke(app, ["--lang", "en", "validate", str(tmp_path / "none.xlsx")])
+    result = runner.invoke(
+        app, ["--lang", "en", "validate", str(tmp_path / "none.xlsx")]
+    )
     assert result.exit_code == 1
     assert "File '" in result.stdout and "does not exist" in result.stdout
 
@@ -252,7 +259,10 @@ def test_annotated_copy_line_is_chinese(make_workbook, tmp_path):
     result = runner.invoke(
         app, ["validate", str(path), "--annotate", str(tmp_path / "检查结果")]
     )
-    assert result.stderr == f"govstats：已写入标注副本 {tmp_path / '检查结果' / path.name}\n"
+    assert (
+        result.stderr
+        == f"govstats：已写入标注副本 {tmp_path / '检查结果' / path.name}\n"
+    )
     english = runner.invoke(
         app,
         ["validate", str(path), "--annotate", str(tmp_path / "out"), "--lang", "en"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -121,7 +120,9 @@ def test_roster_messages_are_in_one_language(tmp_path):
     with pytest.raises(GovstatsError) as info:
         read_roster(path, SPEC)
     p = info.value.problem
-    assert p.message("zh") == "单位名册第2行的“层级”为“省本级”，应为 市本级、县市区 之一。"
+    assert (
+        p.message("zh") == "单位名册第2行的“层级”为“省本级”，应为 市本级、县市区 之一。"
+    )
     assert "must be one of" not in p.message("zh")
     assert p.message("en") == (
         "Line 2 of the roster: 层级 is '省本级' and must be one of 市本级、县市区."

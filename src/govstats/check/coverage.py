@@ -65,7 +65,11 @@ def left_out(
         if unit.code not in in_figures:
             result.names.append(unit.name)
             result.units.append(
-                {"code": unit.code, "name": unit.name, "files": files_of.get(unit.code, [])}
+                {
+                    "code": unit.code,
+                    "name": unit.name,
+                    "files": files_of.get(unit.code, []),
+                }
             )
     strangers: dict[str, dict[str, Any]] = {}
     for u in refused:

@@ -287,7 +287,11 @@ def usage_detail(exc: Any, lang: str) -> str:
         return str(exc.format_message())
     message = str(exc.message)
     if isinstance(exc, MissingParameter):
-        kind = "参数" if getattr(exc.param, "param_type_name", "") == "argument" else "选项"
+        kind = (
+            "参数"
+            if getattr(exc.param, "param_type_name", "") == "argument"
+            else "选项"
+        )
         return f"缺少{kind} {_hint(exc)}。"
     if isinstance(exc, BadParameter):
         return f"{_hint(exc)} 的值无效：{_reason_zh(exc, message)}。"

@@ -79,6 +79,4 @@ def tolerate(*streams: Any) -> None:
 def json_text(data: Any) -> str:
     """``data`` as indented JSON for stdout: characters as they are on a stream that
     encodes them all, ``\\uXXXX`` escapes elsewhere (never a lossy fall-back)."""
-    return json.dumps(
-        data, ensure_ascii=not _encodes_unicode(sys.stdout), indent=2
-    )
+    return json.dumps(data, ensure_ascii=not _encodes_unicode(sys.stdout), indent=2)

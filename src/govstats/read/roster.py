@@ -181,9 +181,7 @@ def _sniff(path: Path) -> str:
     return "not UTF-8, GB18030 or UTF-16"
 
 
-def _read_units(
-    text: str, spec: RosterSpec | None
-) -> tuple[list[Unit], list[Problem]]:
+def _read_units(text: str, spec: RosterSpec | None) -> tuple[list[Unit], list[Problem]]:
     """The rows of units.csv as units, and every problem of them (issue 16: all
     of them, as a workbook's are, not only the first)."""
     first = text.split("\n", 1)[0]
@@ -211,7 +209,10 @@ def _read_units(
             record = next(reader, None)
             if record is None:
                 break
-            row = {h: (record[i] if i < len(record) else "").strip() for h, i in index.items()}
+            row = {
+                h: (record[i] if i < len(record) else "").strip()
+                for h, i in index.items()
+            }
             values = {k: row[h] for k, h in COLUMNS.items()}
             found = _row_problems(values, row, line, seen, spec)
             problems += found
