@@ -294,3 +294,22 @@ def test_template_and_annotated_copy_get_the_users_mode(make_workbook, tmp_path)
         subprocess.run([sys.executable, "-c", script, *args], timeout=300)
     for path in (tmp_path / "t.xlsx", tmp_path / "a" / bad.name):
         assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
+
+
+def test_internal_error_is_in_one_language(monkeypatch, tmp_path):
+    import govstats.actions
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(govstats.actions, "make_template", broken)
+    args = ["template", "--year", "2017", "-o", str(tmp_path / "t.xlsx")]
+    zh = runner.invoke(app, args)
+    assert zh.exit_code == 3
+    assert zh.stderr == (
+        "govstats：内部错误：RuntimeError: boom\n请使用 --debug 重新运行并报告此问题。\n"
+    )
+    en = runner.invoke(app, [*args, "--lang", "en"])
+    assert en.stderr == (
+        "govstats: internal error: RuntimeError: boom\nRerun with --debug and report it.\n"
+    )

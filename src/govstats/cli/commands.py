@@ -40,10 +40,12 @@ T = TypeVar("T")
 _WORDS = {
     "zh": {
         "annotated": "govstats：已写入标注副本 {path}",
+        "internal": "govstats：内部错误：{error}\n请使用 --debug 重新运行并报告此问题。",
         "partial": "govstats：部分汇总已写出，{units} 个单位未纳入汇总（{errors} 个错误，{warnings} 个警告）。",
     },
     "en": {
         "annotated": "govstats: annotated copy {path}",
+        "internal": "govstats: internal error: {error}\nRerun with --debug and report it.",
         "partial": "govstats: partial compile written, {units} unit(s) left out ({errors} error(s), {warnings} warning(s)).",
     },
 }
@@ -97,11 +99,8 @@ def _run(
     except Exception as exc:
         if debug:
             raise
-        typer.echo(
-            f"govstats: 内部错误 (internal error): {type(exc).__name__}: {exc}\n"
-            "请使用 --debug 重新运行并报告此问题 (rerun with --debug and report it).",
-            err=True,
-        )
+        line = _WORDS[lang]["internal"].format(error=f"{type(exc).__name__}: {exc}")
+        typer.echo(line, err=True)
         if output_format is OutputFormat.json:
             from govstats.cli.streams import json_text
 

@@ -153,7 +153,39 @@ HELP_ZH: dict[str, dict[str, str]] = {
     },
 }
 
-# What click prints around the help, in Chinese.
+# Words table: what govstats says around the help and about a usage error. The
+# English of the help's headings and of the usage errors' details is the one click
+# itself prints; the Chinese replaces it.
+WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "hint": "请运行“{helper}”查看帮助。",
+        "error": "错误：",
+        "aborted": "已中止。",
+        "missing": "缺少{kind} {hint}。",
+        "argument": "参数",
+        "option": "选项",
+        "invalid": "{hint} 的值无效：{reason}。",
+        "one_of": "应为 {choices} 之一",
+        "at_least": "应不小于 {bound}",
+        "at_most": "应不大于 {bound}",
+        "integer": "应为整数",
+        "malformed": "格式不对",
+        "no_option": "没有选项 {name}{maybe}。",
+        "maybe": "（可能是：{names}）",
+        "no_value": "选项 {name} 不接受值。",
+        "needs_value": "选项 {name} 需要一个值。",
+        "no_command": "没有命令“{0}”。",
+        "missing_command": "缺少命令。",
+        "extra": "多余的参数：{0}。",
+    },
+    "en": {
+        "hint": "Try '{helper}' for help.",
+        "error": "Error: ",
+        "aborted": "Aborted!",
+    },
+}
+
+# Help headings click prints, and their Chinese.
 _HELP_WORDS_ZH = (
     ("Usage: ", "用法："),
     ("[OPTIONS]", "[选项]"),
@@ -164,6 +196,14 @@ _HELP_WORDS_ZH = (
     ("[default: ", "[默认："),
     ("[required]", "[必填]"),
     ("Show this message and exit.", "显示此帮助并退出。"),
+)
+
+# Usage errors click words without a type of their own: its English, the key of
+# the Chinese in WORDS.
+_USAGE_MESSAGES = (
+    (r"No such command '(.*)'\.", "no_command"),
+    (r"Missing command\.", "missing_command"),
+    (r"Got unexpected extra arguments? \((.*)\)", "extra"),
 )
 
 
@@ -238,8 +278,10 @@ class LocalGroup(TyperGroup):
         token = _LANG.set(lang)
         try:
             try:
+                # ``args`` as given: click expands wildcards itself on Windows
+                # when it reads sys.argv.
                 rv = super().main(
-                    argv, prog_name, complete_var, standalone_mode=False, **extra
+                    args, prog_name, complete_var, standalone_mode=False, **extra
                 )
                 code = rv if isinstance(rv, int) else 0
             except NoArgsIsHelpError as exc:
@@ -252,7 +294,7 @@ class LocalGroup(TyperGroup):
                 exc.show()
                 code = exc.exit_code
             except Abort:
-                print("已中止。" if lang == "zh" else "Aborted!", file=sys.stderr)
+                print(WORDS[lang]["aborted"], file=sys.stderr)
                 code = 1
         finally:
             _LANG.reset(token)
@@ -285,53 +327,41 @@ def usage_detail(exc: Any, lang: str) -> str:
 
     if lang != "zh":
         return str(exc.format_message())
+    w = WORDS["zh"]
     message = str(exc.message)
     if isinstance(exc, MissingParameter):
-        kind = (
-            "参数"
-            if getattr(exc.param, "param_type_name", "") == "argument"
-            else "选项"
-        )
-        return f"缺少{kind} {_hint(exc)}。"
+        argument = getattr(exc.param, "param_type_name", "") == "argument"
+        kind = w["argument"] if argument else w["option"]
+        return w["missing"].format(kind=kind, hint=_hint(exc))
     if isinstance(exc, BadParameter):
-        return f"{_hint(exc)} 的值无效：{_reason_zh(exc, message)}。"
+        return w["invalid"].format(hint=_hint(exc), reason=_reason_zh(exc, message))
     if isinstance(exc, NoSuchOption):
-        also = (
-            f"（可能是：{', '.join(sorted(exc.possibilities))}）"
-            if exc.possibilities
-            else ""
-        )
-        return f"没有选项 {exc.option_name}{also}。"
+        names = ", ".join(sorted(exc.possibilities or ()))
+        maybe = w["maybe"].format(names=names) if names else ""
+        return w["no_option"].format(name=exc.option_name, maybe=maybe)
     if isinstance(exc, BadOptionUsage):
-        if "does not take a value" in message:
-            return f"选项 {exc.option_name} 不接受值。"
-        return f"选项 {exc.option_name} 需要一个值。"
-    for pattern, zh in _USAGE_ZH:
+        key = "no_value" if "does not take a value" in message else "needs_value"
+        return w[key].format(name=exc.option_name)
+    for pattern, key in _USAGE_MESSAGES:
         m = re.fullmatch(pattern, message)
         if m:
-            return zh.format(*m.groups())
+            return w[key].format(*m.groups())
     return message
-
-
-_USAGE_ZH = (
-    (r"No such command '(.*)'\.", "没有命令“{0}”。"),
-    (r"Missing command\.", "缺少命令。"),
-    (r"Got unexpected extra arguments? \((.*)\)", "多余的参数：{0}。"),
-)
 
 
 def _reason_zh(exc: Any, message: str) -> str:
     """Why a value was refused, from the parameter's type."""
-    param = exc.param
-    choices = getattr(getattr(param, "type", None), "choices", None)
+    w = WORDS["zh"]
+    choices = getattr(getattr(exc.param, "type", None), "choices", None)
     if choices:
-        return f"应为 {'、'.join(map(str, choices))} 之一"
+        return w["one_of"].format(choices="、".join(map(str, choices)))
     m = re.search(r"(greater|less) than or equal to (-?\d+)", message)
     if m:
-        return f"应{'不小于' if m.group(1) == 'greater' else '不大于'} {m.group(2)}"
+        key = "at_least" if m.group(1) == "greater" else "at_most"
+        return w[key].format(bound=m.group(2))
     if "integer" in message:
-        return "应为整数"
-    return "格式不对"
+        return w["integer"]
+    return w["malformed"]
 
 
 def show_usage_error(exc: Any, lang: str, as_json: bool) -> None:
@@ -348,11 +378,10 @@ def show_usage_error(exc: Any, lang: str, as_json: bool) -> None:
         usage = str(ctx.get_usage())
         helper = f"{ctx.command_path} {ctx.help_option_names[-1]}"
         if lang == "zh":
-            lines += [_localize_words(usage), f"请运行“{helper}”查看帮助。", ""]
-        else:
-            lines += [usage, f"Try '{helper}' for help.", ""]
+            usage = _localize_words(usage)
+        lines += [usage, WORDS[lang]["hint"].format(helper=helper), ""]
     problem = Problem.make("usage-error", context={"detail": detail})
-    lines.append(f"{'错误：' if lang == 'zh' else 'Error: '}{detail}")
+    lines.append(WORDS[lang]["error"] + detail)
     typer.echo("\n".join(lines), err=True)
     if as_json:
         from govstats.cli.streams import json_text
