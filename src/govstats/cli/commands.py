@@ -413,10 +413,15 @@ def audit(
             else "Give either a year to audit (govstats audit 2017) or a report "
             "(--text FILE), not both."
         )
-        from govstats.core.problems import Problem
+        typer.echo(f"govstats: {message}", err=True)
+        if output_format is OutputFormat.json:
+            from govstats.cli.i18n import error_object
+            from govstats.cli.streams import json_text
+            from govstats.core.problems import Problem
 
-        problem = Problem.make("usage-error", context={"detail": message})
-        _fail([problem], 2, lang.value, output_format)
+            problem = Problem.make("usage-error", context={"detail": message})
+            typer.echo(json_text(error_object([problem], lang.value, 2)))
+        raise typer.Exit(2)
     if text is not None:
         result = _run(
             lambda: audit_text(text, explain), debug, lang.value, output_format

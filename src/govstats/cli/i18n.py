@@ -194,6 +194,7 @@ _HELP_WORDS_ZH = (
     ("\nOptions:\n", "\n选项：\n"),
     ("\nCommands:\n", "\n命令：\n"),
     ("[default: ", "[默认："),
+    ("[default:", "[默认："),
     ("[required]", "[必填]"),
     ("Show this message and exit.", "显示此帮助并退出。"),
 )
@@ -219,8 +220,10 @@ def _chinese_help(command: Any, name: str) -> Iterator[None]:
     words = HELP_ZH.get(name, {})
     saved = [(command, command.help, command.short_help)]
     if "" in words:
-        command.help = words[""]
-        command.short_help = None
+        # "\b" keeps click from re-wrapping a paragraph: it breaks lines only at
+        # spaces, and Chinese has none, so it cut "tables.xlsx" in two instead.
+        command.help = "\n\n".join(f"\b\n{para}" for para in words[""].split("\n\n"))
+        command.short_help = words[""].split("\n", 1)[0]
     for param in command.params:
         text = words.get(param.name) or HELP_ZH["*"].get(param.name)
         if text and hasattr(param, "help"):
