@@ -313,3 +313,27 @@ def test_internal_error_is_in_one_language(monkeypatch, tmp_path):
     assert en.stderr == (
         "govstats: internal error: RuntimeError: boom\nRerun with --debug and report it.\n"
     )
+
+
+@pytest.mark.parametrize(
+    "args, error",
+    [
+        (["validate", "x.xlsx", "--lang", "fr"], "--lang 的值无效：应为 zh、en 之一。"),
+        (
+            ["compile", "2017", "--rounding", "up"],
+            "--rounding 的值无效：应为 half-up、half-even 之一。",
+        ),
+        (
+            ["validate", "x.xlsx", "--max-problems", "0"],
+            "--max-problems 的值无效：应不小于 1。",
+        ),
+        (["compile"], "缺少参数 year。"),
+        (["compile", "2017", "x", "y"], "多余的参数：x y。"),
+        (["validate", "x.xlsx", "--debug=3"], "选项 --debug 不接受值。"),
+        (["bogus"], "没有命令“bogus”。"),
+    ],
+)
+def test_usage_errors_in_chinese(args, error):
+    result = runner.invoke(app, args, env=ZH)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"错误：{error}\n")

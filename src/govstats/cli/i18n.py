@@ -204,7 +204,7 @@ _HELP_WORDS_ZH = (
 _USAGE_MESSAGES = (
     (r"No such command '(.*)'\.", "no_command"),
     (r"Missing command\.", "missing_command"),
-    (r"Got unexpected extra arguments? \((.*)\)", "extra"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", "extra"),
 )
 
 
@@ -356,6 +356,9 @@ def _reason_zh(exc: Any, message: str) -> str:
     """Why a value was refused, from the parameter's type."""
     w = WORDS["zh"]
     choices = getattr(getattr(exc.param, "type", None), "choices", None)
+    listed = re.search(r"is not one of (.+?)\.?$", message)
+    if listed:  # typer's choices of an enum: "'fr' is not one of 'zh', 'en'."
+        choices = re.findall(r"'([^']*)'", listed.group(1))
     if choices:
         return w["one_of"].format(choices="、".join(map(str, choices)))
     m = re.search(r"(greater|less) than or equal to (-?\d+)", message)
