@@ -143,7 +143,7 @@ def test_annotate_refuses_to_overwrite_the_original(make_workbook, tmp_path):
     path = make_workbook()
     result = runner.invoke(app, ["validate", str(path), "--annotate", str(tmp_path)])
     assert result.exit_code == 2
-    assert "overwrite" in result.stderr
+    assert "会覆盖输入的工作簿" in result.stderr  # issue 16: in Chinese
 
 
 # Golden reports for crafted bad workbooks (paths relative to the workbook folder).

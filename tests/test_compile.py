@@ -166,7 +166,11 @@ def test_partial_compiles_valid_units_and_says_so(tmp_path):
     write_year(tmp_path, values={"D2": {"sq.received": 99}})
     (tmp_path / "inputs" / "2017" / "C1.xlsx").unlink()
     result = run(tmp_path, "--partial")
-    assert result.exit_code == 1
+    # Issue 16: a partial compile that published exits 0, with what it left out.
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "govstats：部分汇总已写出，2 个单位未纳入汇总（2 个错误，1 个警告）。\n"
+    )
     out = tmp_path / "outputs" / "2017"
     figures = json.loads((out / "figures.json").read_text(encoding="utf-8"))
     assert figures["partial"] is True

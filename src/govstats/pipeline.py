@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from govstats.aggregate import Figures
-from govstats.check.coverage import roster_report
+from govstats.check.coverage import LeftOut, left_out, roster_report
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import Report
@@ -60,6 +60,7 @@ class Compilation:
     outputs: Path
     partial: bool = False
     excluded: list[str] = field(default_factory=list)
+    left_out: LeftOut = field(default_factory=LeftOut)
     figures: Figures | None = None
     written: list[Path] = field(default_factory=list)
 
@@ -78,7 +79,8 @@ class Compilation:
             "year": self.year,
             "compiled": self.compiled,
             "partial": self.partial,
-            "excluded": self.excluded,
+            # The units not in the figures and the workbooks not added up.
+            "excluded": self.left_out.to_dict(),
             "units": self.units,
             "outputs": [str(p) for p in self.written],
             "validation": self.report.to_dict(lang),
@@ -139,13 +141,11 @@ def compile_in_memory(
         raise GovstatsError(Problem.make("no-valid-units", file=str(in_dir)))
     if not report.valid:
         result.partial = True
-        result.excluded = [
-            _display_name(units[i], roster)
-            for i in range(len(units))
-            if i not in included
-        ] + [
-            roster.units[roster.codes.index(p.found)].name for p in roster_file.problems
-        ]
+        # Named by what is not in the figures, not by which workbooks were
+        # refused: a unit whose second workbook was refused is in the figures
+        # through its first, and a unit with two refused workbooks is one unit.
+        result.left_out = left_out(roster, units, included)
+        result.excluded = result.left_out.names
     result.figures = aggregate(validation, roster, included, rounding, year)
     # The outputs need a unit's file and digest, not its cells nor the frames it
     # was checked in: freed before they are built (and before the processes
@@ -181,12 +181,6 @@ def _previous_figures(folder: Path) -> dict[str, dict[str, Decimal]] | None:
         return None
 
 
-def _display_name(unit: UnitWorkbook, roster: Roster) -> str:
-    """How a workbook is named to people: its roster name, own name, or file name."""
-    known = roster.get(unit.unit_code) if unit.unit_code else None
-    return known.name if known else unit.unit_name or unit.path.name
-
-
 # Render
 
 
@@ -204,7 +198,9 @@ def render_outputs(
     fmt = figures.fmt
     government = government_name(roster, fmt)
     note = ""
-    if result.partial:
+    # Only units missing from the figures make them partial: a refused second
+    # workbook of a unit that is in them takes nothing away.
+    if result.excluded:
         note = "部分汇总：未纳入 " + "、".join(result.excluded)
     env = report_environment(templates)
     context = report_context(figures, government, result.excluded)
@@ -213,7 +209,7 @@ def render_outputs(
     def rest() -> dict[str, bytes]:
         return {
             "summary.xlsx": summary_workbook(
-                figures, roster, government, result.partial
+                figures, roster, government, bool(result.excluded)
             ),
             "report.md": report_md(env, context, figures.fmt).encode(),
             "figures.json": figures_json(

@@ -79,11 +79,7 @@ def annotate_workbooks(
             target = folder / f"{Path(name).stem} ({n}).xlsx"
         if target.resolve() in inputs:
             raise GovstatsError(
-                Problem.make(
-                    "file-unreadable",
-                    file=str(target),
-                    found="annotating would overwrite an input; choose another folder",
-                )
+                Problem.make("annotate-overwrites-input", file=str(target))
             )
         taken.add(target.resolve())
         targets.append(target)

@@ -9,18 +9,21 @@ the commands so that ``govstats --help`` starts fast.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from govstats.cli.i18n import LocalCommand, LocalGroup
+
 app = typer.Typer(
     name="govstats",
+    cls=LocalGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="政府信息公开工作年度报告统计：模板、校验、汇总、审核。\n\n"
     "Government-information-disclosure annual report statistics: "
     "template, validate, compile, audit.",
@@ -31,6 +34,21 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
+
+# Words table: what the commands themselves print (the rest is in the catalogue
+# and govstats.cli.present).
+_WORDS = {
+    "zh": {
+        "annotated": "govstats：已写入标注副本 {path}",
+        "internal": "govstats：内部错误：{error}\n请使用 --debug 重新运行并报告此问题。",
+        "partial": "govstats：部分汇总已写出，{units} 个单位未纳入汇总（{errors} 个错误，{warnings} 个警告）。",
+    },
+    "en": {
+        "annotated": "govstats: annotated copy {path}",
+        "internal": "govstats: internal error: {error}\nRerun with --debug and report it.",
+        "partial": "govstats: partial compile written, {units} unit(s) left out ({errors} error(s), {warnings} warning(s)).",
+    },
+}
 PROGRESS_MIN = 20  # workbooks; fewer are read too fast for a bar to help
 PROGRESS_EVERY = 0.1  # seconds between redraws of the bar
 
@@ -62,34 +80,91 @@ DebugOption = Annotated[
 ]
 
 
-def _run(fn: Callable[[], T], debug: bool, lang: str = "zh") -> T:
-    """Call the library; a domain error becomes one located line on stderr and
-    exits with its code (:attr:`GovstatsError.exit_code`: 1 for data, 2 else)."""
+def _run(
+    fn: Callable[[], T],
+    debug: bool,
+    lang: str = "zh",
+    output_format: OutputFormat = OutputFormat.text,
+) -> T:
+    """Call the library; a domain error becomes a located line on stderr per
+    problem and exits with its code (:attr:`GovstatsError.exit_code`: 1 for a
+    problem of the data, 2 else; with ``--format json`` also the JSON error
+    object on stdout)."""
     from govstats.core.problems import GovstatsError
-    from govstats.core.text import plain
 
     try:
         return fn()
     except GovstatsError as exc:
-        p = exc.problem
-        where = ": ".join(x for x in (p.file, p.sheet) if x)
-        line = f"govstats: {where + ': ' if where else ''}{p.message(lang)}"
-        typer.echo(plain(line), err=True)
-        raise typer.Exit(exc.exit_code) from None
+        _fail(exc.problems, exc.exit_code, lang, output_format)
     except (KeyboardInterrupt, typer.Exit):
         raise
     except Exception as exc:
         if debug:
             raise
-        typer.echo(
-            f"govstats: 内部错误 (internal error): {type(exc).__name__}: {exc}\n"
-            "请使用 --debug 重新运行并报告此问题 (rerun with --debug and report it).",
-            err=True,
-        )
+        line = _WORDS[lang]["internal"].format(error=f"{type(exc).__name__}: {exc}")
+        typer.echo(line, err=True)
+        if output_format is OutputFormat.json:
+            from govstats.cli.streams import json_text
+
+            internal = {"exit_code": 3, "error": {"code": "internal-error"}}
+            typer.echo(json_text(internal))
         raise typer.Exit(3) from None
 
 
-@app.command()
+def _fail(
+    problems: Sequence[Any], code: int, lang: str, output_format: OutputFormat
+) -> NoReturn:
+    """Stop with ``code``: each problem as a located line on stderr, and with
+    ``--format json`` the JSON error object on stdout (issue 16)."""
+    from govstats.core.text import plain
+
+    for p in problems:
+        where = ": ".join(x for x in (p.file, p.sheet) if x)
+        line = f"govstats: {where + ': ' if where else ''}{p.message(lang)}"
+        typer.echo(plain(line), err=True)
+    if output_format is OutputFormat.json:
+        from govstats.cli.i18n import error_object
+        from govstats.cli.streams import json_text
+
+        typer.echo(json_text(error_object(problems, lang, code)))
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"govstats {version('govstats')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(
+            "--lang",
+            help="Language of help and messages: zh or en (default: help in the "
+            "locale's language, messages in zh).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    # `govstats --lang en validate ...` is `govstats validate --lang en ...`.
+    if lang is not None:
+        ctx.default_map = {name: {"lang": lang.value} for name in _COMMANDS}
+
+
+_COMMANDS = ("template", "validate", "compile", "audit")
+
+
+@app.command(cls=LocalCommand)
 def template(
     year: Annotated[
         int, typer.Option("--year", help="Report year (picks the format).")
@@ -127,7 +202,7 @@ def template(
     typer.echo(str(path))
 
 
-@app.command()
+@app.command(cls=LocalCommand)
 def validate(
     files: Annotated[
         list[Path], typer.Argument(help="Workbooks, or folders of workbooks.")
@@ -163,7 +238,8 @@ def validate(
 ) -> None:
     """Check workbooks and list every problem at once, located to the cell.
 
-    Exit code 0 when no file has an error (warnings allowed), 1 otherwise.
+    Exit code 0 when no file has an error (warnings allowed), 1 otherwise, 2 when
+    the command cannot run.
 
     Example:
 
@@ -180,10 +256,11 @@ def validate(
             from govstats.core.text import plain
 
             for path in written:
-                typer.echo(plain(f"govstats: annotated copy {path}"), err=True)
+                line = _WORDS[lang.value]["annotated"].format(path=path)
+                typer.echo(plain(line), err=True)
         return result
 
-    result = _run(work, debug, lang.value)
+    result = _run(work, debug, lang.value, output_format)
     report = result.report
     if only:
         from govstats.core.problems import catalogue
@@ -202,7 +279,7 @@ class Rounding(StrEnum):
     half_even = "half-even"
 
 
-@app.command("compile")
+@app.command("compile", cls=LocalCommand)
 def compile_(
     year: Annotated[int, typer.Argument(help="The report year to compile.")],
     inputs: Annotated[
@@ -237,8 +314,10 @@ def compile_(
 
     Reads inputs/<year>/units.csv and every workbook beside it; writes report.md,
     report.html, report.docx, tables.xlsx, figures.json, validation.json,
-    validation.md and summary.xlsx to outputs/<year>/, all at once. Exit code 1 when a workbook has errors (nothing
-    is written unless --partial).
+    validation.md and summary.xlsx to outputs/<year>/, all at once. Exit code 0 when
+    the outputs were written (with --partial also when units were left out: their
+    count is on stderr), 1 when a workbook has errors and nothing was written, 2
+    when the command cannot run.
 
     Example:
 
@@ -253,17 +332,28 @@ def compile_(
             ),
             debug,
             lang.value,
+            output_format,
         )
     if output_format is OutputFormat.json:
-        typer.echo(json.dumps(result.to_dict(lang.value), ensure_ascii=False, indent=2))
+        from govstats.cli.streams import json_text
+
+        typer.echo(json_text(result.to_dict(lang.value)))
     else:
         from govstats.cli.present import compilation_text
 
         sys.stdout.write(compilation_text(result, lang.value))
-    raise typer.Exit(0 if result.compiled and not result.partial else 1)
+    if result.compiled and result.partial:
+        # Published: exit 0 like any compile that wrote its outputs, with the
+        # count of what it left out (issue 16); 1 only when nothing was written.
+        s = result.report.stats
+        line = _WORDS[lang.value]["partial"].format(
+            units=len(result.excluded), errors=s["errors"], warnings=s["warnings"]
+        )
+        typer.echo(line, err=True)
+    raise typer.Exit(0 if result.compiled else 1)
 
 
-@app.command()
+@app.command(cls=LocalCommand)
 def audit(
     year: Annotated[
         int | None,
@@ -330,17 +420,31 @@ def audit(
             "(--text FILE), not both."
         )
         typer.echo(f"govstats: {message}", err=True)
+        if output_format is OutputFormat.json:
+            from govstats.cli.i18n import error_object
+            from govstats.cli.streams import json_text
+            from govstats.core.problems import Problem
+
+            problem = Problem.make("usage-error", context={"detail": message})
+            typer.echo(json_text(error_object([problem], lang.value, 2)))
         raise typer.Exit(2)
     if text is not None:
-        result = _run(lambda: audit_text(text, explain), debug, lang.value)
+        result = _run(
+            lambda: audit_text(text, explain), debug, lang.value, output_format
+        )
     else:
         assert year is not None
         result = _run(
-            lambda: audit_outputs(year, inputs, outputs, templates), debug, lang.value
+            lambda: audit_outputs(year, inputs, outputs, templates),
+            debug,
+            lang.value,
+            output_format,
         )
         result.explain = False
     if output_format is OutputFormat.json:
-        typer.echo(json.dumps(result.to_dict(lang.value), ensure_ascii=False, indent=2))
+        from govstats.cli.streams import json_text
+
+        typer.echo(json_text(result.to_dict(lang.value)))
     else:
         from govstats.cli.present import audit_report_text
 
@@ -389,7 +493,9 @@ def _stderr_console() -> Any:
 
 def _emit_report(report: Any, output_format: OutputFormat, lang: str) -> None:
     if output_format is OutputFormat.json:
-        typer.echo(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2))
+        from govstats.cli.streams import json_text
+
+        typer.echo(json_text(report.to_dict(lang)))
     else:
         from govstats.cli.present import report_text
 
@@ -405,6 +511,10 @@ def main() -> None:
     # the garbage collector walked them over and over, a large share of a big
     # compile's CPU time. Worker processes inherit these thresholds.
     gc.set_threshold(50_000, 20, 20)
+    from govstats.cli.streams import tolerate
+
+    # A console or redirected stdout in GBK (Chinese Windows) cannot encode ✓ or ✗.
+    tolerate()
     try:
         app()
     finally:

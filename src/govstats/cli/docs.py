@@ -118,10 +118,36 @@ def cli_markdown() -> str:
         "",
         "Generated from `govstats --help` by `make docs`; do not edit.",
         "",
+        "The help below is the English one. `govstats` prints it in Chinese where the",
+        "user's locale is Chinese (`LANGUAGE`, `LC_ALL`, `LC_MESSAGES` or `LANG`",
+        "starting with `zh`, such as `zh_CN.UTF-8`; on Windows, a Chinese system",
+        "locale), and in the language `--lang zh|en` names anywhere on the command",
+        "line. `-h` is `--help`; `govstats --version` prints the version.",
+        "",
+        "Exit codes, the same for every command:",
+        "",
+        "| code | meaning |",
+        "|---|---|",
+        "| 0 | done: no error (warnings allowed); `compile --partial` that wrote its"
+        " outputs, naming on stderr how many units it left out |",
+        "| 1 | the data has errors: `validate` found an error, `compile` wrote nothing,"
+        " `audit` found a figure that does not agree |",
+        "| 2 | the command cannot run: a usage error (`--year abc`, an unknown option)"
+        " or a file that cannot be used (a missing folder, a bad roster); every"
+        " problem is a line on stderr and, with `--format json`, stdout holds"
+        ' `{"exit_code": 2, "error": {...}, "problems": [...]}` (each as in'
+        " `validation.json`) |",
+        "| 3 | an internal error (a bug: rerun with `--debug` and report it) |",
+        "",
+        "Usage errors are in the language of the help; the messages about the data are",
+        "in Chinese unless `--lang en` is given.",
+        "",
     ]
     commands = [[], *[[name] for name in _command_names()]]
+    # The English help whatever the locale of the machine that writes the docs.
+    english = {"COLUMNS": "100", "LANGUAGE": "", "LC_ALL": "C.UTF-8"}
     for args in commands:
-        result = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "100"})
+        result = runner.invoke(app, [*args, "--help"], env=english)
         title = " ".join(["govstats", *args])
         out += [f"## `{title}`", "", "```text", result.output.rstrip(), "```", ""]
     return "\n".join(out)

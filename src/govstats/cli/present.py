@@ -56,6 +56,7 @@ _COMPILE_WORDS = {
     "zh": {
         "head": "{year}年汇总：{units} 个单位纳入汇总",
         "partial": "部分汇总：未纳入 {names}",
+        "refused": "未采用的工作簿：{files}（其单位已由另一份工作簿纳入汇总）",
         "failed": "汇总未进行：有错误的单位须先改正（或使用 --partial 只汇总通过校验的单位）。原有输出未改动。",
         "written": "已写入 {path}",
         "workbooks": "提交的工作簿",
@@ -67,6 +68,7 @@ _COMPILE_WORDS = {
     "en": {
         "head": "{year}: {units} unit(s) compiled",
         "partial": "Partial compile: left out {names}",
+        "refused": "Workbooks not used: {files} (their unit is compiled from another workbook)",
         "failed": "Nothing compiled: fix the units with errors first (or use --partial to compile the valid ones). Previous outputs are untouched.",
         "written": "wrote {path}",
         "workbooks": "workbooks submitted",
@@ -86,8 +88,11 @@ def compilation_text(result: Compilation, lang: str = "zh") -> str:
         lines.append(w["failed"])
     else:
         lines.append(w["head"].format(year=result.year, units=result.units))
-        if result.partial:
+        if result.excluded:
             lines.append(plain(w["partial"].format(names="、".join(result.excluded))))
+        refused = [f["file"] for f in result.left_out.files if f["unit_in_figures"]]
+        if refused:
+            lines.append(plain(w["refused"].format(files="、".join(refused))))
         lines += [plain(w["written"].format(path=p)) for p in result.written]
     s = result.report.stats
     rows = [

@@ -9,6 +9,7 @@ timestamps.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -24,6 +25,7 @@ __all__ = [
     "FIXED_TIME",
     "Row",
     "atomic_write",
+    "normal_mode",
     "reproducible_zip",
     "put",
     "put_formula",
@@ -54,10 +56,26 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes the file 0600; a template or an annotated copy is to be
+        # shared like any file the user saves (issue 16).
+        os.chmod(tmp, normal_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def normal_mode(directory: bool = False) -> int:
+    """The mode a file (or folder) the user creates gets: 0666 (0777) less the umask."""
+    return (0o777 if directory else 0o666) & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    # The only way to read the umask is to set it; done once, at the first write.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 Row = Sequence[str | int | float | None]

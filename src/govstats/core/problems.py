@@ -213,7 +213,8 @@ def sort_key(p: Problem, sheets: Sequence[str] = ()) -> tuple[Any, ...]:
 
 
 class GovstatsError(Exception):
-    """Work cannot go on (unreadable file, unknown format): carries one :class:`Problem`.
+    """Work cannot go on (unreadable file, unknown format): carries one :class:`Problem`,
+    and any more found at once (``others``: every problem of a roster, issue 16).
 
     Its :attr:`exit_code` comes from the problem's category: ``data`` (the inputs
     as a whole cannot be compiled: no valid unit) exits 1 like any invalid input;
@@ -221,9 +222,10 @@ class GovstatsError(Exception):
     year) exits 2: the command could not do its work.
     """
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, others: Sequence[Problem] = ()) -> None:
         super().__init__(problem.message("en"))
         self.problem = problem
+        self.problems = (problem, *others)
 
     @property
     def exit_code(self) -> int:

@@ -86,7 +86,9 @@ def publish(out_dir: Path, files: dict[str, bytes], locked: bool = False) -> lis
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.chmod(tmp, 0o755)
+        from govstats.core.output import normal_mode
+
+        os.chmod(tmp, normal_mode(directory=True))
         _fsync_dir(tmp)
         if out_dir.exists() and _exchange(tmp, out_dir):
             pass  # tmp now holds the previous outputs, removed below

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
-from collections.abc import Callable
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,23 +98,22 @@ def read_roster(
     spec: RosterSpec | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Roster:
-    """Read and check ``units.csv`` (UTF-8, with or without BOM).
+    """Read and check ``units.csv``.
+
+    The file may be UTF-8 (with or without BOM), GB18030 (which GBK, what Excel and
+    WPS write as “CSV (逗号分隔)” on a Chinese Windows, is part of) or UTF-16 with
+    BOM (Excel's “Unicode 文本”, tab-separated), with any line ends (issue 16).
 
     :param spec: the format's roster vocabulary; 层级 and 类别 must be among its
         allowed values.
 
-    :raises GovstatsError: ``roster-invalid`` naming the line at fault.
+    :raises GovstatsError: carrying every problem of the roster at once
+        (``roster-encoding``, ``roster-column-missing``, ``roster-code-duplicate``,
+        ...), each naming its line.
     """
     path = Path(path)
     if not path.is_file():
         raise GovstatsError(Problem.make("file-not-found", file=str(path)))
-
-    def bad(detail: str, line: int | None = None) -> GovstatsError:
-        return GovstatsError(
-            Problem.make(
-                "roster-invalid", file=str(path), row=line, context={"detail": detail}
-            )
-        )
 
     size = path.stat().st_size
     if size > limits.file_bytes:
@@ -125,62 +125,162 @@ def read_roster(
                 expected=f"{limits.file_bytes / 1024 / 1024:.0f} MiB",
             )
         )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise bad("文件不是UTF-8编码 (not UTF-8)") from exc
-    try:
-        units = _read_units(csv.DictReader(text.splitlines()), bad, spec)
-    except csv.Error as exc:
-        # A field past csv's 128 KB limit, a stray quote: the file is not a roster.
-        raise bad(f"CSV格式有误 (not valid CSV): {exc}") from None
-    if not units:
-        raise bad("名册中没有任何单位 (no units)")
+    text = decode_roster(path.read_bytes())
+    if text is None:
+        raise GovstatsError(
+            Problem.make("roster-encoding", file=str(path), found=_sniff(path))
+        )
+    units, problems = _read_units(text, spec)
+    if not units and not problems:
+        problems.append(Problem.make("roster-empty"))
+    if problems:
+        located = [p.located(file=str(path)) for p in problems]
+        raise GovstatsError(located[0], located[1:])
     return Roster(path=path, units=tuple(units))
 
 
-def _read_units(
-    reader: csv.DictReader[str],
-    bad: Callable[..., GovstatsError],
-    spec: RosterSpec | None,
-) -> list[Unit]:
-    """The rows of units.csv as units, checked one by one."""
-    missing = [h for h in COLUMNS.values() if h not in (reader.fieldnames or [])]
-    if missing:
-        raise bad(f"缺少列 (missing columns) {', '.join(missing)}")
-    units: list[Unit] = []
-    seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
-        values = {k: (row.get(h) or "").strip() for k, h in COLUMNS.items()}
-        if not any(values.values()):
+# Byte order marks, longest first (UTF-32's would otherwise read as UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_roster(data: bytes) -> str | None:
+    """The text of a roster file, or ``None`` when it is in none of the encodings
+    read: UTF-8 with or without BOM, UTF-16 or UTF-32 with BOM, else GB18030.
+
+    UTF-8 is tried before GB18030: a GBK file of Chinese names is almost never
+    valid UTF-8, while UTF-8 text often is valid GB18030 (as other characters).
+    Text with a NUL character is refused: it is UTF-16 without its BOM, or not
+    text at all (a workbook renamed to .csv).
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            candidates: tuple[str, ...] = (encoding,)
+            data = data[len(bom) :]
+            break
+    else:
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
             continue
-        if not values["code"] or not values["name"]:
-            raise bad(
-                f"第{line}行缺少单位代码或单位名称 (line {line}: code or name missing)",
-                line,
-            )
-        fault = unit_code_fault(values["code"])
-        if fault:
-            raise bad(
-                f"第{line}行单位代码格式有误 {fault} (line {line}: invalid unit code)",
-                line,
-            )
-        if values["code"] in seen:
-            raise bad(
-                f"第{line}行单位代码“{values['code']}”重复 (line {line}: duplicate code)",
-                line,
-            )
-        for column, allowed in spec.allowed if spec else ():
-            value = (row.get(column) or "").strip()
-            if value not in allowed:
-                raise bad(
-                    f"第{line}行{column}应为 {'/'.join(allowed)} "
-                    f"(line {line}: {column} must be one of these)",
-                    line,
+        return None if "\x00" in text else text
+    return None
+
+
+def _sniff(path: Path) -> str:
+    """What the refused file looks like, for the message (words, not bytes)."""
+    data = path.read_bytes()
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "Excel/WPS workbook, not CSV"
+    if b"\x00" in data:
+        return "UTF-16 without BOM / binary"
+    return "not UTF-8, GB18030 or UTF-16"
+
+
+def _read_units(text: str, spec: RosterSpec | None) -> tuple[list[Unit], list[Problem]]:
+    """The rows of units.csv as units, and every problem of them (issue 16: all
+    of them, as a workbook's are, not only the first)."""
+    first = text.split("\n", 1)[0]
+    # Excel's “Unicode 文本” separates by tabs.
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    problems: list[Problem] = []
+    units: list[Unit] = []
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        missing = [h for h in COLUMNS.values() if h not in header]
+        if missing:
+            problems.append(
+                Problem.make(
+                    "roster-column-missing",
+                    found="、".join(missing),
+                    expected=",".join(COLUMNS.values()),
                 )
-        seen.add(values["code"])
-        units.append(Unit(**values))
-    return units
+            )
+            return units, problems
+        index = {h: header.index(h) for h in header if h}
+        seen: dict[str, int] = {}
+        while True:
+            line = reader.line_num + 1
+            record = next(reader, None)
+            if record is None:
+                break
+            row = {
+                h: (record[i] if i < len(record) else "").strip()
+                for h, i in index.items()
+            }
+            values = {k: row[h] for k, h in COLUMNS.items()}
+            found = _row_problems(values, row, line, seen, spec)
+            problems += found
+            if not found and any(values.values()):
+                units.append(Unit(**values))
+    except csv.Error as exc:
+        # A field past csv's 128 KB limit, a stray quote: the rest cannot be read.
+        problems.append(
+            Problem.make(
+                "roster-not-csv",
+                row=reader.line_num,
+                context={"row": reader.line_num, "detail": str(exc)},
+            )
+        )
+    return units, problems
+
+
+def _row_problems(
+    values: dict[str, str],
+    row: dict[str, str],
+    line: int,
+    seen: dict[str, int],
+    spec: RosterSpec | None,
+) -> list[Problem]:
+    """Every problem of one line of the roster (none for a blank line)."""
+    if not any(values.values()):
+        return []
+    if not values["code"] or not values["name"]:
+        return [Problem.make("roster-row-incomplete", row=line, context={"row": line})]
+    code = values["code"]
+    problems: list[Problem] = []
+    fault = unit_code_fault(code)
+    if fault:
+        problems.append(
+            Problem.make(
+                "roster-code-invalid",
+                row=line,
+                found=code,
+                context={"row": line, "detail": fault},
+            )
+        )
+    elif code in seen:
+        problems.append(
+            Problem.make(
+                "roster-code-duplicate",
+                row=line,
+                found=code,
+                expected=str(seen[code]),
+                context={"row": line},
+            )
+        )
+    else:
+        seen[code] = line
+    for column, allowed in spec.allowed if spec else ():
+        if row.get(column, "") not in allowed:
+            problems.append(
+                Problem.make(
+                    "roster-value-invalid",
+                    row=line,
+                    found=row.get(column, ""),
+                    expected="、".join(allowed),
+                    context={"row": line, "column": column},
+                )
+            )
+    return problems
 
 
 def government_unit(roster: Roster, fmt: Format) -> Unit | None:
