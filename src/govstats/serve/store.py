@@ -144,8 +144,12 @@ class Store:
         self._year_locks: dict[int, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._rosters: dict[int, tuple[tuple[int, int], Roster]] = {}
-        with self._db() as db:
+        db = sqlite3.connect(self.db_path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+        finally:
+            db.close()
 
     # Database
 

@@ -632,7 +632,7 @@ async def _problems_download(
 
         folder = site.store.inputs / str(year)
         result = validate_workbooks([folder], year, folder / "units.csv")
-        return problems_csv(result.report, lang)
+        return problems_csv(result.report, site.store.roster(year), lang)
 
     try:
         data = await _in_thread(site, build)

@@ -17,6 +17,7 @@ from govstats.problems import GovstatsError, Problem
 
 if TYPE_CHECKING:
     from govstats.report import Report
+    from govstats.roster import Roster
     from govstats.serve.store import Store, Submission
 
 __all__ = [
@@ -89,6 +90,12 @@ def check_upload(
     return Checked(_renamed(result.report, str(path), name), annotated)
 
 
+# Warnings that check a workbook but keep it off the office's disk: macros never
+# run, but the file would still carry them; a sheet beyond the limits is not read,
+# but would be kept.
+NOT_KEPT = frozenset({"macros-ignored", "sheet-too-large"})
+
+
 class SubmitRefused(Exception):
     """A submission not filed: an HTTP status, a problem and (if it was checked)
     the report that refused it."""
@@ -126,7 +133,9 @@ def submit_upload(
     report = checked.report
     stats = report.stats
     stated = checked.unit_code
-    if stated != unit:
+    # A workbook whose unit cannot be read is refused for its errors; one that
+    # names another unit, for that.
+    if stated != unit and (stated or report.valid):
         on_wrong_code()
         store.log_refusal(
             year,
@@ -159,6 +168,23 @@ def submit_upload(
         raise SubmitRefused(
             422,
             Problem.make("submission-invalid", file=name, found=stats["errors"]),
+            report,
+        )
+    unsafe = sorted({p.code for p in report.problems if p.code in NOT_KEPT})
+    if unsafe:
+        store.log_refusal(
+            year,
+            unit,
+            address,
+            unit,
+            sha,
+            "refused-not-kept",
+            stats["errors"],
+            stats["warnings"],
+        )
+        raise SubmitRefused(
+            422,
+            Problem.make("submission-not-kept", file=name, found=", ".join(unsafe)),
             report,
         )
     submission = store.file_submission(
@@ -252,8 +278,9 @@ PROBLEM_COLUMNS = (
 )
 
 
-def problems_csv(report: Report, lang: str = "zh") -> bytes:
-    """Every problem of every file as CSV (UTF-8 with BOM, for Excel and WPS).
+def problems_csv(report: Report, roster: Roster, lang: str = "zh") -> bytes:
+    """Every problem of every file as CSV (UTF-8 with BOM, for Excel and WPS),
+    after them each unit of the roster that has no workbook (as a compile says).
 
     Text from the workbooks that a spreadsheet would take for a formula
     (``=``, ``+``, ``-``, ``@``) is prefixed with an apostrophe.
@@ -273,6 +300,28 @@ def problems_csv(report: Report, lang: str = "zh") -> bytes:
                 p.code,
                 p.rule,
                 p.indicator,
+                p.message(lang),
+            ]
+            writer.writerow([_not_formula(v) for v in row])
+    stated = {f.unit_code for f in report.files}
+    for unit in roster.units:
+        if unit.code not in stated:
+            p = Problem.make(
+                "unit-not-submitted",
+                file=roster.path.name,
+                found=unit.code,
+                context={"label": unit.name},
+            )
+            row = [
+                unit.code,
+                unit.name,
+                "",
+                p.severity,
+                "",
+                "",
+                p.code,
+                p.rule,
+                "",
                 p.message(lang),
             ]
             writer.writerow([_not_formula(v) for v in row])
