@@ -465,8 +465,8 @@ def by_key(results: list[Result]) -> dict[str, Result]:
     return {res.case.key: res for res in results}
 
 
-def report(results: list[Result], quick: bool) -> str:
-    """results.md."""
+def report(results: list[Result], quick: bool, site: tuple[str, ...] = ()) -> str:
+    """results.md (``site``: the intake site's section, issue 15)."""
     r = by_key(results)
     lines = [
         "# Benchmarks",
@@ -512,6 +512,7 @@ def report(results: list[Result], quick: bool) -> str:
         mark = "–" if met is None else ("yes" if met else "**no**")
         lines.append(f"| {check} | {value} | {target} | {mark} |")
     lines += ["", "## Cost per extra unit", "", *slopes(r), ""]
+    lines += list(site)
     lines += ["## How", "", *NOTES, ""]
     return "\n".join(lines)
 
@@ -535,7 +536,18 @@ def main(argv: list[str] | None = None) -> int:
         todo = [c for c in todo if c.key in args.only]
     print(HEADER)
     results = [measure(c) for c in todo]
-    text = report(results, args.quick)
+    site: tuple[str, ...] = ()
+    if not args.only or "serve" in args.only:
+        # issue 15: `govstats serve`'s /api/validate, warm, one request at a time
+        import serve_latency
+
+        one = generate.dataset(1) / str(generate.YEAR) / f"{generate.unit_code(0)}.xlsx"
+        wait_quiet()
+        site = serve_latency.lines(
+            serve_latency.measure(one, generate.YEAR, 30 if args.quick else 200)
+        )
+        print(*site, sep="\n")
+    text = report(results, args.quick, site)
     args.output.write_text(text, encoding="utf-8")
     print()
     print("## Acceptance" + text.split("## Acceptance", 1)[1])
