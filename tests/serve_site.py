@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -54,3 +61,60 @@ def workbook(unit: str = "U01", visits: int = 12, **values: object) -> bytes:
     return valid_workbook(
         unit, name, {"zd.portal_visits": Decimal(f"{visits}.5"), **values}
     )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(root: Path, password: str = "pw") -> Iterator[tuple[str, subprocess.Popen]]:
+    """``python -m govstats serve`` on a free port of loopback, until the end."""
+    port = free_port()
+    log = (root.parent / f"serve-{port}.log").open("wb")
+    env = {
+        **os.environ,
+        "GOVSTATS_OFFICE_PASSWORD": password,
+        "PYTHONIOENCODING": "utf-8",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "govstats",
+            "serve",
+            "--root",
+            str(root),
+            "--port",
+            str(port),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        # a file, not a pipe: the access log of many requests would fill a pipe
+        # no one reads and stall the server
+        stderr=log,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            if proc.poll() is not None:
+                log.flush()
+                raise AssertionError(Path(log.name).read_text(encoding="utf-8"))
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()

@@ -11,19 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from tests.serve_site import make_office, workbook
+from tests.serve_site import make_office, server, workbook
 
 httpx = pytest.importorskip("httpx2")
 pytest.importorskip("uvicorn")
@@ -32,56 +27,6 @@ CLIENTS = 20
 SUBMISSIONS = 200
 UNITS = 10
 TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(root: Path):
-    """``python -m govstats serve`` on a free port of loopback, until the end."""
-    port = free_port()
-    env = {**os.environ, "GOVSTATS_OFFICE_PASSWORD": "pw", "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "govstats",
-            "serve",
-            "--root",
-            str(root),
-            "--port",
-            str(port),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            if proc.poll() is not None:
-                raise AssertionError(proc.stderr.read().decode() if proc.stderr else "")
-            try:
-                httpx.get(base + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
 
 
 def post(client, base: str, data: bytes, code: str, name: str = "unit.xlsx"):
