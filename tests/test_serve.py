@@ -521,6 +521,14 @@ def test_compile_from_the_site_is_the_cli_compile(client, office, tmp_path):
     assert "report.html" in job["outputs"]
     r = client.get("/office/2017/outputs/report.html")
     assert r.status_code == 200 and r.text.startswith("<!DOCTYPE html>")
+    # its inline styles apply, no script runs, nothing is fetched
+    assert r.headers["content-security-policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+    )
+    assert (
+        "report.md"
+        in client.get("/office/2017/outputs/report.md").headers["content-disposition"]
+    )
     page = client.get("/office/2017/compile").text
     assert 'data-output="report.html"' in page
     # the same bytes as `govstats compile` of the same inputs
@@ -643,3 +651,18 @@ def test_serve_without_the_extra_says_how_to_install(monkeypatch):
     result = runner.invoke(cli, ["serve"])
     assert result.exit_code == 2
     assert "govstats[serve]" in result.stderr
+
+
+def test_the_office_server_page_shows_the_browser_tests_screenshots():
+    docs = Path(__file__).parents[1] / "docs"
+    page = (docs / "office-server.md").read_text(encoding="utf-8")
+    shots = re.findall(r"\(img/(office-server-[a-z-]+\.png)\)", page)
+    browser_test = (Path(__file__).parent / "test_serve_browser.py").read_text(
+        encoding="utf-8"
+    )
+    taken = {
+        f"{name}.png" for name in re.findall(r'"(office-server-[a-z-]+)"', browser_test)
+    }
+    assert sorted(shots) == sorted(taken)
+    for shot in shots:
+        assert (docs / "img" / shot).stat().st_size < 60_000, shot

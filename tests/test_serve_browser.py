@@ -164,8 +164,10 @@ def test_a_clerk_and_the_office_in_chromium(tmp_path, request):
             shoot(driver, request, tmp_path, "office-server-clerk")
             find(driver, "#download-template").click()
             template = wait_for(
-                lambda: (downloads / "U01-2017.xlsx").exists()
-                and (downloads / "U01-2017.xlsx")
+                lambda: (
+                    (downloads / "U01-2017.xlsx").exists()
+                    and (downloads / "U01-2017.xlsx")
+                )
             )
             wait_for(lambda: not list(downloads.glob("*.crdownload")))
 
@@ -211,6 +213,11 @@ def test_a_clerk_and_the_office_in_chromium(tmp_path, request):
                 ".map((h) => h.textContent.trim())"
             )
             assert headings and "政府信息公开" in driver.title + "".join(headings)
+            # its own inline styles apply under the site's policy for it
+            assert driver.execute_script(
+                "return [...document.querySelectorAll('style')]"
+                ".every((s) => s.sheet && s.sheet.cssRules.length > 0)"
+            )
             on_disk = office.root / "outputs" / "2017" / "report.html"
             assert driver.page_source and on_disk.is_file()
         finally:

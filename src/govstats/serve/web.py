@@ -70,6 +70,8 @@ SECURITY_HEADERS = {
     "frame-ancestors 'none'; base-uri 'none'",
 }
 
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
 
 class Site:
     """What the site's handlers share: the store, the guards, the compiles."""
@@ -707,12 +709,15 @@ async def _output_download(
         return _error_page(
             site, request, lang, 404, _problem("file-not-found", lang, file=name)
         )
-    disposition = "inline" if name == "report.html" else _attachment(name)
-    return Response(
-        data,
-        media_type=OUTPUT_TYPES[name],
-        headers={"Content-Disposition": disposition},
-    )
+    headers = {"Content-Disposition": _attachment(name)}
+    if name == "report.html":
+        # Shown in the browser: its own inline styles and SVG charts, and
+        # nothing else (no script runs, nothing is fetched).
+        headers = {
+            "Content-Disposition": "inline",
+            "Content-Security-Policy": REPORT_CSP,
+        }
+    return Response(data, media_type=OUTPUT_TYPES[name], headers=headers)
 
 
 async def _log_page(request: Request, site: Site, year: int, lang: str) -> Response:
@@ -838,9 +843,11 @@ class _Headers:
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
                 headers += [
                     (k.lower().encode(), v.encode())
                     for k, v in SECURITY_HEADERS.items()
+                    if k.lower().encode() not in present
                 ]
                 message = {**message, "headers": headers}
             await send(message)
