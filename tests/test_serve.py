@@ -195,6 +195,18 @@ def test_an_upload_declared_too_large_is_refused_unread(client, office):
     assert r.json()["problem"]["code"] == "file-too-large"
 
 
+def test_a_huge_sign_in_form_is_not_read(client):
+    token = csrf(client)
+    body = ("csrf=" + token + "&password=" + "x" * (1024 * 1024)).encode()
+    r = client.post(
+        "/office/login",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 403 and "csrf-invalid" in r.text
+    assert "govstats_office" not in client.cookies
+
+
 def test_not_a_form_is_a_catalogued_problem(client):
     r = client.post(
         "/api/validate", content=b"{}", headers={"content-type": "text/plain"}

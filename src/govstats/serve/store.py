@@ -302,7 +302,7 @@ class Store:
                 if old != target:
                     old.unlink()
             _fsync_dir(folder)
-            return self._log_submission(
+            return self.log_submission(
                 year,
                 unit,
                 address,
@@ -315,7 +315,7 @@ class Store:
                 version,
             )
 
-    def log_refusal(
+    def log_submission(
         self,
         year: int,
         unit: str,
@@ -325,25 +325,10 @@ class Store:
         verdict: str,
         errors: int,
         warnings: int,
+        target: Path | None = None,
+        version: Path | None = None,
     ) -> Submission:
-        """Log a submission that was refused (errors, or a wrong access code)."""
-        return self._log_submission(
-            year, unit, address, by_unit, sha, verdict, errors, warnings, None, None
-        )
-
-    def _log_submission(
-        self,
-        year: int,
-        unit: str,
-        address: str,
-        by_unit: str,
-        sha: str,
-        verdict: str,
-        errors: int,
-        warnings: int,
-        target: Path | None,
-        version: Path | None,
-    ) -> Submission:
+        """Add a submission to the audit log (a refused one has no files)."""
         row = (
             year,
             unit,

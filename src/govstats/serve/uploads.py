@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import Message
 
-__all__ = ["FORM_ROOM", "Upload", "UploadRefused", "received_form"]
+__all__ = ["FORM_ROOM", "Upload", "UploadRefused", "limited", "received_form"]
 
 # Bytes the form may hold besides the workbook (year, code, token, boundaries).
 FORM_ROOM = 64 * 1024
@@ -76,17 +76,9 @@ def _mib(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MiB"
 
 
-@contextlib.asynccontextmanager
-async def received_form(
-    request: Request, tmp_root: Path, file_bytes: int
-) -> AsyncIterator[Upload]:
-    """The form of ``request`` with its workbook (field ``file``) kept for the
-    request's duration in a fresh folder under ``tmp_root``.
-
-    :raises UploadRefused: 413 ``file-too-large`` past ``file_bytes`` (counted as
-        the body streams), 400 ``upload-invalid`` for a body that is not a form.
-    """
-    limit = file_bytes + FORM_ROOM
+def limited(request: Request, limit: int, file_bytes: int) -> Request:
+    """``request`` whose body is refused (``file-too-large``, 413) past ``limit``
+    bytes, as it streams and before when its declared length is larger."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise UploadRefused(
@@ -109,6 +101,20 @@ async def received_form(
                 )
         return message
 
+    return Request(request.scope, counted)
+
+
+@contextlib.asynccontextmanager
+async def received_form(
+    request: Request, tmp_root: Path, file_bytes: int
+) -> AsyncIterator[Upload]:
+    """The form of ``request`` with its workbook (field ``file``) kept for the
+    request's duration in a fresh folder under ``tmp_root``.
+
+    :raises UploadRefused: 413 ``file-too-large`` past ``file_bytes`` (counted as
+        the body streams), 400 ``upload-invalid`` for a body that is not a form.
+    """
+    counted = limited(request, file_bytes + FORM_ROOM, file_bytes)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise UploadRefused(400, "upload-invalid", "not multipart/form-data")
     tmp_root.mkdir(parents=True, exist_ok=True)
@@ -118,7 +124,7 @@ async def received_form(
         from starlette.formparsers import MultiPartException
 
         try:
-            form = await Request(request.scope, counted).form(
+            form = await counted.form(
                 max_files=1, max_fields=16, max_part_size=FORM_ROOM
             )
         except MultiPartException as exc:

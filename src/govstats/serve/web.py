@@ -221,6 +221,13 @@ def _error_page(
     return _render(site, request, "error.html.j2", lang, status, problem=problem)
 
 
+def _not_served(site: Site, request: Request, lang: str) -> HTMLResponse:
+    """The page for a year in the URL that the site does not serve."""
+    found = request.path_params["year"]
+    problem = _problem("year-not-served", lang, found=found)
+    return _error_page(site, request, lang, 404, problem)
+
+
 def _refusal(refused: UploadRefused, lang: str) -> dict[str, Any]:
     return _problem(refused.code, lang, found=refused.found, expected=refused.expected)
 
@@ -234,9 +241,12 @@ async def _small_form(request: Request) -> dict[str, str]:
     is not one (a CSRF check then refuses it)."""
     from starlette.formparsers import MultiPartException
 
+    from govstats.serve.uploads import FORM_ROOM, limited
+
     try:
-        form = await request.form(max_files=0, max_fields=8, max_part_size=4096)
-    except MultiPartException:
+        small = limited(request, FORM_ROOM, FORM_ROOM)
+        form = await small.form(max_files=0, max_fields=8, max_part_size=4096)
+    except (MultiPartException, UploadRefused):
         return {}
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
@@ -259,13 +269,7 @@ async def year_page(request: Request) -> Response:
     lang = _lang(request)
     year = _year(site, request.path_params["year"])
     if year is None:
-        return _error_page(
-            site,
-            request,
-            lang,
-            404,
-            _problem("year-not-served", lang, found=request.path_params["year"]),
-        )
+        return _not_served(site, request, lang)
     try:
         roster = site.store.roster(year)
     except GovstatsError as exc:
@@ -312,13 +316,7 @@ async def check_page(request: Request) -> Response:
     lang = _lang(request)
     year = _year(site, request.path_params["year"])
     if year is None:
-        return _error_page(
-            site,
-            request,
-            lang,
-            404,
-            _problem("year-not-served", lang, found=request.path_params["year"]),
-        )
+        return _not_served(site, request, lang)
     try:
         async with received_form(
             request, site.store.state / "tmp", site.file_bytes
@@ -366,13 +364,7 @@ async def status_page(request: Request) -> Response:
     fields = await _small_form(request)
     lang = _lang(request, fields)
     if year is None:
-        return _error_page(
-            site,
-            request,
-            lang,
-            404,
-            _problem("year-not-served", lang, found=request.path_params["year"]),
-        )
+        return _not_served(site, request, lang)
     if not _form_csrf_ok(request, fields):
         return _error_page(site, request, lang, 403, _problem("csrf-invalid", lang))
     address = _address(request)

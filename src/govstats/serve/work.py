@@ -133,59 +133,38 @@ def submit_upload(
     report = checked.report
     stats = report.stats
     stated = checked.unit_code
+
+    def refuse(status: int, verdict: str, problem: Problem) -> SubmitRefused:
+        # logged under the unit the workbook states, by the code's unit
+        store.log_submission(
+            year, stated or unit, address, unit, sha, verdict,
+            stats["errors"], stats["warnings"],
+        )  # fmt: skip
+        return SubmitRefused(status, problem, report)
+
     # A workbook whose unit cannot be read is refused for its errors; one that
     # names another unit, for that.
     if stated != unit and (stated or report.valid):
         on_wrong_code()
-        store.log_refusal(
-            year,
-            stated,
-            address,
-            unit,
-            sha,
-            "refused-other-unit",
-            stats["errors"],
-            stats["warnings"],
-        )
-        raise SubmitRefused(
+        raise refuse(
             403,
+            "refused-other-unit",
             Problem.make(
                 "access-code-other-unit", file=name, found=unit, expected=stated
             ),
-            report,
         )
     if not report.valid:
-        store.log_refusal(
-            year,
-            unit,
-            address,
-            unit,
-            sha,
-            "refused-errors",
-            stats["errors"],
-            stats["warnings"],
-        )
-        raise SubmitRefused(
+        raise refuse(
             422,
+            "refused-errors",
             Problem.make("submission-invalid", file=name, found=stats["errors"]),
-            report,
         )
     unsafe = sorted({p.code for p in report.problems if p.code in NOT_KEPT})
     if unsafe:
-        store.log_refusal(
-            year,
-            unit,
-            address,
-            unit,
-            sha,
-            "refused-not-kept",
-            stats["errors"],
-            stats["warnings"],
-        )
-        raise SubmitRefused(
+        raise refuse(
             422,
+            "refused-not-kept",
             Problem.make("submission-not-kept", file=name, found=", ".join(unsafe)),
-            report,
         )
     submission = store.file_submission(
         year,
