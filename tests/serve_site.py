@@ -91,7 +91,7 @@ def server(root: Path, password: str = "pw") -> Iterator[tuple[str, subprocess.P
             str(port),
         ],
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=log,
         # a file, not a pipe: the access log of many requests would fill a pipe
         # no one reads and stall the server
         stderr=log,

@@ -678,3 +678,9 @@ def test_the_office_server_page_shows_the_browser_tests_screenshots():
     assert sorted(shots) == sorted(taken)
     for shot in shots:
         assert (docs / "img" / shot).stat().st_size < 60_000, shot
+
+
+def test_serve_refuses_a_root_that_is_not_a_folder(tmp_path):
+    result = runner.invoke(cli, ["serve", "--root", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "nowhere" in result.stderr and "Traceback" not in result.output

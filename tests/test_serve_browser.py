@@ -222,6 +222,11 @@ def test_a_clerk_and_the_office_in_chromium(tmp_path, request):
             assert driver.page_source and on_disk.is_file()
         finally:
             driver.quit()
+    # Neither the office password nor an access code reaches the server's log.
+    (log,) = tmp_path.glob("serve-*.log")
+    text = log.read_text(encoding="utf-8")
+    assert "POST /2017/submit" in text
+    assert PASSWORD not in text and office.codes["U01"] not in text
 
 
 def test_the_check_works_without_javascript(tmp_path):

@@ -92,6 +92,8 @@ def serve(root: str | Path = ".", host: str = "127.0.0.1", port: int = 8000) -> 
 
     from govstats.serve.web import create_app
 
+    if not Path(root).is_dir():
+        raise GovstatsError(Problem.make("file-not-found", file=str(root)))
     password = office_password()
     os.chdir(root)
     app = create_app(Path.cwd(), password, relative=True)
