@@ -684,3 +684,16 @@ def test_serve_refuses_a_root_that_is_not_a_folder(tmp_path):
     result = runner.invoke(cli, ["serve", "--root", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "nowhere" in result.stderr and "Traceback" not in result.output
+
+
+def test_pages_have_every_word_in_both_languages():
+    from govstats.serve.texts import TEXTS
+
+    assert set(TEXTS["zh"]) == set(TEXTS["en"])
+    used = set()
+    folder = Path(__file__).parents[1] / "src" / "govstats" / "serve" / "templates"
+    for template in folder.glob("*.j2"):
+        used |= set(
+            re.findall(r"\bt\.([a-z_0-9]+)", template.read_text(encoding="utf-8"))
+        )
+    assert used <= set(TEXTS["zh"])
