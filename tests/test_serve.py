@@ -697,3 +697,19 @@ def test_pages_have_every_word_in_both_languages():
             re.findall(r"\bt\.([a-z_0-9]+)", template.read_text(encoding="utf-8"))
         )
     assert used <= set(TEXTS["zh"])
+
+
+def test_a_compile_with_errors_shows_them_and_writes_nothing(client, office):
+    assert submit(client, office, workbook("U01"), unit="U01").status_code == 200
+    sign_in(client)
+    r = client.post("/api/compile/2017", headers={"x-csrf-token": csrf(client)})
+    assert r.status_code == 202
+    client.app.state.site.jobs[2017].thread.join(60)
+    job = client.get("/api/compile/2017?lang=en").json()
+    assert job["state"] == "done" and job["outputs"] == []
+    assert job["compile"]["compiled"] is False
+    page = client.get("/office/2017/compile").text
+    assert "汇总未完成" in page
+    assert page.count('data-code="unit-not-submitted"') == 2
+    assert not (office.root / "outputs" / "2017").exists()
+    assert "refused-errors" in client.get("/office/2017/log").text
