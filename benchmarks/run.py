@@ -517,6 +517,17 @@ def report(results: list[Result], quick: bool, site: tuple[str, ...] = ()) -> st
     return "\n".join(lines)
 
 
+def with_site(text: str, site: tuple[str, ...]) -> str:
+    """results.md with the intake site's section put in before "How", or in place
+    of the one it has."""
+    section = "\n".join(site)
+    if "## Intake site" in text:
+        head, _, rest = text.partition("## Intake site")
+        return head + section + "\n## " + rest.partition("\n## ")[2]
+    head, _, rest = text.partition("## How")
+    return head + section + "\n## How" + rest
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -547,6 +558,13 @@ def main(argv: list[str] | None = None) -> int:
             serve_latency.measure(one, generate.YEAR, 30 if args.quick else 200)
         )
         print(*site, sep="\n")
+    if args.only == ["serve"] and args.output.exists():
+        # Only the intake site measured: its section replaces the one of the
+        # last full run, whose other results stay as they were.
+        text = with_site(args.output.read_text(encoding="utf-8"), site)
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote the intake site's section of {args.output}")
+        return 0
     text = report(results, args.quick, site)
     args.output.write_text(text, encoding="utf-8")
     print()

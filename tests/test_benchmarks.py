@@ -181,3 +181,16 @@ def test_serve_latency_section_says_whether_the_targets_are_met():
     assert [line.endswith("| **no** |") for line in slow if "POST" in line] == [
         True
     ] * 2
+
+
+def test_the_intake_sites_section_is_put_into_results_md_once():
+    run = load("run")
+    text = "# Benchmarks\n\n## Cost per extra unit\n\nx\n\n## How\n\n- y\n"
+    site = ("## Intake site (issue 15)", "", "| row |", "")
+    once = run.with_site(text, site)
+    assert once == (
+        "# Benchmarks\n\n## Cost per extra unit\n\nx\n\n"
+        "## Intake site (issue 15)\n\n| row |\n\n## How\n\n- y\n"
+    )
+    assert run.with_site(once, site) == once
+    assert "| new |" in run.with_site(once, ("## Intake site", "", "| new |", ""))

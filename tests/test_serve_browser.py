@@ -117,7 +117,7 @@ def shoot(driver, request, tmp_path: Path, name: str) -> None:
 
     raw = tmp_path / f"{name}.raw.png"
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1000, min(max(height + 20, 400), 1400))
+    driver.set_window_size(1000, min(max(height + 130, 400), 1500))
     assert driver.save_screenshot(str(raw))
     image = Image.open(raw).convert("RGB").quantize(64)
     out = tmp_path / f"{name}.png"
