@@ -119,6 +119,8 @@ def measure(workbook: Path, year: int, runs: int) -> dict[str, Any]:
             proc.terminate()
             proc.wait(30)
     seconds.sort()
+    # The machine may be shared: how busy it was is part of the result.
+    load = os.getloadavg()[0]
     p95 = seconds[max(0, -(-95 * len(seconds) // 100) - 1)]
     slowest = max(hostile)
     return {
@@ -129,6 +131,8 @@ def measure(workbook: Path, year: int, runs: int) -> dict[str, Any]:
         "hostile_files": len(hostile),
         "hostile_max": slowest[0],
         "hostile_slowest": slowest[1],
+        "load": load,
+        "cores": os.cpu_count() or 1,
     }
 
 
@@ -143,7 +147,12 @@ def lines(r: dict[str, Any]) -> tuple[str, ...]:
         "## Intake site (issue 15)",
         "",
         "`govstats serve` on loopback, warmed up; latency seen by the client,"
-        " one request at a time (`benchmarks/serve_latency.py`).",
+        " one request at a time (`benchmarks/serve_latency.py`)."
+        + (
+            f" Load average while measured: {r['load']:.1f} on {r['cores']} cores."
+            if "load" in r
+            else ""
+        ),
         "",
         "| what | requests | median | p95 | max | target | met |",
         "|---|---|---|---|---|---|---|",
