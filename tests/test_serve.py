@@ -713,3 +713,14 @@ def test_a_compile_with_errors_shows_them_and_writes_nothing(client, office):
     assert page.count('data-code="unit-not-submitted"') == 2
     assert not (office.root / "outputs" / "2017").exists()
     assert "refused-errors" in client.get("/office/2017/log").text
+
+
+def test_codes_for_a_year_without_a_roster_is_a_located_problem(tmp_path):
+    (tmp_path / "inputs" / "2018").mkdir(parents=True)
+    for year in ("2018", "2019"):
+        result = runner.invoke(
+            cli, ["codes", year, "-o", str(tmp_path / "c.csv"), "--root", str(tmp_path)]
+        )
+        assert result.exit_code == 2, result.output
+        assert f"{year}/units.csv" in result.stderr
+    assert not (tmp_path / "c.csv").exists()

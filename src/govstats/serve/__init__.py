@@ -38,14 +38,11 @@ def write_codes(
     from govstats.io.output import atomic_write
     from govstats.serve.store import Store
 
+    roster_path = Path(root) / "inputs" / str(year) / "units.csv"
+    if not roster_path.is_file():
+        raise GovstatsError(Problem.make("file-not-found", file=str(roster_path)))
     store = Store(Path(root))
-    roster = store.roster(year) if (store.inputs / str(year)).is_dir() else None
-    if roster is None:
-        raise GovstatsError(
-            Problem.make(
-                "file-not-found", file=str(store.inputs / str(year) / "units.csv")
-            )
-        )
+    roster = store.roster(year)
     chosen = units or list(roster.codes)
     for code in chosen:
         if roster.get(code) is None:

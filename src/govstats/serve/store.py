@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govstats.problems import GovstatsError, Problem
+
 if TYPE_CHECKING:
     from govstats.roster import Roster
 
@@ -203,6 +205,8 @@ class Store:
         from govstats.roster import read_roster
 
         path = self.inputs / str(year) / "units.csv"
+        if not path.is_file():
+            raise GovstatsError(Problem.make("file-not-found", file=str(path)))
         st = path.stat()
         key = (st.st_mtime_ns, st.st_size)
         cached = self._rosters.get(year)
