@@ -724,3 +724,15 @@ def test_codes_for_a_year_without_a_roster_is_a_located_problem(tmp_path):
         assert result.exit_code == 2, result.output
         assert f"{year}/units.csv" in result.stderr
     assert not (tmp_path / "c.csv").exists()
+
+
+def test_a_broken_roster_is_shown_located_not_as_an_internal_error(client, office):
+    sign_in(client)
+    (office.year_dir / "units.csv").write_text(
+        "单位代码,单位名称,层级,类别\nU01,测试局,月球,其他\n", encoding="utf-8"
+    )
+    for url in ("/2017", "/2017/template?unit=U01", "/office/2017"):
+        r = client.get(url)
+        assert r.status_code == 500 and 'data-code="roster-invalid"' in r.text, url
+    r = client.get("/api/status/2017")
+    assert r.status_code == 500 and r.json()["problem"]["code"] == "roster-invalid"

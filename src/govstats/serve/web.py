@@ -863,6 +863,18 @@ class _Headers:
             await send({"type": "http.response.body", "body": body})
 
 
+async def _office_data_problem(request: Request, exc: Exception) -> Response:
+    """A problem of the office's own files met while answering (a roster that
+    cannot be read): the page or the API says which, located; the office must fix
+    it, so the status is 500."""
+    assert isinstance(exc, GovstatsError)
+    site: Site = request.app.state.site
+    lang = _lang(request)
+    if request.url.path.startswith("/api/"):
+        return _json({"problem": exc.problem.to_dict(lang)}, 500)
+    return _error_page(site, request, lang, 500, exc.problem.to_dict(lang))
+
+
 def create_app(
     root: str | Path,
     office_password: str | None = None,
@@ -907,7 +919,9 @@ def create_app(
         Route("/{year}/submit", submit_page, methods=["POST"]),
         Route("/{year}/status", status_page, methods=["POST"]),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(
+        routes=routes, exception_handlers={GovstatsError: _office_data_problem}
+    )
     app.state.site = Site(Path(root), office_password, limiter, relative)
     app.add_middleware(_Headers)
     return app
