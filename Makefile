@@ -61,7 +61,7 @@ docs-check: setup
 $(BENCH_VENV)/bin/.installed: pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e . --group bench
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[serve]' --group bench
 	touch $@
 
 bench: $(BENCH_VENV)/bin/.installed

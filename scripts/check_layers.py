@@ -8,7 +8,8 @@ of a module, inside a function (where the CLI defers its heavy imports) and unde
 
 The layers, from the top: the package's entry points, the command line, the library
 API, the audit, the compile's pipeline, publishing, aggregation, checking, reading,
-the formats, and the core. A module may import its own stage and any stage below it;
+the formats, and the core; the intake site (``serve``) sits between the command
+line, which starts it, and the library API, which it calls. A module may import its own stage and any stage below it;
 modules named together as one layer (``actions`` and ``synthetic``) are independent
 of each other.
 """
@@ -28,6 +29,7 @@ PACKAGE = "govstats"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli",),
+    ("serve",),
     ("actions", "synthetic"),
     ("audit",),
     ("pipeline",),

@@ -160,3 +160,37 @@ def test_varied_units_share_no_part_yet_compile_to_the_same_figures(generate, tm
     assert a.figures is not None and b.figures is not None
     assert a.figures.city == b.figures.city
     assert a.figures.units == b.figures.units
+
+
+def test_serve_latency_section_says_whether_the_targets_are_met():
+    # issue 15: results.md's row for govstats serve (numbers made up here)
+    serve = load("serve_latency")
+    fast = serve.lines(
+        {"runs": 200, "median": 0.05, "p95": 0.07, "max": 0.09,
+         "hostile_files": 52, "hostile_max": 0.4, "hostile_slowest": "zip-bomb"}
+    )  # fmt: skip
+    assert (
+        "| `POST /api/validate`, one.xlsx | 200 | 50 ms | 70 ms | 90 ms"
+        in "\n".join(fast)
+    )
+    assert [line.endswith("| yes |") for line in fast if "POST" in line] == [True] * 2
+    slow = serve.lines(
+        {"runs": 200, "median": 0.2, "p95": 0.35, "max": 0.5,
+         "hostile_files": 52, "hostile_max": 2.5, "hostile_slowest": "zip-bomb"}
+    )  # fmt: skip
+    assert [line.endswith("| **no** |") for line in slow if "POST" in line] == [
+        True
+    ] * 2
+
+
+def test_the_intake_sites_section_is_put_into_results_md_once():
+    run = load("run")
+    text = "# Benchmarks\n\n## Cost per extra unit\n\nx\n\n## How\n\n- y\n"
+    site = ("## Intake site (issue 15)", "", "| row |", "")
+    once = run.with_site(text, site)
+    assert once == (
+        "# Benchmarks\n\n## Cost per extra unit\n\nx\n\n"
+        "## Intake site (issue 15)\n\n| row |\n\n## How\n\n- y\n"
+    )
+    assert run.with_site(once, site) == once
+    assert "| new |" in run.with_site(once, ("## Intake site", "", "| new |", ""))

@@ -502,6 +502,78 @@ def _emit_report(report: Any, output_format: OutputFormat, lang: str) -> None:
         sys.stdout.write(report_text(report, lang))
 
 
+# `govstats serve` and `govstats codes` (issue 15): the office's intake site, in
+# govstats.serve; the server's libraries come with the `serve` extra.
+
+
+@app.command()
+def serve(
+    root: Annotated[
+        Path, typer.Option("--root", help="Folder holding inputs/<year>/.")
+    ] = Path("."),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    debug: DebugOption = False,
+) -> None:
+    """Run the intake site: departments check and submit their workbooks in a
+    browser, the office follows the roster and compiles.
+
+    The office password comes from GOVSTATS_OFFICE_PASSWORD or is asked for at
+    the terminal; without one the office pages are off. Needs the serve extra
+    (pip install 'govstats[serve]').
+
+    Example:
+
+        GOVSTATS_OFFICE_PASSWORD=... govstats serve --root . --port 8000
+    """
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        typer.echo(
+            "govstats: 未安装网站组件，请运行 pip install 'govstats[serve]' "
+            "(the serve extra is not installed).",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    from govstats.serve import serve as run_site
+
+    _run(lambda: run_site(root, host, port), debug)
+
+
+@app.command()
+def codes(
+    year: Annotated[int, typer.Argument(help="The report year.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="CSV file of the codes to write.")
+    ],
+    root: Annotated[
+        Path, typer.Option("--root", help="Folder holding inputs/<year>/units.csv.")
+    ] = Path("."),
+    unit: Annotated[
+        list[str] | None,
+        typer.Option("--unit", help="Issue a new code to this unit only."),
+    ] = None,
+    lang: LangOption = Lang.zh,
+    debug: DebugOption = False,
+) -> None:
+    """Issue the access codes with which units submit on the intake site.
+
+    Writes 单位代码,单位名称,访问码 for every unit of the roster (or the --unit
+    ones); only the codes' hashes are kept, and a unit's earlier code stops working.
+
+    Example:
+
+        govstats codes 2025 -o codes.csv
+    """
+    from govstats.serve import write_codes
+
+    path = _run(lambda: write_codes(year, output, root, unit), debug, lang.value)
+    typer.echo(str(path))
+
+
 def main() -> None:
     """Entry point of the ``govstats`` console script."""
     import gc
