@@ -320,10 +320,13 @@ def read_paragraphs(text: str) -> list[Paragraph]:
     """Every paragraph of a document's text, with its claims read."""
     out = []
     offset = 0
-    for line in text.split("\n"):
+    # Normalized once, character by character: its lines are those of the text.
+    normalized = normalize(text).split("\n")
+    for line, norm in zip(text.split("\n"), normalized, strict=True):
         for start, original in _pieces(line):
             if original.strip():
-                para = _read_paragraph(normalize(original), offset + start)
+                piece = norm[start : start + len(original)]
+                para = _read_paragraph(piece, offset + start)
                 para.original = original
                 out.append(para)
         offset += len(line) + 1

@@ -48,7 +48,10 @@ __all__ = ["PublishedTables", "read_tables", "stated_year"]
 
 # Header rows looked at above a block's first row (table 三 has three).
 HEADER_ROWS = 6
+# Grid positions merged cells may fill: per cell of the table, and at least.
+GRID_FACTOR, GRID_MIN = 16, 10_000
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_IDEOGRAPH = re.compile("[\u4e00-\u9fff]")
 # A cell holding only these says "nothing": read as a blank, not as a zero.
 _DASHES = frozenset("-—–－/／")
 # Headings joined in one Markdown cell (govstats' own report.md: 行政复议·总计).
@@ -151,6 +154,8 @@ def _clean(text: str) -> str:
 
 
 def _number(text: str) -> Decimal | None:
+    if _IDEOGRAPH.search(text):
+        return None  # no ideograph is part of a number, even after NFKC: no need to NFKC it
     clean = _clean(text)
     if not _NUMBER.fullmatch(clean):
         return None
@@ -158,6 +163,8 @@ def _number(text: str) -> Decimal | None:
 
 
 def _is_value(text: str) -> bool:
+    if _IDEOGRAPH.search(text):
+        return False
     clean = _clean(text).strip()
     return not clean or set(clean) <= _DASHES or _number(clean) is not None
 
@@ -166,25 +173,30 @@ def _grid_lines(
     rows: list[list[SourceCell]], path: str, first_origin: int
 ) -> tuple[list[_Line], int]:
     """An HTML table as rows of a grid: a merged cell fills every position."""
-    grid: dict[tuple[int, int], _Cell] = {}
+    grid: list[dict[int, _Cell]] = [{} for _ in rows]
     origin = first_origin
+    # Positions a table's merged cells may fill: GRID_FACTOR per cell marked up
+    # (and GRID_MIN), so that spans (up to 1000 each way) cannot blow a small
+    # page up into a huge grid; a span beyond it fills one position.
+    room = max(GRID_MIN, GRID_FACTOR * sum(len(row) for row in rows))
     for r, row in enumerate(rows):
         c = 0
         for cell in row:
-            while (r, c) in grid:
+            while c in grid[r]:
                 c += 1
             where = Location(file=path, line=cell.line, column=cell.column)
-            for dr in range(min(cell.rowspan, len(rows) - r)):
-                for dc in range(cell.colspan):
-                    grid.setdefault(
-                        (r + dr, c + dc), _Cell(cell.text, where, origin, c + dc)
+            rowspan, colspan = min(cell.rowspan, len(rows) - r), cell.colspan
+            if rowspan * colspan > room:
+                rowspan = colspan = 1
+            room -= rowspan * colspan
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid[r + dr].setdefault(
+                        c + dc, _Cell(cell.text, where, origin, c + dc)
                     )
             origin += 1
-            c += cell.colspan
-    lines = []
-    for r in range(len(rows)):
-        cells = sorted((v for (rr, _), v in grid.items() if rr == r), key=_col)
-        lines.append(_Line(cells, grid=True))
+            c += colspan
+    lines = [_Line(sorted(cells.values(), key=_col), grid=True) for cells in grid]
     return lines, origin
 
 
@@ -326,14 +338,17 @@ class _Rows:
         return self.bare.nearest(self._bare_key(key))
 
     def _bare_key(self, key: str) -> str:
+        # Group headings are stripped by moving an offset, not by copying the key
+        # once per heading (a key may repeat a heading a million times).
+        at = 0
         stripped = True
-        while stripped and key:
+        while stripped and at < len(key):
             stripped = False
             for g in self.groups:
-                if key.startswith(g) and len(key) > len(g):
-                    key, stripped = key[len(g) :], True
+                if key.startswith(g, at) and len(key) - at > len(g):
+                    at, stripped = at + len(g), True
                     break
-        return key
+        return key[at:]
 
 
 def _audited(fmt: Format) -> tuple[Table, ...]:

@@ -29,8 +29,8 @@ from fractions import Fraction
 
 from govstats.audit.claims import (
     _CHANGE_VERB,
-    LOOKBACK,
     _PREVIOUS_WORDS,
+    LOOKBACK,
     Enumeration,
     Paragraph,
     Percent,
@@ -38,7 +38,7 @@ from govstats.audit.claims import (
     read_paragraphs,
 )
 from govstats.audit.documents import Document
-from govstats.audit.findings import AuditReport, Check
+from govstats.audit.findings import AuditReport, Check, Location
 from govstats.numbers import format_decimal, quantize, truncate
 
 __all__ = ["PLACEHOLDERS", "audit_document", "judge_percent"]
@@ -60,15 +60,34 @@ def audit_document(doc: Document, explain: bool = False) -> AuditReport:
     """Check every numeric claim and placeholder of a document; and its tables by
     the rules of its format, and the figures its prose quotes from them
     (:func:`govstats.audit.tables.audit_tables`)."""
+    from govstats.audit.limits import count_figures
     from govstats.audit.tables import audit_tables
 
     checks: list[Check] = []
+    count_figures(doc)
+    if doc.encoding_note is not None:
+        checks.append(_encoding_note(doc))
     paragraphs = read_paragraphs(doc.text)
     for para in paragraphs:
         checks += _Paragraph(para, doc).checks()
     checks += _placeholders(doc)
     checks = audit_tables(doc, paragraphs, checks)
     return AuditReport(subject=doc.path, kind="text", checks=checks, explain=explain)
+
+
+def _encoding_note(doc: Document) -> Check:
+    """A note that the file's encoding was guessed (issue 20)."""
+    note = doc.encoding_note or {}
+    return Check.make(
+        "encoding",
+        "note",
+        "encoding-uncertain",
+        Location(file=doc.path),
+        snippet=doc.text[:SNIPPET_MAX].split("\n", 1)[0],
+        claimed=note.get("found", ""),
+        recomputed=note.get("expected", ""),
+        rule="decoding",
+    )
 
 
 def judge_percent(
@@ -656,11 +675,13 @@ def _placeholders(doc: Document) -> list[Check]:
     text = normalize(doc.text)
     out = []
     for m in PLACEHOLDERS.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
-        line = doc.text[line_start : line_end if line_end >= 0 else len(text)]
-        at = m.start() - line_start
-        snippet = line[max(at - 15, 0) : at + len(m.group()) + 15]
+        # The 15 characters around it on its line (looked for no further: a line
+        # may be as long as the text).
+        line_start = text.rfind("\n", max(m.start() - 15, 0), m.start()) + 1
+        line_start = max(line_start, m.start() - 15)
+        line_end = text.find("\n", m.end(), m.end() + 15)
+        end = line_end if line_end >= 0 else min(m.end() + 15, len(text))
+        snippet = doc.text[line_start:end]
         out.append(
             Check.make(
                 "placeholder",
