@@ -132,8 +132,8 @@ def decode_text(data: bytes, path: str) -> tuple[str, dict[str, str] | None]:
     if order is not None:
         text = data.decode(order, errors="replace")
         if _common_share(text) >= UTF16_COMMON:
-            return _judged(text, order, path, "无BOM，按零字节的位置判断")
-        raise _undecodable(path, "零字节")
+            return _judged(text, order, path, "no BOM")
+        raise _undecodable(path, f"{order}?")
     for encoding in ("utf-8", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -150,13 +150,13 @@ def _judged(
     is a guess or some characters did not decode."""
     bad = _bad_share(text)
     if bad > GARBAGE:
-        raise _undecodable(path, f"{encoding}：{bad:.0%} 的字符无法识别")
+        raise _undecodable(path, f"{encoding}? {bad:.0%} U+FFFD/controls")
     name = encoding.upper().replace("-LE", "LE").replace("-BE", "BE")
     if guess:
         return text, {"found": name, "expected": guess}
     if bad or "\ufffd" in text:
         lost = text.count("\ufffd")
-        return text, {"found": name, "expected": f"{lost} 个字符无法解码"}
+        return text, {"found": name, "expected": f"{lost} × U+FFFD"}
     return text, None
 
 
