@@ -102,19 +102,18 @@ def _common_share(text: str) -> float:
     return common / len(sample)
 
 
-def _utf16_order(data: bytes) -> str | None:
-    """The byte order of BOM-less UTF-16, from where its zero bytes are: the high
-    byte of every ASCII character (a line break, a digit) is zero; UTF-8 and
-    GB18030 text holds no zero byte at all."""
-    if len(data) < 4 or len(data) % 2 or b"\x00" not in data:
-        return None
+def _utf16_orders(data: bytes) -> list[str]:
+    """The byte orders BOM-less UTF-16 may be in, likelier first, from where its
+    zero bytes are: the high byte of every ASCII character (a line break, a digit)
+    is zero, while UTF-8 and GB18030 text holds no zero byte, and noise one in 256
+    on either side."""
+    if len(data) < 4 or len(data) % 2:
+        return []
     even = data[0::2].count(0)
     odd = data[1::2].count(0)
-    if odd > 4 * even:
-        return "utf-16-le"
-    if even > 4 * odd:
-        return "utf-16-be"
-    return None
+    if max(even, odd) < max(len(data) // 100, 1) or max(even, odd) < 2 * min(even, odd):
+        return []
+    return ["utf-16-le", "utf-16-be"] if odd > even else ["utf-16-be", "utf-16-le"]
 
 
 def decode_text(data: bytes, path: str) -> tuple[str, dict[str, str] | None]:
@@ -128,12 +127,13 @@ def decode_text(data: bytes, path: str) -> tuple[str, dict[str, str] | None]:
         if data.startswith(bom):
             text = data[len(bom) :].decode(encoding, errors="replace")
             return _judged(text, encoding, path, "")
-    order = _utf16_order(data)
-    if order is not None:
+    orders = _utf16_orders(data)
+    for order in orders:
         text = data.decode(order, errors="replace")
         if _common_share(text) >= UTF16_COMMON:
             return _judged(text, order, path, "no BOM")
-        raise _undecodable(path, f"{order}?")
+    if orders:
+        raise _undecodable(path, f"{orders[0]}?")
     for encoding in ("utf-8", "gb18030"):
         try:
             text = data.decode(encoding)
