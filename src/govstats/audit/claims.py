@@ -27,6 +27,7 @@ checks take the one the parts add up to.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -119,6 +120,13 @@ def normalize(text: str) -> str:
     """NFKC, character by character, so that offsets stay those of the original:
     full-width digits, ``％`` and ``，`` become ASCII; a character whose NFKC form is
     longer than one character is kept as it is."""
+    return _normalize(text)
+
+
+@functools.lru_cache(maxsize=2)
+def _normalize(text: str) -> str:
+    # Cached: an audit normalizes a document's whole text three times (to count
+    # its figures, to read its claims, to find placeholders).
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
     table: dict[int, str] = {}
@@ -224,7 +232,7 @@ class Approximation:
     approx: Quantity
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     kind: str  # qty | pct | delim | marker | open | close
     start: int
@@ -481,6 +489,11 @@ def _clean_label(text: str) -> str:
 
 def _read_paragraph(line: str, base: int) -> Paragraph:
     para = Paragraph(start=base, text=line)
+    if not _NUMBER.search(line):
+        # No figure, no claim: its punctuation is not read (a text of nothing but
+        # punctuation costs no token), and it is one sentence.
+        para.sentences.append((base, base + len(line)))
+        return para
     tokens = _tokens(line, base)
     _sentences(para, tokens, line)
     # Labels and cues: the words between the previous token and this one.
