@@ -462,3 +462,50 @@ def test_gb18030_is_read_without_a_note(tmp_path):
     doc = read_document(path)
     assert doc.encoding_note is None
     assert doc.text == "共收到申请527件，其中网络申请22件。"
+
+
+def test_a_report_that_cannot_be_opened_is_a_problem_not_an_internal_error(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "report.txt"
+    path.write_text("共收到申请527件。", encoding="utf-8")
+
+    def refuse(*args, **kw):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(GovstatsError) as err:
+        read_document(path)
+    assert err.value.problem.code == "file-unreadable"
+
+
+HOSTILE_TEXTS = {
+    **{
+        f"repeated-{name}": (lambda u=unit: h.repeated_claim(u, 20_000), ".txt")
+        for name, unit in h.REPEATED_CLAIMS.items()
+    },
+    "nested-brackets": (lambda: h.nested_brackets(20_000), ".txt"),
+    "random-txt": (lambda: h.random_bytes(100_000), ".txt"),
+    "random-html": (lambda: h.random_bytes(100_000), ".html"),
+    "one-line-html": (lambda: h.one_line_html(300_000), ".html"),
+    "unclosed-comments": (lambda: h.html_unclosed("<!--", 50_000), ".html"),
+    "unclosed-tags": (lambda: h.html_unclosed("<a", 50_000), ".html"),
+    "bad-marked-sections": (lambda: h.html_unclosed("<![ x", 10_000), ".html"),
+    "character-references": (lambda: h.html_unclosed("&#;", 50_000), ".html"),
+    "utf16-noise": (lambda: b"\xff\xfe" + h.random_bytes(10_000), ".txt"),
+    "pdf-named-txt": (lambda: h.pdf_nested_arrays(1000), ".txt"),
+    "text-named-pdf": (lambda: "共收到申请527件。".encode(), ".pdf"),
+}
+
+
+@pytest.mark.parametrize(
+    "build, suffix", HOSTILE_TEXTS.values(), ids=list(HOSTILE_TEXTS)
+)
+def test_no_hostile_report_ends_in_an_internal_error(tmp_path, build, suffix):
+    # Issue 20: none of these may reach exit 3 (内部错误).
+    path = tmp_path / f"report{suffix}"
+    path.write_bytes(build())
+    result = runner.invoke(app, ["audit", "--text", str(path)])
+    assert result.exit_code in (0, 1, 2), result.output
+    assert "内部错误" not in result.stderr
+    assert result.stderr.count("\n") <= 1

@@ -101,8 +101,13 @@ def read_document(path: str | Path) -> Document:
     limit = TEXT_LIMITS["text_bytes"]
     # Read one byte more than any limit allows: a file beyond it is refused
     # without being read whole, even one that grows while it is read.
-    with path.open("rb") as f:
-        data = f.read(max(limit, PDF_LIMITS["file_bytes"]) + 1)
+    try:
+        with path.open("rb") as f:
+            data = f.read(max(limit, PDF_LIMITS["file_bytes"]) + 1)
+    except OSError as exc:  # no permission, a device that fails
+        raise GovstatsError(
+            Problem.make("file-unreadable", file=str(path), found=type(exc).__name__)
+        ) from None
     if data.startswith(b"%PDF") or is_pdf:
         return pdf_document(data, str(path))
     if len(data) > limit:
@@ -476,10 +481,9 @@ def pdf_document(data: bytes, path: str = "") -> Document:
         pages = _pdf_pages(data, path)
     if not any(p.strip() for p in pages):
         raise GovstatsError(Problem.make("pdf-no-text", file=path))
-    if sum(len(p) for p in pages) > limits.TEXT_LIMITS["text_bytes"]:
-        raise _too_large(
-            path, sum(len(p.encode()) for p in pages), limits.TEXT_LIMITS["text_bytes"]
-        )
+    size = sum(len(p.encode("utf-8")) for p in pages)  # the text as a .txt file
+    if size > limits.TEXT_LIMITS["text_bytes"]:
+        raise _too_large(path, size, limits.TEXT_LIMITS["text_bytes"])
     parts: list[str] = []
     anchors: list[tuple[int, int, int, int]] = []
     length = 0

@@ -207,7 +207,7 @@ _NESTED = re.compile(rb"(?:(?:\[|<<)\s*){%d}" % PDF_LIMITS["nesting"])
 def pdf_limits() -> Iterator[None]:
     """pypdf's own limits, set to ours while a PDF is read (pypdf raises
     ``LimitReachedError`` beyond them)."""
-    from pypdf import _configuration
+    from pypdf import apply_configuration
 
     overwrites: dict[str, Any] = {
         "maximum_declared_stream_length": PDF_LIMITS["file_bytes"],
@@ -226,7 +226,7 @@ def pdf_limits() -> Iterator[None]:
         "array_maximum_element_count": 10 * PDF_LIMITS["pages"],
         "xform_maximum_invocations_per_extraction": 100,
     }
-    with _configuration.apply_configuration(**overwrites):
+    with apply_configuration(**overwrites):
         yield
 
 
