@@ -135,7 +135,7 @@ def text_cases() -> list[tuple[str, Callable[[], bytes], str]]:
     """(name, builder, suffix) of every hostile report measured."""
     from tests import hostile as h
 
-    from govstats.audit.limits import MIB, TEXT_LIMITS
+    from govstats.audit.limits import TEXT_LIMITS
 
     seed_path = SEED / "zhuzhou-2017-report.clean.txt"
     seed = (
@@ -164,7 +164,7 @@ def text_cases() -> list[tuple[str, Callable[[], bytes], str]]:
         ),
         ("50 MB report", lambda: h.report_repeated(seed, 50_000_000), ".txt"),
         (
-            "4 MiB of prose (allowed)",
+            "2 MiB of prose (allowed)",
             lambda: h.text_without_figures(TEXT_LIMITS["text_bytes"]),
             ".txt",
         ),
@@ -177,13 +177,16 @@ def text_cases() -> list[tuple[str, Callable[[], bytes], str]]:
         ("1 MB random bytes", lambda: h.random_bytes(1_000_000), ".html"),
         ("10 MB one-line HTML", lambda: h.one_line_html(10_000_000), ".html"),
         (
-            "4 MiB one-line HTML (allowed)",
-            lambda: h.one_line_html(4 * MIB - 4096),
+            "2 MiB one-line HTML (allowed)",
+            lambda: h.one_line_html(TEXT_LIMITS["text_bytes"] - 4096),
             ".html",
         ),
-        ("HTML “<” x1,000,000", lambda: h.html_unclosed("<", 1_000_000), ".html"),
+        ("HTML “<” x2,000,000", lambda: h.html_unclosed("<", 2_000_000), ".html"),
         ("HTML “<!--” x500,000", lambda: h.html_unclosed("<!--", 500_000), ".html"),
         ("HTML “&#” x1,000,000", lambda: h.html_unclosed("&#", 1_000_000), ".html"),
+        ("HTML “<![ x” x400,000", lambda: h.html_unclosed("<![ x", 400_000), ".html"),
+        ("HTML “a<br>” x400,000", lambda: h.html_unclosed("a<br>", 400_000), ".html"),
+        ("HTML “a b ” x500,000", lambda: h.html_unclosed("a b ", 500_000), ".html"),
         ("PDF page listed x1,000,000", lambda: h.pdf_pages_repeated(1_000_000), ".pdf"),
         ("PDF FlateDecode bomb 1 GiB", lambda: h.pdf_flate_bomb(1 << 30), ".pdf"),
         ("PDF 15M text operators", lambda: h.pdf_text_operators(15_000_000), ".pdf"),

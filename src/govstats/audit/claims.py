@@ -325,15 +325,16 @@ class _Index:
 
 
 def read_paragraphs(text: str) -> list[Paragraph]:
-    """Every paragraph of a document's text, with its claims read."""
+    """Every paragraph of a document's text that states a figure, with its claims
+    read (a paragraph without one holds no claim)."""
     out = []
     offset = 0
     # Normalized once, character by character: its lines are those of the text.
     normalized = normalize(text).split("\n")
     for line, norm in zip(text.split("\n"), normalized, strict=True):
         for start, original in _pieces(line):
-            if original.strip():
-                piece = norm[start : start + len(original)]
+            piece = norm[start : start + len(original)]
+            if original.strip() and _NUMBER.search(piece):  # no figure, no claim
                 para = _read_paragraph(piece, offset + start)
                 para.original = original
                 out.append(para)

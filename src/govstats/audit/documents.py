@@ -11,6 +11,7 @@ positions), for :mod:`govstats.audit.layout` to read by their labels.
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -153,7 +154,12 @@ _BLOCKS = frozenset(
 _CELLS = frozenset(("td", "th"))
 _SKIPPED = frozenset(("script", "style", "noscript", "template", "head"))
 _SPACE = re.compile(r"\s+")
-_BREAKS = re.compile(r"[ \t\n]+")
+# The whitespace _tidy may change: runs holding a break, and spaces at either
+# end (a single space between two words is kept as it is).
+_BREAKS = re.compile(r" *[\t\n][ \t\n]*|\A +| +\Z")
+# Runs of text, words apart by one space kept in one run (one anchor: its
+# characters are contiguous in the source), and runs of other whitespace.
+_PIECES = re.compile(r"\S+(?: \S+)*|\s+")
 
 
 class _Cell:
@@ -295,7 +301,7 @@ class _TextExtractor(HTMLParser):
             data = data.replace(_LT, "<").replace(_AMP, "&")
         line, col = self.getpos()
         col += 1
-        for m in re.finditer(r"\s+|\S+", data):
+        for m in _PIECES.finditer(data):
             piece = m.group()
             if piece.isspace():
                 if self.parts and self.parts[-1][-1:] not in ("\n", "\t", " "):
@@ -334,6 +340,7 @@ class _TextExtractor(HTMLParser):
 # the end of again at each one (quadratic time: issue 20). Noncharacters: no page
 # holds them.
 _LT, _AMP = "\ufdd0", "\ufdd1"
+_CHUNK = 1 << 16
 _RISKY = re.compile(
     # A comment; a marked section the parser does not know (it raises on one);
     # a character reference without a digit.
@@ -349,14 +356,32 @@ def _defuse(source: str) -> str:
     last_gt = source.rfind(">")
     close = max(source.rfind("-->"), source.rfind("--!>"))
 
-    def stand_in(m: re.Match[str]) -> str:
+    def stand_in(m: re.Match[str], offset: int) -> str:
         text = m.group()
-        if text == "<!--" and m.start() < close:
+        if text == "<!--" and offset + m.start() < close:
             return text
         return (_LT if text[0] == "<" else _AMP) + text[1:]
 
-    head = _RISKY.sub(stand_in, source) if "<!" in source or "&#" in source else source
-    return head[: last_gt + 1] + head[last_gt + 1 :].replace("<", _LT)
+    # In chunks cut before a < or &, where no match can span the cut, so that a
+    # page of a million matches is not a list of a million pieces at once.
+    out: list[str] = []
+    start = 0
+    while start < len(source):
+        end = min(start + _CHUNK, len(source))
+        if end < len(source):
+            cut = max(
+                source.rfind("<", start + 1, end), source.rfind("&", start + 1, end)
+            )
+            end = cut if cut > start else end
+        chunk = source[start:end]
+        if "<!" in chunk or "&#" in chunk:
+            chunk = _RISKY.sub(functools.partial(stand_in, offset=start), chunk)
+        if end > last_gt + 1:
+            at = max(last_gt + 1 - start, 0)
+            chunk = chunk[:at] + chunk[at:].replace("<", _LT)
+        out.append(chunk)
+        start = end
+    return "".join(out)
 
 
 def html_document(source: str, path: str = "") -> Document:

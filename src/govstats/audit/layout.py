@@ -36,6 +36,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -48,6 +49,12 @@ __all__ = ["PublishedTables", "read_tables", "stated_year"]
 
 # Header rows looked at above a block's first row (table 三 has three).
 HEADER_ROWS = 6
+# What a line that may hold a value cell has (normalized): a digit, a dash, a tab
+# or a Markdown pipe.
+_CAPABLE = re.compile(r"[\d\t|\-—–/]")
+# Cells of a text line read as a table row (the national tables have 20 columns
+# at most): a line of more is prose, read as one cell.
+CELLS_MAX = 256
 # Grid positions merged cells may fill: per cell of the table, and at least.
 GRID_FACTOR, GRID_MIN = 16, 10_000
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
@@ -200,6 +207,9 @@ def _grid_lines(
     return lines, origin
 
 
+_PROSE = _Line([], grid=False)
+
+
 def _col(cell: _Cell) -> int:
     return cell.col
 
@@ -207,10 +217,21 @@ def _col(cell: _Cell) -> int:
 def _text_sequences(doc: Document) -> list[list[_Line]]:
     """The lines of a text or Markdown document as rows, in runs between blank
     lines; a Markdown table's |---| line is left out."""
+    from govstats.audit.claims import normalize
+
     sequences: list[list[_Line]] = []
     current: list[_Line] = []
     offset = origin = 0
-    for line in doc.text.split("\n"):
+    lines = doc.text.split("\n")
+    needed = _near_values(normalize(doc.text).split("\n"))
+    for line, keep in zip(lines, needed, strict=True):
+        if not keep and line.strip():
+            # Prose far from any line that may hold a figure: it can be no row,
+            # header or broken label of a table; one shared row without cells
+            # stands for it (issue 20: a page of 400,000 lines holds no table).
+            offset += len(line) + 1
+            current.append(_PROSE)
+            continue
         cells = _split_line(line, offset, doc, origin)
         offset += len(line) + 1
         if cells is None:
@@ -225,6 +246,20 @@ def _text_sequences(doc: Document) -> list[list[_Line]]:
     return sequences
 
 
+def _near_values(lines: list[str]) -> list[bool]:
+    """For each line (normalized), whether it may hold a value cell (a digit, a
+    dash, a tab or a pipe) or stands HEADER_ROWS above such a line or just below
+    one: the lines a table is read from."""
+    capable = [bool(_CAPABLE.search(line)) for line in lines]
+    needed = [False] * len(lines)
+    upcoming = -(HEADER_ROWS + 1)  # distance to the next capable line, backwards
+    for i in range(len(lines) - 1, -1, -1):
+        upcoming = i if capable[i] else upcoming
+        near_below = upcoming >= 0 and upcoming - i <= HEADER_ROWS
+        needed[i] = near_below or (i > 0 and capable[i - 1])
+    return needed
+
+
 def _split_line(
     line: str, offset: int, doc: Document, origin: int
 ) -> list[_Cell] | None:
@@ -235,7 +270,13 @@ def _split_line(
         return None
     spans: list[tuple[int, int]]
     stripped = line.strip()
-    if stripped.startswith("|"):
+    if max(line.count("|"), line.count("\t")) > CELLS_MAX or (
+        len(line.split(maxsplit=CELLS_MAX)) > CELLS_MAX
+    ):
+        # Prose, not a table row: one cell (counted without listing its words).
+        start = len(line) - len(line.lstrip())
+        spans = [(start, start + len(stripped))]
+    elif stripped.startswith("|"):
         spans = _pipe_spans(line)
         if all(re.fullmatch(r"\s*:?-{3,}:?\s*", line[a:b]) for a, b in spans):
             return []
@@ -414,20 +455,18 @@ class _Reader:
         self.first_cell: dict[str, Location] = {}
         self.read_rows: dict[str, set[str]] = {}
 
-    def sources(self) -> list[list[list[_Line]]]:
+    def sources(self) -> Iterator[list[list[_Line]]]:
         """Where to look for the tables: an HTML page's tables as marked up (its
         text lines are paragraphs, unless no table is found in the markup: a page
         laid out with tables may hold the report's tables as text); any other
-        document line by line."""
-        out: list[list[list[_Line]]] = []
+        document line by line. Each is read only when the one before held none."""
         if self.doc.tables:
             grids, origin = [], 0
             for rows in self.doc.tables:
                 lines, origin = _grid_lines(rows, self.doc.path, origin)
                 grids.append(lines)
-            out.append(grids)
-        out.append(_text_sequences(self.doc))
-        return out
+            yield grids
+        yield _text_sequences(self.doc)
 
     def read(self) -> None:
         matched: list[tuple[list[_Line], int, _Match]] = []

@@ -35,7 +35,7 @@ __all__ = ["PDF_LIMITS", "TEXT_LIMITS", "count_figures", "decode_text", "pdf_lim
 
 MIB = 1024 * 1024
 TEXT_LIMITS = {
-    "text_bytes": 4 * MIB,  # a text, Markdown or HTML file
+    "text_bytes": 2 * MIB,  # a text, Markdown or HTML file
     "figures": 10_000,  # numbers with a unit or % in the text
 }
 PDF_LIMITS = {
