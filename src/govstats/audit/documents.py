@@ -154,9 +154,10 @@ _BLOCKS = frozenset(
 _CELLS = frozenset(("td", "th"))
 _SKIPPED = frozenset(("script", "style", "noscript", "template", "head"))
 _SPACE = re.compile(r"\s+")
-# The whitespace _tidy may change: runs holding a break, and spaces at either
-# end (a single space between two words is kept as it is).
-_BREAKS = re.compile(r" *[\t\n][ \t\n]*|\A +| +\Z")
+# The whitespace _tidy may change: runs of two characters or more, tabs, and
+# whitespace at either end (a single space or line break between two words is
+# kept as it is, so a page of one-word lines costs no Python step per line).
+_BREAKS = re.compile(r"[ \t\n]{2,}|\t|\A[ \t\n]|[ \t\n]\Z")
 # Runs of text, words apart by one space kept in one run (one anchor: its
 # characters are contiguous in the source), and runs of other whitespace.
 _PIECES = re.compile(r"\S+(?: \S+)*|\s+")
