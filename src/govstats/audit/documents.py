@@ -302,6 +302,10 @@ class _TextExtractor(HTMLParser):
             data = data.replace(_LT, "<").replace(_AMP, "&")
         line, col = self.getpos()
         col += 1
+        if not _SPACE.search(data):  # one word (most text nodes): one run
+            self._emit(data, line, col)
+            self._cell_text(data, line, col)
+            return
         for m in _PIECES.finditer(data):
             piece = m.group()
             if piece.isspace():
