@@ -12,6 +12,7 @@ limits allow (one full 2000 x 200 sheet) is measured too.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,5 +125,137 @@ def main() -> int:
     return 0 if ok else 1
 
 
+# `audit --text` on hostile reports (issue 20, points 7 and 8): each is refused or
+# audited within TEXT_BOUND_SECONDS_PER_MB (plus Python's start) and BOUND_MB.
+TEXT_BOUND_SECONDS_PER_MB = 1.0
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+
+
+def text_cases() -> list[tuple[str, Callable[[], bytes], str]]:
+    """(name, builder, suffix) of every hostile report measured."""
+    from tests import hostile as h
+
+    from govstats.audit.limits import TEXT_LIMITS
+
+    seed_path = SEED / "zhuzhou-2017-report.clean.txt"
+    seed = (
+        seed_path.read_bytes()
+        if seed_path.exists()
+        else b"\xe5\x85\xb1527\xe4\xbb\xb6\n"
+    )
+    figures = len(seed.decode().split("%")) + seed.decode().count("件")
+    at_figures_limit = len(seed) * max(
+        TEXT_LIMITS["figures"] // max(figures, 1) // 2, 1
+    )
+    cases: list[tuple[str, Callable[[], bytes], str]] = [
+        (
+            f"“{unit}” x100,000",
+            functools.partial(h.repeated_claim, unit, 100_000),
+            ".txt",
+        )
+        for unit in h.REPEATED_CLAIMS.values()
+    ]
+    cases += [
+        ("nested brackets x100,000", lambda: h.nested_brackets(100_000), ".txt"),
+        (
+            "50 MB of prose, no figure",
+            lambda: h.text_without_figures(50_000_000),
+            ".txt",
+        ),
+        ("50 MB report", lambda: h.report_repeated(seed, 50_000_000), ".txt"),
+        (
+            "2 MiB of prose (allowed)",
+            lambda: h.text_without_figures(TEXT_LIMITS["text_bytes"]),
+            ".txt",
+        ),
+        (
+            "report, ~5,000 figures",
+            lambda: h.report_repeated(seed, at_figures_limit),
+            ".txt",
+        ),
+        ("1 MB random bytes", lambda: h.random_bytes(1_000_000), ".txt"),
+        ("1 MB random bytes", lambda: h.random_bytes(1_000_000), ".html"),
+        ("10 MB one-line HTML", lambda: h.one_line_html(10_000_000), ".html"),
+        (
+            "2 MiB one-line HTML (allowed)",
+            lambda: h.one_line_html(TEXT_LIMITS["text_bytes"] - 4096),
+            ".html",
+        ),
+        ("HTML “<” x2,000,000", lambda: h.html_unclosed("<", 2_000_000), ".html"),
+        ("HTML “<!--” x500,000", lambda: h.html_unclosed("<!--", 500_000), ".html"),
+        ("HTML “&#” x1,000,000", lambda: h.html_unclosed("&#", 1_000_000), ".html"),
+        ("HTML “<![ x” x400,000", lambda: h.html_unclosed("<![ x", 400_000), ".html"),
+        ("HTML “a<br>” x400,000", lambda: h.html_unclosed("a<br>", 400_000), ".html"),
+        ("HTML “a b ” x500,000", lambda: h.html_unclosed("a b ", 500_000), ".html"),
+        ("PDF page listed x1,000,000", lambda: h.pdf_pages_repeated(1_000_000), ".pdf"),
+        ("PDF FlateDecode bomb 1 GiB", lambda: h.pdf_flate_bomb(1 << 30), ".pdf"),
+        ("PDF 15M text operators", lambda: h.pdf_text_operators(15_000_000), ".pdf"),
+        ("PDF 100,000 nested arrays", lambda: h.pdf_nested_arrays(100_000), ".pdf"),
+        ("PDF nested object", lambda: h.pdf_nested_object(100_000), ".pdf"),
+    ]
+    return cases
+
+
+def audit_run(path: Path) -> tuple[float, float, int, str]:
+    """Wall seconds, peak RSS in MB, exit code and the stderr line of one audit."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, "-m", "govstats", "audit", "--text", str(path)]
+    cmd += ["--format", "json", "--lang", "en"]
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    first = err.strip().splitlines()[0] if err.strip() else ""
+    first = first.replace(f"govstats: {path}: '{path}' ", "")
+    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), first
+
+
+def build_case(index: int, path: Path) -> None:
+    """Write case ``index`` to ``path`` (in a process of its own: the peak memory
+    of a child counts its parent's at the fork, so the parent stays small)."""
+    path.write_bytes(text_cases()[index][1]())
+
+
+def main_texts() -> int:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, (name, _, suffix) in enumerate(text_cases()):
+            path = Path(tmp) / f"report-{index}{suffix}"
+            subprocess.run(
+                [sys.executable, __file__, "--build", str(index), str(path)],
+                check=True,
+            )
+            wall, rss, code, err = audit_run(path)
+            rows.append((name + suffix, path.stat().st_size, wall, rss, code, err))
+            path.unlink()
+    head = (
+        f"{'report':<34} {'file':>9} {'exit':>4} {'wall s':>7} {'peak MB':>8}  stderr"
+    )
+    print(head)
+    print("-" * len(head))
+    ok = True
+    for name, size, wall, rss, code, err in rows:
+        bound = 1.0 + TEXT_BOUND_SECONDS_PER_MB * size / 1e6
+        within = wall <= bound and rss < BOUND_MB and code in (0, 1, 2)
+        ok = ok and within
+        print(
+            f"{name:<34} {size / 1e6:>7.2f}MB {code:>4} {wall:>7.2f} {rss:>8.0f}  "
+            f"{err[:70] or '-'}{'' if within else '  OVER'}"
+        )
+    print(
+        f"\nbound: 1 s + {TEXT_BOUND_SECONDS_PER_MB:.0f} s per MB, {BOUND_MB} MB, "
+        f"exit 0-2: {'ok' if ok else 'OVER'}"
+    )
+    return 0 if ok else 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:2] == ["--build"]:
+        sys.exit(build_case(int(sys.argv[2]), Path(sys.argv[3])))
+    if sys.argv[1:] == ["--texts"]:
+        sys.exit(main_texts())
+    sys.exit(max(main(), main_texts()))

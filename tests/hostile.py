@@ -656,6 +656,159 @@ CASES = [
 ]
 
 
+# Hostile reports for `audit --text` (issue 20, points 7 and 8). Each builder
+# takes a size, so that a test doubles it cheaply and the benchmark runs it full.
+
+REPEATED_CLAIMS = {
+    "其中": "其中1件，",
+    "占": "占1%",
+    "enumeration": "共1件，其中1件，占1%，",
+    "approximation": "约2.3万条，",
+    "change": "同比增长1%，",
+}
+
+
+def repeated_claim(unit: str, times: int) -> bytes:
+    """``unit`` repeated on one line, as UTF-8."""
+    return (unit * times).encode("utf-8")
+
+
+def nested_brackets(times: int) -> bytes:
+    """A figure whose parenthesised parts nest ``times`` deep: 共1件（含1件（含…）。"""
+    return ("共1件（含1件" * times + "）" * times).encode("utf-8")
+
+
+def text_without_figures(size: int) -> bytes:
+    """``size`` bytes of report prose with no figure, on lines of a paragraph."""
+    line = "本机关认真贯彻落实政府信息公开条例，不断完善公开制度。\n".encode()
+    return (line * (size // len(line) + 1))[:size].rsplit(b"\n", 1)[0] + b"\n"
+
+
+def report_repeated(seed: bytes, size: int) -> bytes:
+    """A real report repeated to ``size`` bytes."""
+    return (seed * (size // len(seed) + 1))[:size].rsplit(b"\n", 1)[0] + b"\n"
+
+
+def random_bytes(size: int, seed: int = 20) -> bytes:
+    """``size`` bytes of noise (a binary file given a .txt or .html name)."""
+    import random
+
+    return random.Random(seed).randbytes(size)
+
+
+def one_line_html(size: int) -> bytes:
+    """An HTML page of ``size`` bytes with no line break: markup, figures, an
+    unclosed comment and tags without an end at the end."""
+    cell = "<td>共收到<b>527</b>件，其中<span>1件</span>，占1%</td>"
+    row = "<tr>" + cell * 4 + "</tr>"
+    head = "<!DOCTYPE html><html><body><table>"
+    body = (row * (size // len(row.encode()) + 1))[: size // 3]
+    tail = "</table><p>" + "<a" * 100 + "<!--" + "</" * 100
+    return (head + body + tail).encode("utf-8")
+
+
+def html_unclosed(unit: str, times: int) -> bytes:
+    """Markup that never completes (``<``, ``</``, ``<!--``, ``&#``) repeated: the
+    standard parser looks for its end again at each one."""
+    return ("<html><body><p>" + unit * times).encode("utf-8")
+
+
+def pdf_file(objects: list[bytes], root: int = 1) -> bytes:
+    """A PDF of ``objects`` (numbered from 1) with a correct cross-reference table."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\n" % (len(objects) + 1, root)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def pdf_stream(data: bytes, extra: bytes = b"") -> bytes:
+    return b"<< /Length %d %s >>\nstream\n" % (len(data), extra) + data + b"\nendstream"
+
+
+def _pdf(
+    content: bytes,
+    kids: bytes = b"3 0 R",
+    count: int = 1,
+    extra: bytes = b"",
+    box: bytes = b"[0 0 595 842]",
+) -> bytes:
+    """One page (object 3) showing ``content`` (object 4) in Helvetica."""
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>" % box,
+            pdf_stream(content, extra),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
+def pdf_text(lines: list[str]) -> bytes:
+    """A valid one-page PDF with ``lines`` of ASCII text."""
+    ops = b"BT /F1 12 Tf 72 800 Td 14 TL " + b"".join(
+        b"(%s) Tj T* " % line.encode("ascii") for line in lines
+    )
+    return _pdf(ops + b"ET")
+
+
+def pdf_pages_repeated(times: int) -> bytes:
+    """A page tree listing one page ``times`` times."""
+    return _pdf(
+        b"BT /F1 12 Tf 72 800 Td (Total 5) Tj ET", b" ".join([b"3 0 R"] * times), times
+    )
+
+
+def zlib_repeated(head: bytes, unit: bytes, times: int, tail: bytes) -> bytes:
+    """``head + unit * times' + tail`` as a zlib stream (what /FlateDecode holds),
+    ``times'`` being ``times`` rounded up to what :func:`deflate_repeated` repeats;
+    its checksum is computed without the whole ever being held."""
+    k = 1 << max(0, ((64 * 1024) // len(unit)).bit_length() - 1)
+    times = -(-times // k) * k
+    check = zlib.adler32(head)
+    block = unit * k
+    for _ in range(times // k):
+        check = zlib.adler32(block, check)
+    check = zlib.adler32(tail, check)
+    raw = deflate_repeated(head, unit, times, tail)
+    return b"\x78\xda" + raw + struct.pack(">I", check)
+
+
+def pdf_flate_bomb(inflated: int) -> bytes:
+    """A page whose content stream inflates to ``inflated`` bytes (spaces after a
+    line of text): 1 GiB in about 1 MiB."""
+    head = b"BT /F1 12 Tf 72 800 Td (Total 5) Tj ET\n"
+    data = zlib_repeated(head, b" " * 1024, (inflated - len(head)) // 1024, b"")
+    return _pdf(data, extra=b"/Filter /FlateDecode")
+
+
+def pdf_text_operators(times: int) -> bytes:
+    """A content stream of ``times`` text-showing operators, Flate-compressed."""
+    head = b"BT /F1 12 Tf 72 800 Td "
+    data = zlib_repeated(head, b"(a) Tj ", times, b"ET")
+    return _pdf(data, extra=b"/Filter /FlateDecode")
+
+
+def pdf_nested_arrays(depth: int) -> bytes:
+    """A content stream holding an array nested ``depth`` deep."""
+    ops = b"BT /F1 12 Tf 72 800 Td " + b"[" * depth + b"(a)" + b"]" * depth + b" TJ ET"
+    return _pdf(zlib.compress(ops, 9), extra=b"/Filter /FlateDecode")
+
+
+def pdf_nested_object(depth: int) -> bytes:
+    """A page dictionary whose /MediaBox is an array nested ``depth`` deep."""
+    box = b"[" * depth + b"0" + b"]" * depth
+    return _pdf(b"BT /F1 12 Tf 72 800 Td (Total 5) Tj ET", box=box)
+
+
 def write_corpus(folder: Path) -> list[Path]:
     """Write every case into ``folder`` (``<name><suffix>``)."""
     folder.mkdir(parents=True, exist_ok=True)

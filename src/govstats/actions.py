@@ -144,7 +144,8 @@ def audit_text(path: str | Path, explain: bool = False) -> AuditReport:
     :param explain: also list every claim found right and every claim that could
         not be checked (in :meth:`AuditReport.to_dict`).
     :raises GovstatsError: when the file is missing or unreadable, or a PDF has no
-        text layer.
+        text layer; when it is beyond the limits of :mod:`govstats.audit.limits`
+        (``text-too-large``, ``pdf-too-large``, ``text-undecodable``).
     """
     from govstats.audit.documents import read_document
     from govstats.audit.text import audit_document

@@ -26,8 +26,11 @@ checks take the one the parts add up to.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -68,17 +71,37 @@ UNITS = (
     "封",
 )
 MAGNITUDES = {"万": 10**4, "亿": 10**8}
+# Every repetition below is bounded (issue 20): a figure has at most 15 digits and
+# 6 decimals, and at most 4 spaces stand before its unit, so that no run of digits
+# or spaces makes the expression backtrack over the whole line, and no figure is
+# too long to convert.
 _NUMBER = re.compile(
     # Not part of a longer token: bat365, 0731-28680652, www.163.com, v2.3.
     r"(?<![A-Za-z0-9.\-_/@])"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"[ \u00a0]*(?P<mag>[万亿])?(?P<more>[余多])?[ \u00a0]*"
+    r"(?P<num>\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,6})?|\d{1,15}(?:\.\d{1,6})?)"
+    r"[ \u00a0]{0,4}(?P<mag>[万亿])?(?P<more>[余多])?[ \u00a0]{0,4}"
     r"(?:(?P<pct>%)|(?P<unit>" + "|".join(UNITS) + "))"
 )
-_APPROX_BEFORE = re.compile(r"(?:大约|约|近|逾|超过|将近|接近)[ \u00a0]*$")
+_APPROX_BEFORE = re.compile(r"(?:大约|约|近|逾|超过|将近|接近)[ \u00a0]{0,4}$")
+# How far the reading looks around a figure (issue 20: reading a paragraph is
+# linear in its length). The words before a figure that say it is approximate;
+# the clause before a percentage that says what it is (a share, a rate, a change);
+# the enumerations a part may be nested in; how many counts back a base is looked
+# for. Reports state their claims within a few dozen characters and counts.
+_APPROX_WINDOW = 12
+CLAUSE_MAX = 200
+NESTING_MAX = 4
+LOOKBACK = 64
+# A paragraph longer than this is read in pieces cut at a sentence end (or, in a
+# sentence this long, at a delimiter): no claim of a report spans that much text.
+PARAGRAPH_MAX = 20_000
+# The longest stem of a rate (办结率: the 1 to 8 characters before 率).
+SUFFIX_MAX = 8
 _DELIMS = "，,；;：:、。！？!?"
 _SENTENCE_ENDS = "。！？!?"
 _OPEN, _CLOSE = "(（[【", ")）]】"
+_PUNCTUATION = re.compile("[" + re.escape(_DELIMS + "(（[【)）]】") + "]")
+_QUOTE_OPENERS = re.compile("[“「『《]")
 _MARKER = "其中"
 _QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》"}
 _TOTAL_WORDS = ("共", "合计", "总计", "累计", "总数", "总量", "全年", "全部")
@@ -86,7 +109,8 @@ _CHANGE_VERB = re.compile(r"(增加|增长|上升|减少|下降|降低|提高|�
 _CHANGE_REF = re.compile(r"(比|较|同比|环比|相比)")
 _PREVIOUS_WORDS = re.compile(r"(去年|上年|上一年|前一年|同期)")
 _RATE = re.compile(
-    r"(?P<stem>[\u4e00-\u9fff]{1,8}?)率[ \u00a0]*(?:达到|达|为|是|约为|约|高达|仅为)?[ \u00a0]*$"
+    r"(?P<stem>[\u4e00-\u9fff]{1,8}?)率[ \u00a0]{0,4}"
+    r"(?:达到|达|为|是|约为|约|高达|仅为)?[ \u00a0]{0,4}$"
 )
 _LABEL_STRIP = " \u00a0\t“”\"'‘’《》「」『』*_#>|"
 _CONNECTORS = ("以及", "和", "及", "与")
@@ -96,11 +120,21 @@ def normalize(text: str) -> str:
     """NFKC, character by character, so that offsets stay those of the original:
     full-width digits, ``％`` and ``，`` become ASCII; a character whose NFKC form is
     longer than one character is kept as it is."""
-    out = []
-    for ch in text:
+    return _normalize(text)
+
+
+@functools.lru_cache(maxsize=2)
+def _normalize(text: str) -> str:
+    # Cached: an audit normalizes a document's whole text three times (to count
+    # its figures, to read its claims, to find placeholders).
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    table: dict[int, str] = {}
+    for ch in set(text):
         n = unicodedata.normalize("NFKC", ch)
-        out.append(n if len(n) == 1 else ch)
-    return "".join(out)
+        if len(n) == 1 and n != ch:
+            table[ord(ch)] = n
+    return text.translate(table)
 
 
 @dataclass(frozen=True)
@@ -198,7 +232,7 @@ class Approximation:
     approx: Quantity
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     kind: str  # qty | pct | delim | marker | open | close
     start: int
@@ -224,6 +258,14 @@ class Paragraph:
     approximations: list[Approximation] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)
     original: str = ""
+    _index: _Index | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def index(self) -> _Index:
+        """The quantities sorted for look-ups by position (built once)."""
+        if self._index is None:
+            self._index = _Index(self.quantities)
+        return self._index
 
     def snippet(self, start: int, end: int) -> str:
         """The text between two document offsets as printed (not normalized)."""
@@ -233,16 +275,90 @@ class Paragraph:
         return self.sentences[index]
 
 
+class _Index:
+    """A paragraph's quantities by position, so that a check looks up the counts
+    before a claim by bisection instead of scanning the paragraph (issue 20): every
+    look-up returns LOOKBACK quantities at most, nearest last."""
+
+    def __init__(self, quantities: list[Quantity]) -> None:
+        self.quantities = quantities
+        self.starts = [q.start for q in quantities]
+        self.counts = [q for q in quantities if q.role == "count"]
+        self.count_ends = [q.end for q in self.counts]
+        self.by_sentence: dict[int, list[Quantity]] = {}
+        for q in self.counts:
+            self.by_sentence.setdefault(q.sentence, []).append(q)
+        self.sentence_ends = {
+            k: [q.end for q in qs] for k, qs in self.by_sentence.items()
+        }
+        self._suffixes: dict[str, list[Quantity]] | None = None
+
+    def between(self, start: int, end: int) -> list[Quantity]:
+        """Every quantity starting in ``[start, end)`` (a clause: bounded)."""
+        i = bisect.bisect_left(self.starts, start)
+        j = bisect.bisect_left(self.starts, end)
+        return self.quantities[i:j]
+
+    def counts_before(self, end: int, sentence: int | None = None) -> list[Quantity]:
+        """The counts ending at ``end`` or before, of ``sentence`` (or of the whole
+        paragraph), LOOKBACK at most, nearest last."""
+        if sentence is None:
+            counts, ends = self.counts, self.count_ends
+        else:
+            counts = self.by_sentence.get(sentence, [])
+            ends = self.sentence_ends.get(sentence, [])
+        i = bisect.bisect_right(ends, end)
+        return counts[max(i - LOOKBACK, 0) : i]
+
+    def by_suffix(self, suffix: str, core: Callable[[str], str]) -> list[Quantity]:
+        """The counts at depth 0 whose label's ``core`` ends with ``suffix`` (of
+        SUFFIX_MAX characters at most), in order."""
+        if self._suffixes is None:
+            self._suffixes = {}
+            for q in self.counts:
+                if q.depth:
+                    continue
+                key = core(q.label)
+                for n in range(1, min(len(key), SUFFIX_MAX) + 1):
+                    self._suffixes.setdefault(key[-n:], []).append(q)
+        return self._suffixes.get(suffix, [])
+
+
 def read_paragraphs(text: str) -> list[Paragraph]:
-    """Every paragraph of a document's text, with its claims read."""
+    """Every paragraph of a document's text that states a figure, with its claims
+    read (a paragraph without one holds no claim)."""
     out = []
     offset = 0
-    for original in text.split("\n"):
-        if original.strip():
-            para = _read_paragraph(normalize(original), offset)
-            para.original = original
-            out.append(para)
-        offset += len(original) + 1
+    # Normalized once, character by character: its lines are those of the text.
+    normalized = normalize(text).split("\n")
+    for line, norm in zip(text.split("\n"), normalized, strict=True):
+        for start, original in _pieces(line):
+            piece = norm[start : start + len(original)]
+            if original.strip() and _NUMBER.search(piece):  # no figure, no claim
+                para = _read_paragraph(piece, offset + start)
+                para.original = original
+                out.append(para)
+        offset += len(line) + 1
+    return out
+
+
+def _pieces(line: str) -> list[tuple[int, str]]:
+    """A line cut into pieces of PARAGRAPH_MAX characters at most, each ending at
+    the last sentence end (else delimiter) it holds; a line that long is no
+    paragraph of a report, and reading it whole would hold all its tokens at once."""
+    if len(line) <= PARAGRAPH_MAX:
+        return [(0, line)]
+    out = []
+    start = 0
+    while len(line) - start > PARAGRAPH_MAX:
+        window = line[start : start + PARAGRAPH_MAX]
+        cut = max(window.rfind(ch) for ch in _SENTENCE_ENDS)
+        if cut < PARAGRAPH_MAX // 2:
+            cut = max(window.rfind(ch) for ch in _DELIMS)
+        end = start + (cut + 1 if cut > 0 else PARAGRAPH_MAX)
+        out.append((start, line[start:end]))
+        start = end
+    out.append((start, line[start:]))
     return out
 
 
@@ -252,12 +368,11 @@ def read_paragraphs(text: str) -> list[Paragraph]:
 def _quantity_or_percent(
     m: re.Match[str], line: str, base: int
 ) -> Quantity | Percent | None:
-    before = line[: m.start()]
-    if before.endswith("第"):
+    if m.start() and line[m.start() - 1] == "第":
         return None  # an ordinal: 第3次
-    after = line[m.end() :]
-    if m.group("unit") == "个" and after.startswith("百分点"):
+    if m.group("unit") == "个" and line.startswith("百分点", m.end()):
         return None
+    before = line[max(m.start() - _APPROX_WINDOW, 0) : m.start()]
     number = m.group("num").replace(",", "")
     value = Fraction(Decimal(number))
     places = len(number.split(".")[1]) if "." in number else 0
@@ -305,22 +420,22 @@ def _quantity_or_percent(
 
 def _tokens(line: str, base: int) -> list[_Token]:
     tokens: list[_Token] = []
-    covered = [False] * len(line)
+    # Characters that are part of a figure or of a quoted name (1 = covered).
+    covered = _quoted(line)
     for m in _NUMBER.finditer(line):
         item = _quantity_or_percent(m, line, base)
         if item is None:
             continue
-        for i in range(m.start(), m.end()):
-            covered[i] = True
+        covered[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         if isinstance(item, Quantity):
             tokens.append(_Token("qty", item.start, item.end, item.text, qty=item))
         else:
             tokens.append(_Token("pct", item.start, item.end, item.text, pct=item))
     for m in re.finditer(_MARKER, line):
         tokens.append(_Token("marker", base + m.start(), base + m.end(), m.group()))
-    quoted = _quoted(line)
-    for i, ch in enumerate(line):
-        if covered[i] or quoted[i]:
+    for m in _PUNCTUATION.finditer(line):
+        i, ch = m.start(), m.group()
+        if covered[i]:
             continue
         if ch in _DELIMS:
             tokens.append(_Token("delim", base + i, base + i + 1, ch))
@@ -341,20 +456,28 @@ def _tokens(line: str, base: int) -> list[_Token]:
     return tokens
 
 
-def _quoted(line: str) -> list[bool]:
-    """Characters inside a closed pair of “”, 「」, 『』 or 《》: punctuation there
-    is part of a name (“不属于行政机关信息、申请信息不存在…”), not of the sentence."""
-    inside = [False] * len(line)
+def _quoted(line: str) -> bytearray:
+    """Characters inside a closed pair of “”, 「」, 『』 or 《》 (1): punctuation there
+    is part of a name (“不属于行政机关信息、申请信息不存在…”), not of the sentence.
+
+    One pass: a quote found closed is skipped whole, and once a closing mark is
+    known to be absent from the rest of the line it is not looked for again."""
+    inside = bytearray(len(line))
+    unclosed: set[str] = set()
     i = 0
-    while i < len(line):
-        close = _QUOTES.get(line[i])
-        end = line.find(close, i + 1) if close else -1
-        if end > 0:
-            for k in range(i + 1, end):
-                inside[k] = True
-            i = end
-        i += 1
-    return inside
+    while True:
+        m = _QUOTE_OPENERS.search(line, i)
+        if m is None:
+            return inside
+        i = m.start()
+        close = _QUOTES[m.group()]
+        end = -1 if close in unclosed else line.find(close, i + 1)
+        if end < 0:
+            unclosed.add(close)
+            i += 1
+            continue
+        inside[i + 1 : end] = b"\x01" * (end - i - 1)
+        i = end + 1
 
 
 def _clean_label(text: str) -> str:
@@ -367,12 +490,18 @@ def _clean_label(text: str) -> str:
 
 def _read_paragraph(line: str, base: int) -> Paragraph:
     para = Paragraph(start=base, text=line)
+    if not _NUMBER.search(line):
+        # No figure, no claim: its punctuation is not read (a text of nothing but
+        # punctuation costs no token), and it is one sentence.
+        para.sentences.append((base, base + len(line)))
+        return para
     tokens = _tokens(line, base)
     _sentences(para, tokens, line)
     # Labels and cues: the words between the previous token and this one.
     prev_end = base
     clause_start = base
     for t in tokens:
+        prev_end = max(prev_end, t.start - CLAUSE_MAX)  # a label: CLAUSE_MAX at most
         words = line[prev_end - base : t.start - base]
         if t.kind == "qty" and t.qty is not None:
             lead = len(words) - len(words.lstrip(_LABEL_STRIP.replace("“", "")))
@@ -384,6 +513,8 @@ def _read_paragraph(line: str, base: int) -> Paragraph:
                 sentence=t.sentence,
             )
         elif t.kind == "pct" and t.pct is not None:
+            # A clause is read back to its last punctuation, CLAUSE_MAX at most.
+            clause_start = max(clause_start, t.start - CLAUSE_MAX)
             clause = line[clause_start - base : t.start - base]
             t.pct = _classify(t.pct, clause, clause_start, t)
         if t.kind in ("delim", "open", "close"):
@@ -457,11 +588,17 @@ def _roles(tokens: list[_Token]) -> None:
 
 
 def _clause_quantities(tokens: list[_Token], index: int, start: int) -> list[_Token]:
-    return [
-        t
-        for t in tokens[:index]
-        if t.kind == "qty" and t.qty is not None and t.start >= start
-    ]
+    """The quantities of the tokens before ``index`` that start at ``start`` or
+    after it (walking back no further than ``start``)."""
+    out = []
+    j = index - 1
+    while j >= 0 and tokens[j].start >= start:
+        t = tokens[j]
+        if t.kind == "qty" and t.qty is not None:
+            out.append(t)
+        j -= 1
+    out.reverse()
+    return out
 
 
 def _respectively(tokens: list[_Token]) -> None:
@@ -481,10 +618,21 @@ def _respectively(tokens: list[_Token]) -> None:
 def _enumerations(tokens: list[_Token], line: str, base: int) -> list[Enumeration]:
     found: list[Enumeration] = []
     part_of: dict[int, Enumeration] = {}
+    # One pass keeps what _totals needs at each marker: the last count (depth 0)
+    # before it, and whether a token other than a delimiter opens its sentence.
+    last: Quantity | None = None
+    sentence, opened = 0, False
     for i, t in enumerate(tokens):
+        if t.sentence != sentence:
+            sentence, opened = t.sentence, False
         if t.kind != "marker" or t.depth > 0:
+            if t.kind != "delim":
+                opened = True
+            if t.qty is not None and t.depth == 0 and t.qty.role == "count":
+                last = t.qty
             continue
-        candidates = _totals(tokens, i, part_of)
+        candidates = _totals(t, last, opened, part_of)
+        opened = True
         enum = _parts(tokens, i, line, base)
         if not enum.parts or not candidates:
             continue
@@ -495,36 +643,29 @@ def _enumerations(tokens: list[_Token], line: str, base: int) -> list[Enumeratio
     return found
 
 
-def _counts(tokens: list[_Token]) -> list[Quantity]:
-    return [
-        t.qty
-        for t in tokens
-        if t.qty is not None and t.depth == 0 and t.qty.role == "count"
-    ]
-
-
 def _totals(
-    tokens: list[_Token], index: int, part_of: dict[int, Enumeration]
+    marker: _Token,
+    last: Quantity | None,
+    opened: bool,
+    part_of: dict[int, Enumeration],
 ) -> list[Quantity]:
-    marker = tokens[index]
-    before = [q for q in _counts(tokens[:index]) if q.sentence == marker.sentence]
-    if not before:
-        opens_sentence = all(
-            t.kind == "delim" or t.sentence < marker.sentence for t in tokens[:index]
-        )
-        if opens_sentence:
-            before = [
-                q for q in _counts(tokens[:index]) if q.sentence == marker.sentence - 1
-            ]
-    if not before:
+    """The possible totals of the enumeration at ``marker``: ``last``, the last
+    count before it, when it is in the marker's sentence (or in the sentence before
+    when 其中 opens one, ``opened`` being False), then the totals it is a part of,
+    NESTING_MAX in all."""
+    if last is None:
         return []
-    nearest = before[-1]
+    if last.sentence != marker.sentence and (
+        opened or last.sentence != marker.sentence - 1
+    ):
+        return []
+    nearest = last
     out = [nearest]
     seen = {nearest.start}
-    while nearest.start in part_of:
+    while nearest.start in part_of and len(out) < NESTING_MAX:
         enclosing = part_of[nearest.start].candidates
         for q in enclosing:
-            if q.start not in seen:
+            if q.start not in seen and len(out) < NESTING_MAX:
                 out.append(q)
                 seen.add(q.start)
         nearest = enclosing[0]
@@ -619,22 +760,29 @@ def _parentheses(
 ) -> tuple[list[Subset], list[Approximation]]:
     subsets: list[Subset] = []
     approximations: list[Approximation] = []
+    # One pass with a stack of the parentheses open, each collecting the
+    # quantities directly inside it; a parenthesis is judged once closed (or at
+    # the end of the paragraph), in the order they open.
+    stack: list[tuple[int, _Token, Quantity | None, list[Quantity]]] = []
+    closed: list[tuple[int, _Token, Quantity | None, list[Quantity]]] = []
     for i, t in enumerate(tokens):
-        if t.kind != "open" or i == 0:
+        if t.kind == "close":
+            while stack and stack[-1][1].depth >= t.depth:
+                closed.append(stack.pop())
+        elif t.kind == "open":
+            before = tokens[i - 1] if i else None
+            whole = None
+            if before is not None and before.end == t.start:
+                whole = before.qty
+            stack.append((i, t, whole, []))
+        elif t.qty is not None and stack and t.depth == stack[-1][1].depth + 1:
+            stack[-1][3].append(t.qty)
+    closed += stack
+    closed.sort(key=lambda frame: frame[0])
+    for _, t, whole, inner in closed:
+        if whole is None or not inner:
             continue
-        before = tokens[i - 1]
-        whole = before.qty
-        if whole is None or before.end != t.start:
-            continue
-        inner: list[Quantity] = []
-        for u in tokens[i + 1 :]:
-            if u.depth <= t.depth:
-                break
-            if u.qty is not None and u.depth == t.depth + 1:
-                inner.append(u.qty)
-        if not inner:
-            continue
-        words = line[t.end - base :]
+        words = line[t.end - base : t.end - base + 2]
         if len(inner) == 1 and inner[0].approx and inner[0].unit == whole.unit:
             approximations.append(Approximation(whole, inner[0]))
         elif words.startswith(("含", "包括", "包含", _MARKER)):

@@ -11,6 +11,7 @@ positions), for :mod:`govstats.audit.layout` to read by their labels.
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -62,12 +63,18 @@ class Document:
     text: str
     anchors: list[tuple[int, int, int, int]] = field(default_factory=list)
     tables: list[list[list[SourceCell]]] = field(default_factory=list)
+    # ``found`` and ``expected`` of an ``encoding-uncertain`` note, when the
+    # file's encoding was guessed (:func:`govstats.audit.limits.decode_text`).
+    encoding_note: dict[str, str] | None = None
+    _keys: list[int] = field(default_factory=list, repr=False, compare=False)
 
     def locate(self, offset: int) -> Location:
         """The position in the file of the character at ``offset`` of :attr:`text`."""
         if not self.anchors:
             return Location(file=self.path)
-        keys = [a[0] for a in self.anchors]
+        if len(self._keys) != len(self.anchors):
+            self._keys = [a[0] for a in self.anchors]  # once, not per look-up
+        keys = self._keys
         i = max(bisect.bisect_right(keys, offset) - 1, 0)
         start, page, line, column = self.anchors[i]
         return Location(
@@ -82,29 +89,45 @@ def read_document(path: str | Path) -> Document:
     """Read a report, choosing the reader by content and suffix.
 
     :raises GovstatsError: ``file-not-found``; ``file-unreadable`` for a damaged
-        PDF; ``pdf-no-text`` for a PDF without a text layer (a scan).
+        PDF; ``pdf-no-text`` for a PDF without a text layer (a scan);
+        ``text-too-large``, ``pdf-too-large`` and ``text-undecodable`` beyond the
+        limits of :mod:`govstats.audit.limits`.
     """
+    from govstats.audit.limits import PDF_LIMITS, TEXT_LIMITS, decode_text
+
     path = Path(path)
     if not path.is_file():
         raise GovstatsError(Problem.make("file-not-found", file=str(path)))
-    data = path.read_bytes()
-    if data.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
+    is_pdf = path.suffix.lower() == ".pdf"
+    limit = TEXT_LIMITS["text_bytes"]
+    # Read one byte more than any limit allows: a file beyond it is refused
+    # without being read whole, even one that grows while it is read.
+    try:
+        with path.open("rb") as f:
+            data = f.read(max(limit, PDF_LIMITS["file_bytes"]) + 1)
+    except OSError as exc:  # no permission, a device that fails
+        raise GovstatsError(
+            Problem.make("file-unreadable", file=str(path), found=type(exc).__name__)
+        ) from None
+    if data.startswith(b"%PDF") or is_pdf:
         return pdf_document(data, str(path))
-    text = _decode(data)
+    if len(data) > limit:
+        raise _too_large(str(path), max(len(data), path.stat().st_size), limit)
+    # Chinese government portals still publish GB18030/GBK pages and files.
+    text, note = decode_text(data, str(path))
     head = text[:1000].lstrip().lower()
     if path.suffix.lower() in HTML_SUFFIXES or head.startswith(("<!doctype", "<html")):
-        return html_document(text, str(path))
-    return text_document(text, str(path))
+        doc = html_document(text, str(path))
+    else:
+        doc = text_document(text, str(path))
+    doc.encoding_note = note
+    return doc
 
 
-def _decode(data: bytes) -> str:
-    # Chinese government portals still publish GB18030/GBK pages and files.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
+def _too_large(path: str, size: int, limit: int) -> GovstatsError:
+    from govstats.audit.limits import size_text, too_large
+
+    return too_large(path, size_text(size), size_text(limit))
 
 
 # Plain text and Markdown
@@ -131,6 +154,13 @@ _BLOCKS = frozenset(
 _CELLS = frozenset(("td", "th"))
 _SKIPPED = frozenset(("script", "style", "noscript", "template", "head"))
 _SPACE = re.compile(r"\s+")
+# The whitespace _tidy may change: runs of two characters or more, tabs, and
+# whitespace at either end (a single space or line break between two words is
+# kept as it is, so a page of one-word lines costs no Python step per line).
+_BREAKS = re.compile(r"[ \t\n]{2,}|\t|\A[ \t\n]|[ \t\n]\Z")
+# Runs of text, words apart by one space kept in one run (one anchor: its
+# characters are contiguous in the source), and runs of other whitespace.
+_PIECES = re.compile(r"\S+(?: \S+)*|\s+")
 
 
 class _Cell:
@@ -268,9 +298,15 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip:
             return
+        if _LT in data or _AMP in data:
+            data = data.replace(_LT, "<").replace(_AMP, "&")
         line, col = self.getpos()
         col += 1
-        for m in re.finditer(r"\s+|\S+", data):
+        if not _SPACE.search(data):  # one word (most text nodes): one run
+            self._emit(data, line, col)
+            self._cell_text(data, line, col)
+            return
+        for m in _PIECES.finditer(data):
             piece = m.group()
             if piece.isspace():
                 if self.parts and self.parts[-1][-1:] not in ("\n", "\t", " "):
@@ -304,11 +340,66 @@ class _TextExtractor(HTMLParser):
         self._reference(f"&#{name};")
 
 
+# Stand-ins, one character each (so that every source position stays), for the
+# ``<`` and ``&`` that cannot start markup, which the standard parser would look for
+# the end of again at each one (quadratic time: issue 20). Noncharacters: no page
+# holds them.
+_LT, _AMP = "\ufdd0", "\ufdd1"
+_CHUNK = 1 << 16
+_RISKY = re.compile(
+    # A comment; a marked section the parser does not know (it raises on one);
+    # a character reference without a digit.
+    r"<!--|<!\[(?!(?i:temp|cdata|ignore|include|rcdata|if|else|endif)"
+    r"(?![-_.a-zA-Z0-9]))|&#(?![0-9]|[xX][0-9a-fA-F])"
+)
+
+
+def _defuse(source: str) -> str:
+    """``source`` with the ``<`` and ``&`` that cannot start markup replaced by
+    stand-ins: every ``<`` after the last ``>``, a comment opened after the last
+    ``-->``, an unknown marked section, and ``&#`` without a digit."""
+    last_gt = source.rfind(">")
+    close = max(source.rfind("-->"), source.rfind("--!>"))
+
+    def stand_in(m: re.Match[str], offset: int) -> str:
+        text = m.group()
+        if text == "<!--" and offset + m.start() < close:
+            return text
+        return (_LT if text[0] == "<" else _AMP) + text[1:]
+
+    # In chunks cut before a < or &, where no match can span the cut, so that a
+    # page of a million matches is not a list of a million pieces at once.
+    out: list[str] = []
+    start = 0
+    while start < len(source):
+        end = min(start + _CHUNK, len(source))
+        if end < len(source):
+            cut = max(
+                source.rfind("<", start + 1, end), source.rfind("&", start + 1, end)
+            )
+            end = cut if cut > start else end
+        chunk = source[start:end]
+        if "<!" in chunk or "&#" in chunk:
+            chunk = _RISKY.sub(functools.partial(stand_in, offset=start), chunk)
+        if end > last_gt + 1:
+            at = max(last_gt + 1 - start, 0)
+            chunk = chunk[:at] + chunk[at:].replace("<", _LT)
+        out.append(chunk)
+        start = end
+    return "".join(out)
+
+
 def html_document(source: str, path: str = "") -> Document:
     """An HTML page: its visible text, paragraphs per block, cells kept apart."""
     parser = _TextExtractor()
-    parser.feed(source)
-    parser.close()
+    try:
+        parser.feed(_defuse(source))
+        parser.close()
+    except AssertionError:
+        # The standard parser asserts on some malformed markup it cannot resume.
+        raise GovstatsError(
+            Problem.make("text-undecodable", file=path, found="HTML")
+        ) from None
     raw = "".join(parser.parts)
     # Trim spaces around line and cell breaks without moving any anchored text:
     # only characters that carry no anchor of their own are dropped.
@@ -321,46 +412,108 @@ def _tidy(
 ) -> tuple[str, list[tuple[int, int, int, int]]]:
     """Drop spaces next to a break, repeated breaks and leading breaks; anchors
     follow their characters (a dropped character never carries an anchor)."""
-    keep: list[int] = []
-    for i, ch in enumerate(raw):
-        prev = raw[keep[-1]] if keep else "\n"
-        nxt = raw[i + 1] if i + 1 < len(raw) else "\n"
-        if ch == " " and (prev in "\n\t" or nxt in "\n\t"):
-            continue
-        if ch in "\n\t" and prev == "\n":
-            continue
-        if ch == "\n" and prev == "\t":
-            keep[-1] = i  # a row ends after its last cell: the tab becomes the break
-            continue
-        keep.append(i)
-    new_index = {old: new for new, old in enumerate(keep)}
-    text = "".join(raw[i] for i in keep).rstrip("\n\t ")
-    moved = [(new_index[o], p, ln, c) for o, p, ln, c in anchors if o in new_index]
+    # Only the breaks and spaces between words are looked at one by one; words are
+    # kept whole, and each anchor moves back by what was dropped before it.
+    out: list[str] = []
+    segments: list[tuple[int, int]] = []  # (start of a word run, its shift)
+    last = "\n"  # the last character kept
+    pos = length = 0
+    for m in _BREAKS.finditer(raw):
+        a, b = m.span()
+        if a > pos:
+            segments.append((pos, length - pos))
+            out.append(raw[pos:a])
+            length += a - pos
+            last = raw[a - 1]
+        kept: list[str] = []
+        for i in range(a, b):
+            ch = raw[i]
+            prev = kept[-1] if kept else last
+            nxt = raw[i + 1] if i + 1 < len(raw) else "\n"
+            if ch == " " and (prev in "\n\t" or nxt in "\n\t"):
+                continue
+            if ch in "\n\t" and prev == "\n":
+                continue
+            if ch == "\n" and prev == "\t":
+                kept[-1] = (
+                    "\n"  # a row ends after its last cell: the tab becomes the break
+                )
+                continue
+            kept.append(ch)
+        out.append("".join(kept))
+        length += len(kept)
+        last = kept[-1] if kept else last
+        pos = b
+    if pos < len(raw):
+        segments.append((pos, length - pos))
+        out.append(raw[pos:])
+    text = "".join(out).rstrip("\n\t ")
+    starts = [a for a, _ in segments]
+    moved = []
+    for o, p, ln, c in anchors:
+        k = bisect.bisect_right(starts, o) - 1
+        moved.append((o + segments[k][1], p, ln, c))
     return text, moved
 
 
 # PDF
 
 
-def pdf_document(data: bytes, path: str = "") -> Document:
-    """A PDF with a text layer: lines per page, lines wrapped by the layout joined.
-
-    pypdf (pure Python, maintained) extracts the text; a scanned PDF has none.
-    """
+def _pdf_pages(data: bytes, path: str) -> list[str]:
+    """The text of each page, its content streams checked before pypdf parses
+    them. Whatever pypdf raises on a hostile file is a problem of that file: its
+    own limits and a nesting too deep for its recursion are ``pdf-too-large``."""
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError
+
+    from govstats.audit import limits
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as exc:
+        pages = reader.pages
+        count = len(pages)
+        if count > limits.PDF_LIMITS["pages"]:
+            raise limits.pdf_too_large(
+                path, f"pages {count:,}", f"{limits.PDF_LIMITS['pages']:,}"
+            )
+        contents = []
+        for page in pages:
+            content = page.get_contents()
+            contents.append(content.get_data() if content is not None else b"")
+        limits.check_pdf_contents(contents, path)
+        del contents
+        return [page.extract_text() or "" for page in pages]
+    except GovstatsError:
+        raise
+    except (LimitReachedError, RecursionError, MemoryError) as exc:
+        raise limits.pdf_too_large(
+            path, f"{type(exc).__name__}: {str(exc)[:80]}", "README: Limits"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - any failure of the parser on this file
         raise GovstatsError(
             Problem.make("file-unreadable", file=path, found=type(exc).__name__)
         ) from None
+
+
+def pdf_document(data: bytes, path: str = "") -> Document:
+    """A PDF with a text layer: lines per page, lines wrapped by the layout joined.
+
+    pypdf (pure Python, maintained) extracts the text; a scanned PDF has none. It
+    reads within the limits of :mod:`govstats.audit.limits`: a PDF beyond them is
+    ``pdf-too-large``, one pypdf cannot read otherwise ``file-unreadable``.
+    """
+    from govstats.audit import limits
+
+    limits.check_pdf_bytes(data, path)
+    with limits.pdf_limits():
+        pages = _pdf_pages(data, path)
     if not any(p.strip() for p in pages):
         raise GovstatsError(Problem.make("pdf-no-text", file=path))
+    size = sum(len(p.encode("utf-8")) for p in pages)  # the text as a .txt file
+    if size > limits.TEXT_LIMITS["text_bytes"]:
+        raise _too_large(path, size, limits.TEXT_LIMITS["text_bytes"])
     parts: list[str] = []
     anchors: list[tuple[int, int, int, int]] = []
     length = 0

@@ -94,11 +94,15 @@ class LabelIndex(Generic[T]):
         key = unnumbered(key)
         if len(key) < FUZZY_LENGTH:
             return None
+        # A ratio is at most 2·min/(len(key) + len(k)): labels whose lengths alone
+        # keep them below FUZZY_MIN are not compared (a line of a hostile text may
+        # be megabytes long; comparing it costs its length times the label's).
         scored = sorted(
             (
                 (difflib.SequenceMatcher(None, key, k, autojunk=False).ratio(), k)
                 for k in self._labels
                 if len(k) >= FUZZY_LENGTH
+                and 2 * min(len(k), len(key)) >= FUZZY_MIN * (len(k) + len(key))
             ),
             reverse=True,
         )

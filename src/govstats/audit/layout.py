@@ -36,6 +36,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -49,7 +50,16 @@ __all__ = ["PublishedTables", "read_tables", "stated_year"]
 
 # Header rows looked at above a block's first row (table 三 has three).
 HEADER_ROWS = 6
+# What a line that may hold a value cell has (normalized): a digit, a dash, a tab
+# or a Markdown pipe.
+_CAPABLE = re.compile(r"[\d\t|\-—–/]")
+# Cells of a text line read as a table row (the national tables have 20 columns
+# at most): a line of more is prose, read as one cell.
+CELLS_MAX = 256
+# Grid positions merged cells may fill: per cell of the table, and at least.
+GRID_FACTOR, GRID_MIN = 16, 10_000
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_IDEOGRAPH = re.compile("[\u4e00-\u9fff]")
 # A cell holding only these says "nothing": read as a blank, not as a zero.
 _DASHES = frozenset("-—–－/／")
 # Headings joined in one Markdown cell (govstats' own report.md: 行政复议·总计).
@@ -152,6 +162,8 @@ def _clean(text: str) -> str:
 
 
 def _number(text: str) -> Decimal | None:
+    if _IDEOGRAPH.search(text):
+        return None  # no ideograph is part of a number, even after NFKC: no need to NFKC it
     clean = _clean(text)
     if not _NUMBER.fullmatch(clean):
         return None
@@ -159,6 +171,8 @@ def _number(text: str) -> Decimal | None:
 
 
 def _is_value(text: str) -> bool:
+    if _IDEOGRAPH.search(text):
+        return False
     clean = _clean(text).strip()
     return not clean or set(clean) <= _DASHES or _number(clean) is not None
 
@@ -167,26 +181,34 @@ def _grid_lines(
     rows: list[list[SourceCell]], path: str, first_origin: int
 ) -> tuple[list[_Line], int]:
     """An HTML table as rows of a grid: a merged cell fills every position."""
-    grid: dict[tuple[int, int], _Cell] = {}
+    grid: list[dict[int, _Cell]] = [{} for _ in rows]
     origin = first_origin
+    # Positions a table's merged cells may fill: GRID_FACTOR per cell marked up
+    # (and GRID_MIN), so that spans (up to 1000 each way) cannot blow a small
+    # page up into a huge grid; a span beyond it fills one position.
+    room = max(GRID_MIN, GRID_FACTOR * sum(len(row) for row in rows))
     for r, row in enumerate(rows):
         c = 0
         for cell in row:
-            while (r, c) in grid:
+            while c in grid[r]:
                 c += 1
             where = Location(file=path, line=cell.line, column=cell.column)
-            for dr in range(min(cell.rowspan, len(rows) - r)):
-                for dc in range(cell.colspan):
-                    grid.setdefault(
-                        (r + dr, c + dc), _Cell(cell.text, where, origin, c + dc)
+            rowspan, colspan = min(cell.rowspan, len(rows) - r), cell.colspan
+            if rowspan * colspan > room:
+                rowspan = colspan = 1
+            room -= rowspan * colspan
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid[r + dr].setdefault(
+                        c + dc, _Cell(cell.text, where, origin, c + dc)
                     )
             origin += 1
-            c += cell.colspan
-    lines = []
-    for r in range(len(rows)):
-        cells = sorted((v for (rr, _), v in grid.items() if rr == r), key=_col)
-        lines.append(_Line(cells, grid=True))
+            c += colspan
+    lines = [_Line(sorted(cells.values(), key=_col), grid=True) for cells in grid]
     return lines, origin
+
+
+_PROSE = _Line([], grid=False)
 
 
 def _col(cell: _Cell) -> int:
@@ -196,10 +218,21 @@ def _col(cell: _Cell) -> int:
 def _text_sequences(doc: Document) -> list[list[_Line]]:
     """The lines of a text or Markdown document as rows, in runs between blank
     lines; a Markdown table's |---| line is left out."""
+    from govstats.audit.claims import normalize
+
     sequences: list[list[_Line]] = []
     current: list[_Line] = []
     offset = origin = 0
-    for line in doc.text.split("\n"):
+    lines = doc.text.split("\n")
+    needed = _near_values(normalize(doc.text).split("\n"))
+    for line, keep in zip(lines, needed, strict=True):
+        if not keep and line.strip():
+            # Prose far from any line that may hold a figure: it can be no row,
+            # header or broken label of a table; one shared row without cells
+            # stands for it (issue 20: a page of 400,000 lines holds no table).
+            offset += len(line) + 1
+            current.append(_PROSE)
+            continue
         cells = _split_line(line, offset, doc, origin)
         offset += len(line) + 1
         if cells is None:
@@ -214,6 +247,20 @@ def _text_sequences(doc: Document) -> list[list[_Line]]:
     return sequences
 
 
+def _near_values(lines: list[str]) -> list[bool]:
+    """For each line (normalized), whether it may hold a value cell (a digit, a
+    dash, a tab or a pipe) or stands HEADER_ROWS above such a line or just below
+    one: the lines a table is read from."""
+    capable = [bool(_CAPABLE.search(line)) for line in lines]
+    needed = [False] * len(lines)
+    upcoming = -(HEADER_ROWS + 1)  # distance to the next capable line, backwards
+    for i in range(len(lines) - 1, -1, -1):
+        upcoming = i if capable[i] else upcoming
+        near_below = upcoming >= 0 and upcoming - i <= HEADER_ROWS
+        needed[i] = near_below or (i > 0 and capable[i - 1])
+    return needed
+
+
 def _split_line(
     line: str, offset: int, doc: Document, origin: int
 ) -> list[_Cell] | None:
@@ -224,7 +271,13 @@ def _split_line(
         return None
     spans: list[tuple[int, int]]
     stripped = line.strip()
-    if stripped.startswith("|"):
+    if max(line.count("|"), line.count("\t")) > CELLS_MAX or (
+        len(line.split(maxsplit=CELLS_MAX)) > CELLS_MAX
+    ):
+        # Prose, not a table row: one cell (counted without listing its words).
+        start = len(line) - len(line.lstrip())
+        spans = [(start, start + len(stripped))]
+    elif stripped.startswith("|"):
         spans = _pipe_spans(line)
         if all(re.fullmatch(r"\s*:?-{3,}:?\s*", line[a:b]) for a, b in spans):
             return []
@@ -327,14 +380,17 @@ class _Rows:
         return self.bare.nearest(self._bare_key(key))
 
     def _bare_key(self, key: str) -> str:
+        # Group headings are stripped by moving an offset, not by copying the key
+        # once per heading (a key may repeat a heading a million times).
+        at = 0
         stripped = True
-        while stripped and key:
+        while stripped and at < len(key):
             stripped = False
             for g in self.groups:
-                if key.startswith(g) and len(key) > len(g):
-                    key, stripped = key[len(g) :], True
+                if key.startswith(g, at) and len(key) - at > len(g):
+                    at, stripped = at + len(g), True
                     break
-        return key
+        return key[at:]
 
 
 def _audited(fmt: Format) -> tuple[Table, ...]:
@@ -400,20 +456,18 @@ class _Reader:
         self.first_cell: dict[str, Location] = {}
         self.read_rows: dict[str, set[str]] = {}
 
-    def sources(self) -> list[list[list[_Line]]]:
+    def sources(self) -> Iterator[list[list[_Line]]]:
         """Where to look for the tables: an HTML page's tables as marked up (its
         text lines are paragraphs, unless no table is found in the markup: a page
         laid out with tables may hold the report's tables as text); any other
-        document line by line."""
-        out: list[list[list[_Line]]] = []
+        document line by line. Each is read only when the one before held none."""
         if self.doc.tables:
             grids, origin = [], 0
             for rows in self.doc.tables:
                 lines, origin = _grid_lines(rows, self.doc.path, origin)
                 grids.append(lines)
-            out.append(grids)
-        out.append(_text_sequences(self.doc))
-        return out
+            yield grids
+        yield _text_sequences(self.doc)
 
     def read(self) -> None:
         matched: list[tuple[list[_Line], int, _Match]] = []

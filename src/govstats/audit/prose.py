@@ -182,10 +182,11 @@ def _ties(para: Paragraph, fmt: Format) -> dict[int, str]:
         found = {e.code for e in _stated(q, scoped) if e.within == total}
         if total and len(found) == 1:
             ties[q.start] = found.pop()
+    units = {q.start: q.unit for q in counts}
     return {
         start: code
         for start, code in ties.items()
-        if _unit_of(code, fmt) == next(q.unit for q in counts if q.start == start)
+        if _unit_of(code, fmt) == units[start]
     }
 
 
@@ -239,9 +240,5 @@ def _shares(
 
 def _part_of(pct: Percent, para: Paragraph) -> Quantity | None:
     """The count a share stands beside: the last one before it in its sentence."""
-    before = [
-        q
-        for q in para.quantities
-        if q.role == "count" and q.end <= pct.start and q.sentence == pct.sentence
-    ]
+    before = para.index.counts_before(pct.start, pct.sentence)
     return before[-1] if before else None

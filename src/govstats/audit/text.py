@@ -21,6 +21,7 @@ named base) is confirmed when a stated total gives it, and otherwise left unchec
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -29,6 +30,7 @@ from fractions import Fraction
 from govstats.audit.claims import (
     _CHANGE_VERB,
     _PREVIOUS_WORDS,
+    LOOKBACK,
     Enumeration,
     Paragraph,
     Percent,
@@ -43,6 +45,7 @@ from govstats.audit.judging import (
     exact_percent,
     judge_percent,
 )
+from govstats.core.locations import Location
 from govstats.core.numbers import format_decimal, quantize
 
 __all__ = ["PLACEHOLDERS", "audit_document", "judge_percent"]
@@ -56,15 +59,34 @@ def audit_document(doc: Document, explain: bool = False) -> AuditReport:
     """Check every numeric claim and placeholder of a document; and its tables by
     the rules of its format, and the figures its prose quotes from them
     (:func:`govstats.audit.tables.audit_tables`)."""
+    from govstats.audit.limits import count_figures
     from govstats.audit.tables import audit_tables
 
     checks: list[Check] = []
+    count_figures(doc)
+    if doc.encoding_note is not None:
+        checks.append(_encoding_note(doc))
     paragraphs = read_paragraphs(doc.text)
     for para in paragraphs:
         checks += _Paragraph(para, doc).checks()
     checks += _placeholders(doc)
     checks = audit_tables(doc, paragraphs, checks)
     return AuditReport(subject=doc.path, kind="text", checks=checks, explain=explain)
+
+
+def _encoding_note(doc: Document) -> Check:
+    """A note that the file's encoding was guessed (issue 20)."""
+    note = doc.encoding_note or {}
+    return Check.make(
+        "encoding",
+        "note",
+        "encoding-uncertain",
+        Location(file=doc.path),
+        snippet=doc.text[:SNIPPET_MAX].split("\n", 1)[0],
+        claimed=note.get("found", ""),
+        recomputed=note.get("expected", ""),
+        rule="decoding",
+    )
 
 
 def _show(value: Fraction) -> str:
@@ -105,6 +127,8 @@ class _Paragraph:
         # The exact bases each enumeration part's share may be computed on.
         self.bases: dict[int, tuple[list[Fraction], bool, str]] = {}
         self.out: list[Check] = []
+        self.totals: set[int] | None = None
+        self.previous: dict[int, list[Quantity]] = {}
 
     def checks(self) -> list[Check]:
         for enum in self.para.enumerations:
@@ -390,11 +414,8 @@ class _Paragraph:
     def _part_before(self, pct: Percent, before: int) -> Quantity | None:
         found = [
             q
-            for q in self.para.quantities
-            if q.role == "count"
-            and q.end <= before
-            and q.sentence == pct.sentence
-            and q.depth <= pct.depth
+            for q in self.para.index.counts_before(before, pct.sentence)
+            if q.depth <= pct.depth
         ]
         return found[-1] if found else None
 
@@ -407,8 +428,8 @@ class _Paragraph:
             return
         named = [
             q
-            for q in self.para.quantities
-            if q.role == "base" and pct.clause_start <= q.start < pct.start
+            for q in self.para.index.between(pct.clause_start, pct.start)
+            if q.role == "base"
         ]
         if named:
             self._judge_share(pct, part, [named[0].value], True, "share: named base")
@@ -417,8 +438,8 @@ class _Paragraph:
         if name is not None and name not in _TOTAL_NAMES:
             match = [
                 q
-                for q in self.para.quantities
-                if q.role == "count" and q.start < part.start and _names(q, name)
+                for q in self.para.index.counts_before(part.start)
+                if q.start < part.start and _names(q, name)
             ]
             if len({q.value for q in match}) == 1:
                 self._judge_share(
@@ -435,13 +456,13 @@ class _Paragraph:
 
     def _inferred(self, part: Quantity) -> list[Fraction]:
         """Totals stated before ``part`` in its paragraph, nearest first."""
-        totals = {e.candidates[0].start for e in self.para.enumerations}
+        if self.totals is None:
+            self.totals = {e.candidates[0].start for e in self.para.enumerations}
+        totals = self.totals
         found = [
             q.value
-            for q in self.para.quantities
-            if q.role == "count"
-            and q.depth == 0
-            and q.end <= part.start
+            for q in self.para.index.counts_before(part.start)
+            if q.depth == 0
             and q.unit == part.unit
             and not q.approx
             and q.value >= part.value
@@ -451,13 +472,13 @@ class _Paragraph:
 
     def _respectively(self, group: list[Percent]) -> None:
         first = group[0]
+        index = self.para.index
+        counts = index.by_sentence.get(first.sentence, [])
+        i = bisect.bisect_right(
+            index.sentence_ends.get(first.sentence, []), first.clause_start
+        )
         parts = [
-            q
-            for q in self.para.quantities
-            if q.role == "count"
-            and q.depth == 0
-            and q.sentence == first.sentence
-            and q.end <= first.clause_start
+            q for q in counts[max(i - len(group) - LOOKBACK, 0) : i] if q.depth == 0
         ][-len(group) :]
         if len(parts) != len(group):
             for pct in group:
@@ -472,18 +493,21 @@ class _Paragraph:
 
     def _rate(self, pct: Percent) -> None:
         stems = _RATE_SYNONYMS.get(pct.stem, (pct.stem,))
-        counts = [q for q in self.para.quantities if q.role == "count" and q.depth == 0]
-        exact = [q for q in counts if _core(q.label) in stems]
-        numerators = exact or [q for q in counts if _core(q.label).endswith(stems)]
+        index = self.para.index
+        ending = sorted(
+            {id(q): q for s in stems for q in index.by_suffix(s, _core)}.values(),
+            key=_start,
+        )
+        exact = [q for q in ending if _core(q.label) in stems]
+        numerators = exact or ending
         if len({q.value for q in numerators}) != 1:
             self._unchecked("rate", pct, "no-counts")
             return
         num = numerators[0]
         dens = [
             q
-            for q in counts
-            if q.sentence == num.sentence
-            and q.end <= num.start
+            for q in index.counts_before(num.start, num.sentence)
+            if q.depth == 0
             and q.unit == num.unit
             and not q.approx
             and q.value >= num.value
@@ -520,29 +544,30 @@ class _Paragraph:
         ).startswith(("个百分点", "百分点")):
             self._unchecked("change", pct, "percentage-points")
             return
-        sentence = [
-            q
-            for q in self.para.quantities
-            if q.sentence == pct.sentence and q.depth == 0
-        ]
+        index = self.para.index
+        if pct.sentence not in self.previous:
+            # Once per sentence: its counts of last year, kept as one of each value
+            # (only whether there is one value, and which, is asked).
+            kept: dict[Fraction, Quantity] = {}
+            for q in index.by_sentence.get(pct.sentence, []):
+                if q.depth == 0 and q.value > 0 and _PREVIOUS_WORDS.search(q.label):
+                    kept.setdefault(q.value, q)
+                    if len(kept) > 1:
+                        break
+            self.previous[pct.sentence] = list(kept.values())
         previous = [
             q
-            for q in sentence
-            if q.role == "previous" and pct.clause_start <= q.start < pct.start
-        ] or [
-            q
-            for q in sentence
-            if q.role == "count" and _PREVIOUS_WORDS.search(q.label) and q.value > 0
-        ]
+            for q in index.between(pct.clause_start, pct.start)
+            if q.role == "previous" and q.sentence == pct.sentence and q.depth == 0
+        ] or self.previous[pct.sentence]
         if len({q.value for q in previous}) != 1:
             self._unchecked("change", pct, "no-previous")
             return
         prev = previous[0]
         current = [
             q
-            for q in sentence
-            if q.role == "count"
-            and q.end <= pct.start
+            for q in index.counts_before(pct.start, pct.sentence)
+            if q.depth == 0
             and q.unit == prev.unit
             and q is not prev
             and not _PREVIOUS_WORDS.search(q.label)
@@ -603,6 +628,10 @@ def _names(q: Quantity, name: str) -> bool:
     return len(name) >= 2 and len(label) >= 2 and (name in label or label in name)
 
 
+def _start(q: Quantity) -> int:
+    return q.start
+
+
 def _core(label: str) -> str:
     """A label without the words around its subject: 已答复 → 答复."""
     core = label
@@ -618,11 +647,13 @@ def _placeholders(doc: Document) -> list[Check]:
     text = normalize(doc.text)
     out = []
     for m in PLACEHOLDERS.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
-        line = doc.text[line_start : line_end if line_end >= 0 else len(text)]
-        at = m.start() - line_start
-        snippet = line[max(at - 15, 0) : at + len(m.group()) + 15]
+        # The 15 characters around it on its line (looked for no further: a line
+        # may be as long as the text).
+        line_start = text.rfind("\n", max(m.start() - 15, 0), m.start()) + 1
+        line_start = max(line_start, m.start() - 15)
+        line_end = text.find("\n", m.end(), m.end() + 15)
+        end = line_end if line_end >= 0 else min(m.end() + 15, len(text))
+        snippet = doc.text[line_start:end]
         out.append(
             Check.make(
                 "placeholder",

@@ -1,0 +1,273 @@
+"""What `audit --text` refuses to read, and how it decodes what it reads (issue 20).
+
+A report to audit arrives from a portal, by e-mail or on a stick, and may be
+damaged or built to harm. Every limit here is far above a real yearly report (tens
+of KB of text with a few hundred figures; a PDF of a few dozen pages) and keeps an
+audit within about a second per MB of text and 200 MB of memory:
+
+- a text, Markdown or HTML file of more than ``text_bytes`` is refused unread, and
+  a text stating more than ``figures`` figures is refused before its claims are
+  read (``text-too-large``);
+- a PDF is read by pypdf within limits on its size, pages, the bytes its streams
+  inflate to, the operators of its content streams and the nesting of its objects
+  (``pdf-too-large``; the zip-bomb limits of a workbook, for a PDF);
+- a text is decoded by its byte order mark, else as UTF-8, BOM-less UTF-16 (told by
+  its zero bytes) or GB18030; a decoding that is a guess is said (a note,
+  ``encoding-uncertain``), and bytes that decode to no text are refused
+  (``text-undecodable``), never audited as garbage.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from govstats.core.problems import GovstatsError, Problem
+
+if TYPE_CHECKING:
+    from govstats.audit.documents import Document
+
+__all__ = ["PDF_LIMITS", "TEXT_LIMITS", "count_figures", "decode_text", "pdf_limits"]
+
+MIB = 1024 * 1024
+TEXT_LIMITS = {
+    "text_bytes": 2 * MIB,  # a text, Markdown or HTML file
+    "figures": 10_000,  # numbers with a unit or % in the text
+}
+PDF_LIMITS = {
+    "file_bytes": 20 * MIB,
+    "pages": 1_000,  # page references in the page tree, a repeated page counted each time
+    "stream_bytes": 16 * MIB,  # one stream inflated (any filter)
+    "content_bytes": 32 * MIB,  # the content streams of all pages, inflated
+    "text_operators": 50_000,  # Tj, TJ, ' and " on all pages
+    "nesting": 64,  # arrays and dictionaries inside one another
+}
+
+# Characters no text holds: controls other than line and tab breaks, U+FFFD (a
+# byte that did not decode), private use, surrogates, unassigned code points.
+_BAD_CATEGORIES = frozenset(("Cc", "Co", "Cs", "Cn"))
+_BREAKS = frozenset("\t\n\r\f\v")
+# Share of such characters above which a decoding is garbage, and above which
+# (but not 0) it is audited with a note.
+GARBAGE = 0.05
+# Share of the characters of BOM-less UTF-16 that must be what a Chinese report is
+# written in (CJK ideographs and punctuation, ASCII, full-width forms).
+UTF16_COMMON = 0.9
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _bad_share(text: str) -> float:
+    """The share of characters no text holds (a sample of 64 K characters, spread
+    over the text, so that this stays linear and cheap)."""
+    if not text:
+        return 0.0
+    step = max(len(text) // 65536, 1)
+    sample = text[::step]
+    counts: dict[str, int] = {}
+    for ch in sample:
+        counts[ch] = counts.get(ch, 0) + 1
+    bad = sum(
+        n
+        for ch, n in counts.items()
+        if ch == "\ufffd"
+        or (ch not in _BREAKS and unicodedata.category(ch) in _BAD_CATEGORIES)
+    )
+    return bad / len(sample)
+
+
+def _common_share(text: str) -> float:
+    """The share of characters a Chinese report is written in."""
+    sample = text[:: max(len(text) // 65536, 1)]
+    if not sample:
+        return 0.0
+    common = sum(
+        1
+        for ch in sample
+        if ch < "\x7f"
+        or "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or "\u2000" <= ch <= "\u206f"
+    )
+    return common / len(sample)
+
+
+def _utf16_orders(data: bytes) -> list[str]:
+    """The byte orders BOM-less UTF-16 may be in, likelier first, from where its
+    zero bytes are: the high byte of every ASCII character (a line break, a digit)
+    is zero, while UTF-8 and GB18030 text holds no zero byte, and noise one in 256
+    on either side."""
+    if len(data) < 4 or len(data) % 2:
+        return []
+    even = data[0::2].count(0)
+    odd = data[1::2].count(0)
+    if max(even, odd) < max(len(data) // 100, 1) or max(even, odd) < 2 * min(even, odd):
+        return []
+    return ["utf-16-le", "utf-16-be"] if odd > even else ["utf-16-be", "utf-16-le"]
+
+
+def decode_text(data: bytes, path: str) -> tuple[str, dict[str, str] | None]:
+    """The text of a report file, and a note when its encoding is a guess.
+
+    :returns: ``(text, note)``; ``note`` holds ``found`` (the encoding read) and
+        ``expected`` (why it is a guess), for an ``encoding-uncertain`` finding.
+    :raises GovstatsError: ``text-undecodable`` when no encoding gives text.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            text = data[len(bom) :].decode(encoding, errors="replace")
+            return _judged(text, encoding, path, "")
+    orders = _utf16_orders(data)
+    for order in orders:
+        text = data.decode(order, errors="replace")
+        if _common_share(text) >= UTF16_COMMON:
+            return _judged(text, order, path, "no BOM")
+    if orders:
+        raise _undecodable(path, f"{orders[0]}?")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return _judged(text, encoding, path, None)
+    return _judged(data.decode("utf-8", errors="replace"), "utf-8", path, "")
+
+
+def _judged(
+    text: str, encoding: str, path: str, guess: str | None
+) -> tuple[str, dict[str, str] | None]:
+    """``text`` when it reads as text; a note when ``guess`` says why the encoding
+    is a guess or some characters did not decode."""
+    bad = _bad_share(text)
+    if bad > GARBAGE:
+        raise _undecodable(path, f"{encoding}? {bad:.0%} U+FFFD/controls")
+    name = encoding.upper().replace("-LE", "LE").replace("-BE", "BE")
+    if guess:
+        return text, {"found": name, "expected": guess}
+    if bad or "\ufffd" in text:
+        lost = text.count("\ufffd")
+        return text, {"found": name, "expected": f"{lost} × U+FFFD"}
+    return text, None
+
+
+def _undecodable(path: str, found: str) -> GovstatsError:
+    return GovstatsError(Problem.make("text-undecodable", file=path, found=found))
+
+
+def too_large(path: str, found: str, expected: str) -> GovstatsError:
+    """A ``text-too-large`` refusal."""
+    return GovstatsError(
+        Problem.make("text-too-large", file=path, found=found, expected=expected)
+    )
+
+
+def pdf_too_large(path: str, found: str, expected: str) -> GovstatsError:
+    """A ``pdf-too-large`` refusal."""
+    return GovstatsError(
+        Problem.make("pdf-too-large", file=path, found=found, expected=expected)
+    )
+
+
+def size_text(n: int) -> str:
+    """A byte count as people read it (4 MiB, 512 KiB)."""
+    if n >= MIB:
+        return f"{n / MIB:.1f} MiB".replace(".0 ", " ")
+    return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} B"
+
+
+def count_figures(doc: Document) -> None:
+    """Refuse a text stating more than ``figures`` figures, counted before any
+    claim is read (a figure costs the audit tens of µs, a character far less)."""
+    import itertools
+
+    from govstats.audit.claims import _NUMBER, normalize
+
+    limit = TEXT_LIMITS["figures"]
+    found = itertools.islice(_NUMBER.finditer(normalize(doc.text)), limit + 1)
+    if sum(1 for _ in found) > limit:
+        raise too_large(doc.path, f"figures > {limit:,}", f"{limit:,} figures")
+
+
+# PDF
+
+_NESTED = re.compile(rb"(?:(?:\[|<<)\s*){%d}" % PDF_LIMITS["nesting"])
+
+
+@contextmanager
+def pdf_limits() -> Iterator[None]:
+    """pypdf's own limits, set to ours while a PDF is read (pypdf raises
+    ``LimitReachedError`` beyond them)."""
+    from pypdf import apply_configuration
+
+    overwrites: dict[str, Any] = {
+        "maximum_declared_stream_length": PDF_LIMITS["file_bytes"],
+        "zlib_maximum_output_length": PDF_LIMITS["stream_bytes"],
+        "lzw_maximum_output_length": PDF_LIMITS["stream_bytes"],
+        "run_length_maximum_output_length": PDF_LIMITS["stream_bytes"],
+        "brotli_maximum_output_length": PDF_LIMITS["stream_bytes"],
+        "array_based_stream_maximum_output_length": PDF_LIMITS["stream_bytes"],
+        "jbig2_maximum_output_length": PDF_LIMITS["stream_bytes"],
+        "image_maximum_buffer_size": PDF_LIMITS["stream_bytes"],
+        "stream_decoding_work_maximum_length": 4 * PDF_LIMITS["stream_bytes"],
+        "zlib_maximum_recovery_input_length": MIB,
+        "stream_parsing_work_maximum_count": 4 * PDF_LIMITS["text_operators"],
+        "page_tree_maximum_entries": 10 * PDF_LIMITS["pages"],
+        "page_tree_maximum_page_entries": 100 * PDF_LIMITS["pages"],
+        "array_maximum_element_count": 10 * PDF_LIMITS["pages"],
+        "xform_maximum_invocations_per_extraction": 100,
+    }
+    with apply_configuration(**overwrites):
+        yield
+
+
+def check_pdf_bytes(data: bytes, path: str) -> None:
+    """Refuse a PDF too large, or whose objects nest too deep, before parsing it."""
+    if len(data) > PDF_LIMITS["file_bytes"]:
+        raise pdf_too_large(
+            path,
+            f"file {size_text(len(data))}",
+            size_text(PDF_LIMITS["file_bytes"]),
+        )
+    if _NESTED.search(data):
+        raise _nesting(path)
+
+
+def _nesting(path: str) -> GovstatsError:
+    limit = PDF_LIMITS["nesting"]
+    return pdf_too_large(path, f"nesting > {limit}", str(limit))
+
+
+def check_pdf_contents(contents: list[bytes], path: str) -> None:
+    """Refuse content streams too large, with too many text operators, or nesting
+    too deep, before pypdf extracts their text (which costs tens of µs per
+    operator)."""
+    total = sum(len(c) for c in contents)
+    if total > PDF_LIMITS["content_bytes"]:
+        raise pdf_too_large(
+            path,
+            f"content streams inflated {size_text(total)}",
+            size_text(PDF_LIMITS["content_bytes"]),
+        )
+    operators = 0
+    for content in contents:
+        if _NESTED.search(content):
+            raise _nesting(path)
+        # Counted as bytes, not tokens (an upper bound: a string may hold them
+        # too), so that 15 million operators cost no Python loop.
+        operators += sum(content.count(op) for op in (b"Tj", b"TJ", b"'", b'"'))
+        if operators > PDF_LIMITS["text_operators"]:
+            raise pdf_too_large(
+                path,
+                f"text operators > {PDF_LIMITS['text_operators']:,}",
+                f"{PDF_LIMITS['text_operators']:,}",
+            )
