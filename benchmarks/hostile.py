@@ -128,14 +128,14 @@ def main() -> int:
 # `audit --text` on hostile reports (issue 20, points 7 and 8): each is refused or
 # audited within TEXT_BOUND_SECONDS_PER_MB (plus Python's start) and BOUND_MB.
 TEXT_BOUND_SECONDS_PER_MB = 1.0
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "seed"
 
 
 def text_cases() -> list[tuple[str, Callable[[], bytes], str]]:
     """(name, builder, suffix) of every hostile report measured."""
     from tests import hostile as h
 
-    from govstats.audit.limits import TEXT_LIMITS
+    from govstats.core.limits import DEFAULT_LIMITS
 
     seed_path = SEED / "zhuzhou-2017-report.clean.txt"
     seed = (
@@ -145,7 +145,7 @@ def text_cases() -> list[tuple[str, Callable[[], bytes], str]]:
     )
     figures = len(seed.decode().split("%")) + seed.decode().count("件")
     at_figures_limit = len(seed) * max(
-        TEXT_LIMITS["figures"] // max(figures, 1) // 2, 1
+        DEFAULT_LIMITS.text_figures // max(figures, 1) // 2, 1
     )
     cases: list[tuple[str, Callable[[], bytes], str]] = [
         (
@@ -165,7 +165,7 @@ def text_cases() -> list[tuple[str, Callable[[], bytes], str]]:
         ("50 MB report", lambda: h.report_repeated(seed, 50_000_000), ".txt"),
         (
             "2 MiB of prose (allowed)",
-            lambda: h.text_without_figures(TEXT_LIMITS["text_bytes"]),
+            lambda: h.text_without_figures(DEFAULT_LIMITS.text_bytes),
             ".txt",
         ),
         (
@@ -178,7 +178,7 @@ def text_cases() -> list[tuple[str, Callable[[], bytes], str]]:
         ("10 MB one-line HTML", lambda: h.one_line_html(10_000_000), ".html"),
         (
             "2 MiB one-line HTML (allowed)",
-            lambda: h.one_line_html(TEXT_LIMITS["text_bytes"] - 4096),
+            lambda: h.one_line_html(DEFAULT_LIMITS.text_bytes - 4096),
             ".html",
         ),
         ("HTML “<” x2,000,000", lambda: h.html_unclosed("<", 2_000_000), ".html"),

@@ -26,15 +26,13 @@ from govstats.audit import claims, documents, labels, layout, limits, prose, tex
 from govstats.audit.documents import html_document, read_document, text_document
 from govstats.audit.text import audit_document
 from govstats.cli import app
+from govstats.core.limits import Limits
 from govstats.core.problems import GovstatsError
 from tests import hostile as h
 
 runner = CliRunner()
 SRC = str(Path(claims.__file__).parents[1])
-SEED = Path(__file__).parents[2] / "shared" / "seed" / "zhuzhou-2017-report.clean.txt"
-needs_seed = pytest.mark.skipif(
-    not SEED.exists(), reason="../shared is not beside the checkout"
-)
+SEED = Path(__file__).parent / "fixtures" / "seed" / "zhuzhou-2017-report.clean.txt"
 # Doubling a text may at most double the work, plus this much for what is done
 # once (reading the format, the first look-ups); a scan per claim over the
 # paragraph quadruples it.
@@ -190,7 +188,6 @@ def test_a_one_line_page_costs_work_linear_in_its_length(monkeypatch):
     )
 
 
-@needs_seed
 def test_a_report_repeated_on_one_line_costs_work_linear_in_its_length(monkeypatch):
     block = SEED.read_text(encoding="utf-8").replace("\n", "")[:3000]
     assert_linear(lambda n: audit_txt(block * n), 4, monkeypatch)
@@ -276,16 +273,16 @@ def test_figures_longer_than_fifteen_digits_are_not_read():
 # Point 7: limits
 
 
-def test_a_text_larger_than_the_limit_is_refused_unread(tmp_path, monkeypatch):
-    monkeypatch.setitem(limits.TEXT_LIMITS, "text_bytes", 1000)
+def test_a_text_larger_than_the_limit_is_refused_unread(tmp_path):
     path = tmp_path / "report.txt"
     path.write_bytes(h.text_without_figures(5000))
-    result = runner.invoke(app, ["audit", "--text", str(path), "--lang", "en"])
-    assert result.exit_code == 2
-    assert result.stderr == (
-        f"govstats: {path}: '{path}' is 5 KiB, more than the limit of 1000 B, and "
+    with pytest.raises(GovstatsError) as err:
+        audit_text(path, limits=Limits(text_bytes=1000))
+    assert (err.value.exit_code, err.value.problem.message("en")) == (
+        2,
+        f"'{path}' is 5 KiB, more than the limit of 1000 B, and "
         "was not audited. Audit the yearly report itself (the page's text or the "
-        "report's PDF).\n"
+        "report's PDF).",
     )
 
 
@@ -395,17 +392,17 @@ def test_a_pdf_within_the_limits_is_read():
     assert doc.text == "Total 527Hello"
 
 
-def test_a_pdf_larger_than_the_limit_is_refused_unparsed(tmp_path, monkeypatch):
-    monkeypatch.setitem(limits.PDF_LIMITS, "file_bytes", 100)
+def test_a_pdf_larger_than_the_limit_is_refused_unparsed():
     with pytest.raises(GovstatsError) as err:
-        documents.pdf_document(h.pdf_text(["Total 527"]), "r.pdf")
+        documents.pdf_document(
+            h.pdf_text(["Total 527"]), "r.pdf", Limits(file_bytes=100)
+        )
     assert err.value.problem.code == "pdf-too-large"
 
 
 # Point 9: UTF-16
 
 
-@needs_seed
 @pytest.mark.parametrize(
     "encode, noted",
     [
@@ -431,7 +428,6 @@ def test_a_utf16_report_finds_what_its_utf8_copy_finds(tmp_path, encode, noted):
     assert [c.claimed for c in notes if c.status == "note"] == noted
 
 
-@needs_seed
 def test_a_bomless_utf16_report_says_its_encoding_is_a_guess(tmp_path):
     path = tmp_path / "report.txt"
     path.write_bytes(SEED.read_text(encoding="utf-8").encode("utf-16-le"))

@@ -130,7 +130,9 @@ def compile_year(
     return result
 
 
-def audit_text(path: str | Path, explain: bool = False) -> AuditReport:
+def audit_text(
+    path: str | Path, explain: bool = False, limits: Limits = DEFAULT_LIMITS
+) -> AuditReport:
     """Check the numeric claims of a published report: text, Markdown, HTML or PDF.
 
     Shares against the base they refer to at the printed precision, enumerations
@@ -143,14 +145,16 @@ def audit_text(path: str | Path, explain: bool = False) -> AuditReport:
 
     :param explain: also list every claim found right and every claim that could
         not be checked (in :meth:`AuditReport.to_dict`).
+    :param limits: what the file is checked against before it is read (its
+        ``text_bytes``, ``text_figures`` and ``pdf_`` limits).
     :raises GovstatsError: when the file is missing or unreadable, or a PDF has no
-        text layer; when it is beyond the limits of :mod:`govstats.audit.limits`
-        (``text-too-large``, ``pdf-too-large``, ``text-undecodable``).
+        text layer; when it is beyond ``limits`` (``text-too-large``,
+        ``pdf-too-large``) or no text (``text-undecodable``).
     """
     from govstats.audit.documents import read_document
     from govstats.audit.text import audit_document
 
-    return audit_document(read_document(path), explain)
+    return audit_document(read_document(path, limits), explain, limits)
 
 
 def audit_outputs(

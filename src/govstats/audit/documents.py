@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.locations import Location
 from govstats.core.problems import GovstatsError, Problem
 
@@ -85,32 +86,32 @@ class Document:
         )
 
 
-def read_document(path: str | Path) -> Document:
+def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read a report, choosing the reader by content and suffix.
 
     :raises GovstatsError: ``file-not-found``; ``file-unreadable`` for a damaged
         PDF; ``pdf-no-text`` for a PDF without a text layer (a scan);
         ``text-too-large``, ``pdf-too-large`` and ``text-undecodable`` beyond the
-        limits of :mod:`govstats.audit.limits`.
+        ``limits`` (text_bytes, file_bytes and the pdf_ ones).
     """
-    from govstats.audit.limits import PDF_LIMITS, TEXT_LIMITS, decode_text
+    from govstats.audit.limits import decode_text
 
     path = Path(path)
     if not path.is_file():
         raise GovstatsError(Problem.make("file-not-found", file=str(path)))
     is_pdf = path.suffix.lower() == ".pdf"
-    limit = TEXT_LIMITS["text_bytes"]
+    limit = limits.text_bytes
     # Read one byte more than any limit allows: a file beyond it is refused
     # without being read whole, even one that grows while it is read.
     try:
         with path.open("rb") as f:
-            data = f.read(max(limit, PDF_LIMITS["file_bytes"]) + 1)
+            data = f.read(max(limit, limits.file_bytes) + 1)
     except OSError as exc:  # no permission, a device that fails
         raise GovstatsError(
             Problem.make("file-unreadable", file=str(path), found=type(exc).__name__)
         ) from None
     if data.startswith(b"%PDF") or is_pdf:
-        return pdf_document(data, str(path))
+        return pdf_document(data, str(path), limits)
     if len(data) > limit:
         raise _too_large(str(path), max(len(data), path.stat().st_size), limit)
     # Chinese government portals still publish GB18030/GBK pages and files.
@@ -459,7 +460,7 @@ def _tidy(
 # PDF
 
 
-def _pdf_pages(data: bytes, path: str) -> list[str]:
+def _pdf_pages(data: bytes, path: str, limits: Limits) -> list[str]:
     """The text of each page, its content streams checked before pypdf parses
     them. Whatever pypdf raises on a hostile file is a problem of that file: its
     own limits and a nesting too deep for its recursion are ``pdf-too-large``."""
@@ -468,27 +469,25 @@ def _pdf_pages(data: bytes, path: str) -> list[str]:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError
 
-    from govstats.audit import limits
+    from govstats.audit import limits as pdf
 
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = reader.pages
         count = len(pages)
-        if count > limits.PDF_LIMITS["pages"]:
-            raise limits.pdf_too_large(
-                path, f"pages {count:,}", f"{limits.PDF_LIMITS['pages']:,}"
-            )
+        if count > limits.pdf_pages:
+            raise pdf.pdf_too_large(path, f"pages {count:,}", f"{limits.pdf_pages:,}")
         contents = []
         for page in pages:
             content = page.get_contents()
             contents.append(content.get_data() if content is not None else b"")
-        limits.check_pdf_contents(contents, path)
+        pdf.check_pdf_contents(contents, path, limits)
         del contents
         return [page.extract_text() or "" for page in pages]
     except GovstatsError:
         raise
     except (LimitReachedError, RecursionError, MemoryError) as exc:
-        raise limits.pdf_too_large(
+        raise pdf.pdf_too_large(
             path, f"{type(exc).__name__}: {str(exc)[:80]}", "README: Limits"
         ) from None
     except Exception as exc:  # noqa: BLE001 - any failure of the parser on this file
@@ -497,23 +496,25 @@ def _pdf_pages(data: bytes, path: str) -> list[str]:
         ) from None
 
 
-def pdf_document(data: bytes, path: str = "") -> Document:
+def pdf_document(
+    data: bytes, path: str = "", limits: Limits = DEFAULT_LIMITS
+) -> Document:
     """A PDF with a text layer: lines per page, lines wrapped by the layout joined.
 
     pypdf (pure Python, maintained) extracts the text; a scanned PDF has none. It
     reads within the limits of :mod:`govstats.audit.limits`: a PDF beyond them is
     ``pdf-too-large``, one pypdf cannot read otherwise ``file-unreadable``.
     """
-    from govstats.audit import limits
+    from govstats.audit import limits as pdf
 
-    limits.check_pdf_bytes(data, path)
-    with limits.pdf_limits():
-        pages = _pdf_pages(data, path)
+    pdf.check_pdf_bytes(data, path, limits)
+    with pdf.pdf_limits(limits):
+        pages = _pdf_pages(data, path, limits)
     if not any(p.strip() for p in pages):
         raise GovstatsError(Problem.make("pdf-no-text", file=path))
     size = sum(len(p.encode("utf-8")) for p in pages)  # the text as a .txt file
-    if size > limits.TEXT_LIMITS["text_bytes"]:
-        raise _too_large(path, size, limits.TEXT_LIMITS["text_bytes"])
+    if size > limits.text_bytes:
+        raise _too_large(path, size, limits.text_bytes)
     parts: list[str] = []
     anchors: list[tuple[int, int, int, int]] = []
     length = 0

@@ -20,32 +20,21 @@ audit within about a second per MB of text and 200 MB of memory:
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from govstats.core.limits import DEFAULT_LIMITS, MIB, Limits
 from govstats.core.problems import GovstatsError, Problem
 
 if TYPE_CHECKING:
     from govstats.audit.documents import Document
 
-__all__ = ["PDF_LIMITS", "TEXT_LIMITS", "count_figures", "decode_text", "pdf_limits"]
+__all__ = ["count_figures", "decode_text", "pdf_limits"]
 
-MIB = 1024 * 1024
-TEXT_LIMITS = {
-    "text_bytes": 2 * MIB,  # a text, Markdown or HTML file
-    "figures": 10_000,  # numbers with a unit or % in the text
-}
-PDF_LIMITS = {
-    "file_bytes": 20 * MIB,
-    "pages": 1_000,  # page references in the page tree, a repeated page counted each time
-    "stream_bytes": 16 * MIB,  # one stream inflated (any filter)
-    "content_bytes": 32 * MIB,  # the content streams of all pages, inflated
-    "text_operators": 50_000,  # Tj, TJ, ' and " on all pages
-    "nesting": 64,  # arrays and dictionaries inside one another
-}
 
 # Characters no text holds: controls other than line and tab breaks, U+FFFD (a
 # byte that did not decode), private use, surrogates, unassigned code points.
@@ -185,14 +174,14 @@ def size_text(n: int) -> str:
     return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} B"
 
 
-def count_figures(doc: Document) -> None:
+def count_figures(doc: Document, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse a text stating more than ``figures`` figures, counted before any
     claim is read (a figure costs the audit tens of µs, a character far less)."""
     import itertools
 
     from govstats.audit.claims import _NUMBER, normalize
 
-    limit = TEXT_LIMITS["figures"]
+    limit = limits.text_figures
     found = itertools.islice(_NUMBER.finditer(normalize(doc.text)), limit + 1)
     if sum(1 for _ in found) > limit:
         raise too_large(doc.path, f"figures > {limit:,}", f"{limit:,} figures")
@@ -200,74 +189,79 @@ def count_figures(doc: Document) -> None:
 
 # PDF
 
-_NESTED = re.compile(rb"(?:(?:\[|<<)\s*){%d}" % PDF_LIMITS["nesting"])
+
+@functools.lru_cache(maxsize=4)
+def _nested(depth: int) -> re.Pattern[bytes]:
+    return re.compile(rb"(?:(?:\[|<<)\s*){%d}" % depth)
 
 
 @contextmanager
-def pdf_limits() -> Iterator[None]:
+def pdf_limits(limits: Limits = DEFAULT_LIMITS) -> Iterator[None]:
     """pypdf's own limits, set to ours while a PDF is read (pypdf raises
     ``LimitReachedError`` beyond them)."""
     from pypdf import apply_configuration
 
     overwrites: dict[str, Any] = {
-        "maximum_declared_stream_length": PDF_LIMITS["file_bytes"],
-        "zlib_maximum_output_length": PDF_LIMITS["stream_bytes"],
-        "lzw_maximum_output_length": PDF_LIMITS["stream_bytes"],
-        "run_length_maximum_output_length": PDF_LIMITS["stream_bytes"],
-        "brotli_maximum_output_length": PDF_LIMITS["stream_bytes"],
-        "array_based_stream_maximum_output_length": PDF_LIMITS["stream_bytes"],
-        "jbig2_maximum_output_length": PDF_LIMITS["stream_bytes"],
-        "image_maximum_buffer_size": PDF_LIMITS["stream_bytes"],
-        "stream_decoding_work_maximum_length": 4 * PDF_LIMITS["stream_bytes"],
+        "maximum_declared_stream_length": limits.file_bytes,
+        "zlib_maximum_output_length": limits.pdf_stream_bytes,
+        "lzw_maximum_output_length": limits.pdf_stream_bytes,
+        "run_length_maximum_output_length": limits.pdf_stream_bytes,
+        "brotli_maximum_output_length": limits.pdf_stream_bytes,
+        "array_based_stream_maximum_output_length": limits.pdf_stream_bytes,
+        "jbig2_maximum_output_length": limits.pdf_stream_bytes,
+        "image_maximum_buffer_size": limits.pdf_stream_bytes,
+        "stream_decoding_work_maximum_length": 4 * limits.pdf_stream_bytes,
         "zlib_maximum_recovery_input_length": MIB,
-        "stream_parsing_work_maximum_count": 4 * PDF_LIMITS["text_operators"],
-        "page_tree_maximum_entries": 10 * PDF_LIMITS["pages"],
-        "page_tree_maximum_page_entries": 100 * PDF_LIMITS["pages"],
-        "array_maximum_element_count": 10 * PDF_LIMITS["pages"],
+        "stream_parsing_work_maximum_count": 4 * limits.pdf_text_operators,
+        "page_tree_maximum_entries": 10 * limits.pdf_pages,
+        "page_tree_maximum_page_entries": 100 * limits.pdf_pages,
+        "array_maximum_element_count": 10 * limits.pdf_pages,
         "xform_maximum_invocations_per_extraction": 100,
     }
     with apply_configuration(**overwrites):
         yield
 
 
-def check_pdf_bytes(data: bytes, path: str) -> None:
+def check_pdf_bytes(data: bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse a PDF too large, or whose objects nest too deep, before parsing it."""
-    if len(data) > PDF_LIMITS["file_bytes"]:
+    if len(data) > limits.file_bytes:
         raise pdf_too_large(
             path,
             f"file {size_text(len(data))}",
-            size_text(PDF_LIMITS["file_bytes"]),
+            size_text(limits.file_bytes),
         )
-    if _NESTED.search(data):
-        raise _nesting(path)
+    if _nested(limits.pdf_nesting).search(data):
+        raise _nesting(path, limits)
 
 
-def _nesting(path: str) -> GovstatsError:
-    limit = PDF_LIMITS["nesting"]
+def _nesting(path: str, limits: Limits) -> GovstatsError:
+    limit = limits.pdf_nesting
     return pdf_too_large(path, f"nesting > {limit}", str(limit))
 
 
-def check_pdf_contents(contents: list[bytes], path: str) -> None:
+def check_pdf_contents(
+    contents: list[bytes], path: str, limits: Limits = DEFAULT_LIMITS
+) -> None:
     """Refuse content streams too large, with too many text operators, or nesting
     too deep, before pypdf extracts their text (which costs tens of µs per
     operator)."""
     total = sum(len(c) for c in contents)
-    if total > PDF_LIMITS["content_bytes"]:
+    if total > limits.pdf_content_bytes:
         raise pdf_too_large(
             path,
             f"content streams inflated {size_text(total)}",
-            size_text(PDF_LIMITS["content_bytes"]),
+            size_text(limits.pdf_content_bytes),
         )
     operators = 0
     for content in contents:
-        if _NESTED.search(content):
-            raise _nesting(path)
+        if _nested(limits.pdf_nesting).search(content):
+            raise _nesting(path, limits)
         # Counted as bytes, not tokens (an upper bound: a string may hold them
         # too), so that 15 million operators cost no Python loop.
         operators += sum(content.count(op) for op in (b"Tj", b"TJ", b"'", b'"'))
-        if operators > PDF_LIMITS["text_operators"]:
+        if operators > limits.pdf_text_operators:
             raise pdf_too_large(
                 path,
-                f"text operators > {PDF_LIMITS['text_operators']:,}",
-                f"{PDF_LIMITS['text_operators']:,}",
+                f"text operators > {limits.pdf_text_operators:,}",
+                f"{limits.pdf_text_operators:,}",
             )

@@ -45,6 +45,7 @@ from govstats.audit.judging import (
     exact_percent,
     judge_percent,
 )
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.locations import Location
 from govstats.core.numbers import format_decimal, quantize
 
@@ -55,15 +56,21 @@ _TOTAL_NAMES = ("总数", "总量", "总计", "合计", "全部", "总", "")
 _RATE_SYNONYMS = {"回复": ("回复", "答复"), "答复": ("答复", "回复")}
 
 
-def audit_document(doc: Document, explain: bool = False) -> AuditReport:
+def audit_document(
+    doc: Document, explain: bool = False, limits: Limits = DEFAULT_LIMITS
+) -> AuditReport:
     """Check every numeric claim and placeholder of a document; and its tables by
     the rules of its format, and the figures its prose quotes from them
-    (:func:`govstats.audit.tables.audit_tables`)."""
+    (:func:`govstats.audit.tables.audit_tables`).
+
+    :param limits: a document stating more than ``limits.text_figures`` figures
+        is refused before any claim is read.
+    """
     from govstats.audit.limits import count_figures
     from govstats.audit.tables import audit_tables
 
     checks: list[Check] = []
-    count_figures(doc)
+    count_figures(doc, limits)
     if doc.encoding_note is not None:
         checks.append(_encoding_note(doc))
     paragraphs = read_paragraphs(doc.text)

@@ -90,6 +90,13 @@ def _limits_markdown() -> list[str]:
         "cells": "workbook-too-large",
         "files": "too-many-files",
         "annotate_cells": "(the annotated copy holds only the problem list)",
+        "text_bytes": "text-too-large",
+        "text_figures": "text-too-large",
+        "pdf_pages": "pdf-too-large",
+        "pdf_stream_bytes": "pdf-too-large",
+        "pdf_content_bytes": "pdf-too-large",
+        "pdf_text_operators": "pdf-too-large",
+        "pdf_nesting": "pdf-too-large",
     }
     out = [
         "",

@@ -50,6 +50,21 @@ class Limits:
     #: bytes a cell in memory); a larger one gets a copy holding only the problem
     #: list
     annotate_cells: int = 200_000
+    #: bytes of a published report given to ``audit --text`` as text, Markdown or
+    #: HTML, and of the text a PDF holds
+    text_bytes: int = 2 * MIB
+    #: figures (numbers with a unit or %) a published report states
+    text_figures: int = 10_000
+    #: pages of a PDF, a page listed twice in its page tree counted twice
+    pdf_pages: int = 1_000
+    #: bytes of one PDF stream once inflated (any filter)
+    pdf_stream_bytes: int = 16 * MIB
+    #: bytes of all pages' content streams once inflated
+    pdf_content_bytes: int = 32 * MIB
+    #: text operators (Tj, TJ, ' and ") on all pages of a PDF
+    pdf_text_operators: int = 50_000
+    #: arrays and dictionaries of a PDF nested inside one another
+    pdf_nesting: int = 64
 
     def replace(self, **changes: Any) -> Limits:
         """A copy with some limits changed."""
