@@ -161,13 +161,56 @@ def test_soft_rules_warn_and_quote_the_remark(make_workbook):
     result = validate_workbooks([make_workbook(edit=edit)])
     assert result.report.valid
     [p] = result.report.problems
+    # Explained in 说明: a note, not a warning to chase (issue 16, point 15).
     assert (p.code, p.rule, p.severity, p.cell) == (
         "values-differ",
         "SQ-OPEN",
-        "warning",
+        "note",
         "D9",
     )
     assert "（说明：1件年底仍在办理）" in p.message()
+    assert result.report.stats["warnings"] == 0
+    assert result.report.stats["notes"] == 1
+
+
+def test_soft_rule_without_a_remark_stays_a_warning(make_workbook):
+    def edit(wb):
+        set_value(wb, "sq.answered", 11)
+        set_value(wb, "sq.out.other", 2)
+
+    [p] = validate_workbooks([make_workbook(edit=edit)]).report.problems
+    assert (p.code, p.severity) == ("values-differ", "warning")
+
+
+def test_explained_warning_shown_as_a_note(make_workbook):
+    # Issue 16, point 15: the terminal, validation.md and the annotated copy
+    # show an explained warning as explained, and count it apart.
+    from govstats.check.annotate import annotate_workbooks
+    from govstats.cli.present import report_text
+    from govstats.publish.validation import report_markdown
+
+    def edit(wb):
+        set_value(wb, "sq.answered", 11)
+        set_value(wb, "sq.out.other", 2)
+        wb[T3].cell(9, 5, "1件年底仍在办理")
+
+    path = make_workbook(edit=edit)
+    result = validate_workbooks([path])
+    lines = report_text(result.report).splitlines()
+    assert lines[0] == f"✓ {path} (U01 测试局)：0 个错误，0 个警告，1 条已说明"
+    assert lines[1].startswith(f"  已说明  {T3}!D9  values-differ [SQ-OPEN]")
+    assert lines[-1] == "共检查 1 个文件，0 个未通过；错误 0 个，警告 0 个，1 条已说明。"
+    en = report_text(result.report, "en").splitlines()
+    assert en[0].endswith(": 0 error(s), 0 warning(s), 1 explained")
+    assert en[1].startswith(f"  explained  {T3}!D9")
+    md = report_markdown(result.report)
+    assert f"| 已说明 | {T3}!D9 | values-differ |" in md
+    import openpyxl
+
+    [copy] = annotate_workbooks(result, path.parent / "annotated")
+    wb = openpyxl.load_workbook(copy)
+    assert wb["问题清单"]["B2"].value == "已说明"
+    assert wb[T3]["D9"].fill.fgColor.rgb.endswith("DDEBF7")
 
 
 def test_year_roster_and_duplicates(make_workbook, tmp_path):

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govstats.core.problems import GovstatsError, Problem
+from govstats.core.problems import SEVERITIES, GovstatsError, Problem
 from govstats.core.results import FileReport
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["LIST_SHEET", "annotate_workbooks"]
 
 LIST_SHEET = "问题清单"
-FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "note": "DDEBF7"}
 HEADERS = {
     "zh": (
         "序号",
@@ -37,7 +37,10 @@ HEADERS = {
     ),
     "en": ("No.", "severity", "sheet", "cell", "indicator", "code", "rule", "message"),
 }
-SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {}}
+SEVERITY_WORDS = {
+    "zh": {"error": "错误", "warning": "警告", "note": "已说明"},
+    "en": {"note": "explained"},
+}
 
 
 def annotate_workbooks(
@@ -140,7 +143,7 @@ def _mark_cells(wb: Any, file: FileReport, lang: str) -> None:
             by_cell.setdefault((p.sheet, p.cell), []).append(p)
     for (sheet, ref), problems in by_cell.items():
         cell = wb[sheet][ref]
-        worst = "error" if any(p.severity == "error" for p in problems) else "warning"
+        worst = min((p.severity for p in problems), key=SEVERITIES.index)
         cell.fill = PatternFill("solid", fgColor=FILLS[worst])
         text = "\n".join(f"[{p.code}] {p.message(lang)}" for p in problems)
         comment = Comment(sheet_text(text), "govstats")

@@ -162,9 +162,12 @@ def describe_failure(
         part = next(c for c in rule.parts if values[c] > 0)
         ctx["part_label"] = _label(fmt, part)
         expected = f"> {p['min']}"
+    # A soft rule's failure that the clerk explained on the row is a note: shown
+    # with the explanation, not a warning for the office to chase (issue 16, 15).
+    severity = "note" if remark and rule.severity == "warning" else rule.severity
     return Problem.make(
         PROBLEM_OF_KIND[rule.kind],
-        severity=rule.severity,
+        severity=severity,
         rule=rule.id,
         indicator=rule.subject,
         found=found,

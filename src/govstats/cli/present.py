@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 from govstats.core.results import Report
 from govstats.core.text import plain
 from govstats.publish.report_md import display_width
-from govstats.publish.validation import REPORT_WORDS, problem_where, totals_line
+from govstats.publish.validation import (
+    REPORT_WORDS,
+    problem_where,
+    totals_line,
+    with_notes,
+)
 
 if TYPE_CHECKING:
     from govstats.audit.findings import AuditReport, Check
@@ -26,15 +31,14 @@ def _problem_lines(report: Report, lang: str) -> list[str]:
     lines: list[str] = []
     for f in report.files:
         unit = f" ({f.unit_code} {f.unit_name})".rstrip() if f.unit_code else ""
-        lines.append(
-            w["file"].format(
-                mark="✓" if f.valid else "✗",
-                path=f.path,
-                unit=unit if unit != " ()" else "",
-                errors=len(f.errors),
-                warnings=len(f.warnings),
-            )
+        head = w["file"].format(
+            mark="✓" if f.valid else "✗",
+            path=f.path,
+            unit=unit if unit != " ()" else "",
+            errors=len(f.errors),
+            warnings=len(f.warnings),
         )
+        lines.append(with_notes(head, len(f.notes), lang))
         for p in f.problems:
             ind = f" {p.indicator}" if p.indicator else ""
             lines.append(
@@ -47,7 +51,7 @@ def report_text(report: Report, lang: str = "zh") -> str:
     """A report as lines for a terminal: a line per file, then one per problem."""
     lines = [
         *_problem_lines(report, lang),
-        totals_line(REPORT_WORDS[lang]["total"], report),
+        totals_line(REPORT_WORDS[lang]["total"], report, lang),
     ]
     return "\n".join(lines) + "\n"
 

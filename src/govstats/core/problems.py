@@ -17,6 +17,7 @@ from govstats.core.locations import column_letter
 
 __all__ = [
     "LANGS",
+    "SEVERITIES",
     "Problem",
     "ProblemType",
     "GovstatsError",
@@ -27,7 +28,8 @@ __all__ = [
 ]
 
 LANGS = ("zh", "en")
-SEVERITIES = ("error", "warning")
+# A note is a warning the clerk has explained (in 说明): listed, not to be chased.
+SEVERITIES = ("error", "warning", "note")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,11 @@ class FileReport:
         return [p for p in self.problems if p.severity == "warning"]
 
     @property
+    def notes(self) -> list[Problem]:
+        """Warnings the clerk explained in 说明 (issue 16, point 15)."""
+        return [p for p in self.problems if p.severity == "note"]
+
+    @property
     def valid(self) -> bool:
         """True when the file has no error (warnings allowed)."""
         return not self.errors
@@ -41,6 +46,7 @@ class FileReport:
             "valid": self.valid,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
+            "notes": len(self.notes),
             "problems": [p.to_dict(lang) for p in self.problems],
         }
 
@@ -67,6 +73,7 @@ class Report:
             "invalid_files": sum(1 for f in self.files if not f.valid),
             "errors": sum(1 for p in problems if p.severity == "error"),
             "warnings": sum(1 for p in problems if p.severity == "warning"),
+            "notes": sum(1 for p in problems if p.severity == "note"),
         }
 
     def flatten(
