@@ -423,3 +423,29 @@ def test_units_from_workers_share_their_codes_and_sheet_names(make_workbook):
         assert cell.sheet is other.sheet
     for unit in (a, b):
         assert all(code is cell.code for code, cell in unit.cells.items())
+
+
+def test_blank_template_warns(tmp_path):
+    # Issue 16, point 7: the blank template sent back as it was (every figure 0,
+    # the name the office wrote in it) passes every rule: it is warned about.
+    from govstats.actions import make_template
+
+    path = make_template(2017, tmp_path / "430200-12-2017.xlsx", "U01", "测试局")
+    report = validate_workbooks([path], year=2017).report
+    assert report.valid
+    assert report.flatten(["code", "severity", "sheet", "cell"]) == [
+        ["template-unfilled", "warning", "", ""]
+    ]
+    [p] = report.problems
+    assert p.message() == (
+        "“测试局”的 61 项数字全部为0，与空白模板相同：请确认已填报本年数字后再提交"
+        "（本单位确无任何事项时可忽略本提示）。"
+    )
+
+
+def test_one_figure_filled_is_not_blank(make_workbook):
+    from govstats.formats import load_format
+
+    zeros = {code: 0 for code in load_format("gk2008").indicators}
+    path = make_workbook(values={**zeros, "xw.own": 1})
+    assert [p.code for p in validate_workbooks([path]).report.problems] == []
