@@ -261,7 +261,13 @@ def test_every_problem_of_many_files_at_once(make_workbook):
     ]
     report = validate_workbooks(paths).report
     assert [f.valid for f in report.files] == [True, False, False]
-    assert report.stats == {"files": 3, "invalid_files": 2, "errors": 2, "warnings": 0}
+    assert report.stats == {
+        "files": 3,
+        "invalid_files": 2,
+        "errors": 2,
+        "warnings": 0,
+        "notes": 0,
+    }
 
 
 def test_max_problems_adds_limit_warning(make_workbook):
