@@ -199,7 +199,9 @@ def test_explained_warning_shown_as_a_note(make_workbook):
     lines = report_text(result.report).splitlines()
     assert lines[0] == f"✓ {path} (U01 测试局)：0 个错误，0 个警告，1 条已说明"
     assert lines[1].startswith(f"  已说明  {T3}!D9  values-differ [SQ-OPEN]")
-    assert lines[-1] == "共检查 1 个文件，0 个未通过；错误 0 个，警告 0 个，1 条已说明。"
+    assert (
+        lines[-1] == "共检查 1 个文件，0 个未通过；错误 0 个，警告 0 个，1 条已说明。"
+    )
     en = report_text(result.report, "en").splitlines()
     assert en[0].endswith(": 0 error(s), 0 warning(s), 1 explained")
     assert en[1].startswith(f"  explained  {T3}!D9")

@@ -563,9 +563,7 @@ def _shown_pair(cached: float, computed: Fraction, number_format: str) -> list[s
     places = len(number_format.partition(".")[2].rstrip("%"))
     exact = Fraction(cached)
     while True:
-        pair = [
-            format_percent(quantize(x * 100, places)) for x in (exact, computed)
-        ]
+        pair = [format_percent(quantize(x * 100, places)) for x in (exact, computed)]
         if pair[0] != pair[1] or places >= _SHARE_PLACES_MAX:
             return pair
         places += 1

@@ -82,6 +82,13 @@ _COMPILE_WORDS = {
 }
 
 
+def _skipped(report: Report) -> int:
+    """Files of the inputs folder that were no workbook (issue 16, point 6)."""
+    return sum(
+        1 for f in report.files if [p.code for p in f.problems] == ["file-skipped"]
+    )
+
+
 def compilation_text(result: Compilation, lang: str = "zh") -> str:
     """A compile's result for a terminal: problems (if any), outputs, a closing table."""
     w = _COMPILE_WORDS[lang]
@@ -95,7 +102,7 @@ def compilation_text(result: Compilation, lang: str = "zh") -> str:
         lines += [plain(w["written"].format(path=p)) for p in result.written]
     s = result.report.stats
     rows = [
-        (w["workbooks"], s["files"] - 1),
+        (w["workbooks"], s["files"] - 1 - _skipped(result.report)),
         (w["compiled"], result.units),
         (w["left_out"], len(result.excluded)),
         (w["errors"], s["errors"]),
