@@ -46,7 +46,9 @@ SEVERITY_WORDS = {
 def annotate_workbooks(
     result: Validation, folder: Path, lang: str = "zh"
 ) -> list[Path]:
-    """Write an annotated copy of every checked workbook into ``folder``.
+    """Write an annotated copy of every checked workbook with a problem into
+    ``folder`` (a workbook without one needs none; a file skipped as no workbook
+    gets none either).
 
     A copy is named after its workbook (``财政局.xlsx``); two workbooks of one stem
     (``a.xls`` and ``a.xlsx``) get ``a.xls.xlsx`` and ``a.xlsx``, two of one name in
@@ -66,7 +68,10 @@ def annotate_workbooks(
     # Every name is chosen and checked before anything is written.
     targets: list[Path] = []
     taken: set[Path] = set()
-    for file in result.report.files:
+    # Named among all the files checked, so that a copy's name does not depend on
+    # which others have problems.
+    files = [f for f in result.report.files if _needs_copy(f)]
+    for file in files:
         source = Path(file.path)
         name = source.stem + ".xlsx"
         if stems.count(source.stem.casefold()) > 1 and source.suffix.lower() != ".xlsx":
@@ -87,7 +92,7 @@ def annotate_workbooks(
         taken.add(target.resolve())
         targets.append(target)
     folder.mkdir(parents=True, exist_ok=True)
-    for file, target in zip(result.report.files, targets, strict=True):
+    for file, target in zip(files, targets, strict=True):
         source = Path(file.path)
         unit = units.get(str(source))
         wb = None
@@ -103,6 +108,11 @@ def annotate_workbooks(
         _problem_sheet(wb, file, lang)
         write_workbook(wb, target)
     return targets
+
+
+def _needs_copy(file: FileReport) -> bool:
+    """A file with problems, other than one skipped as no workbook."""
+    return any(p.code != "file-skipped" for p in file.problems)
 
 
 def _open_copy(source: Path, cells: int) -> Any:

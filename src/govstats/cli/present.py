@@ -47,11 +47,15 @@ def _problem_lines(report: Report, lang: str) -> list[str]:
     return [plain(line) for line in lines]
 
 
-def report_text(report: Report, lang: str = "zh") -> str:
-    """A report as lines for a terminal: a line per file, then one per problem."""
+def report_text(report: Report, lang: str = "zh", totals: Report | None = None) -> str:
+    """A report as lines for a terminal: a line per file, then one per problem.
+
+    :param totals: the report whose counts close the list, when ``report`` shows
+        only part of it (``--errors-only``).
+    """
     lines = [
         *_problem_lines(report, lang),
-        totals_line(REPORT_WORDS[lang]["total"], report, lang),
+        totals_line(REPORT_WORDS[lang]["total"], totals or report, lang),
     ]
     return "\n".join(lines) + "\n"
 

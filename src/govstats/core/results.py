@@ -8,7 +8,7 @@ from typing import Any
 
 from govstats.core.problems import Problem, sort_key
 
-__all__ = ["FileReport", "Report"]
+__all__ = ["FileReport", "Report", "errors_only"]
 
 
 @dataclass
@@ -124,3 +124,14 @@ def limit_problems(
         *problems[:limit],
         Problem.make("limit-reached", file=file, expected=limit, found=len(problems)),
     ]
+
+
+def errors_only(report: Report) -> Report:
+    """The files that have errors, with their errors only (``--errors-only``)."""
+    return Report(
+        [
+            FileReport(f.path, f.unit_code, f.unit_name, f.errors)
+            for f in report.files
+            if f.errors
+        ]
+    )
