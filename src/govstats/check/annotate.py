@@ -162,9 +162,10 @@ def _mark_cells(wb: Any, file: FileReport, lang: str) -> None:
 
 
 def _problem_sheet(wb: Any, file: FileReport, lang: str) -> None:
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     from govstats.core.output import put
+    from govstats.core.print_setup import print_setup
 
     if LIST_SHEET in wb.sheetnames:
         wb.remove(wb[LIST_SHEET])
@@ -187,12 +188,17 @@ def _problem_sheet(wb: Any, file: FileReport, lang: str) -> None:
         for c, value in enumerate(row, start=1):
             put(ws, r, c, value)
         ws.cell(r, 2).fill = PatternFill("solid", fgColor=FILLS[p.severity])
-        if p.sheet in wb.sheetnames and p.cell:
-            link = ws.cell(r, 4)
+        ws.cell(r, 8).alignment = Alignment(wrap_text=True, vertical="top")
+        if p.sheet in wb.sheetnames:
+            # Each row links to its cell, or to its sheet when it is about no cell.
+            link = ws.cell(r, 4 if p.cell else 3)
             quoted = p.sheet.replace("'", "''")
-            link.hyperlink = f"#'{quoted}'!{p.cell}"
+            link.hyperlink = f"#'{quoted}'!{p.cell or 'A1'}"
             link.font = Font(color="0563C1", underline="single")
-    for col, width in zip("ABCDEFGH", (6, 8, 30, 8, 22, 18, 16, 90), strict=True):
+    # The message column wraps: the list prints one page wide, landscape, its
+    # header on every page (issue 16, point 13).
+    for col, width in zip("ABCDEFGH", (6, 8, 24, 8, 20, 18, 16, 60), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
+    print_setup(ws, title_rows=1)
     wb.active = 0
