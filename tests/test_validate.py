@@ -446,9 +446,23 @@ def test_blank_template_warns(tmp_path):
     ]
     [p] = report.problems
     assert p.message() == (
-        "“测试局”的 61 项数字全部为0，与空白模板相同：请确认已填报本年数字后再提交"
-        "（本单位确无任何事项时可忽略本提示）。"
+        "“测试局”的 61 项数字全部为0，填报人等信息也未填写，与空白模板相同："
+        "请填报本年数字后再提交；本单位确无任何事项的，请填写填报人、联系电话和"
+        "填报日期以确认。"
     )
+
+
+def test_all_zero_workbook_signed_by_its_clerk_is_not_blank(tmp_path):
+    # A unit with nothing to report that says so (its clerk signed the form).
+    import openpyxl
+
+    from govstats.actions import make_template
+
+    path = make_template(2017, tmp_path / "u.xlsx", "U01", "测试局")
+    wb = openpyxl.load_workbook(path)
+    wb["基本信息"]["B6"] = "张三"
+    wb.save(path)
+    assert validate_workbooks([path], year=2017).report.problems == []
 
 
 def test_one_figure_filled_is_not_blank(make_workbook):
