@@ -29,15 +29,22 @@ _CACHED_TEXTS = 1 << 14
 _CACHED_TEXT_MAX = 200
 
 
+# The texts known not to be figures (and the empty cell): a row holding only
+# these is passed over with one set operation.
+_PLAIN: set[object] = {"", None}
+
+
 def _text_is_figure(text: str, units: tuple[str, ...]) -> bool:
     known = _TEXT_IS_FIGURE.get(text)
     if known is None:
         stripped = text.strip()
-        # A figure's text starts with a digit or a sign (full-width ones too);
-        # a label (“1.属于国家秘密”) is not read as one by parse_value.
+        # A label (“1.属于国家秘密”, “2017年度”) is not read as a number by
+        # parse_value; “3件”, “ 22 ”, “1,234” are.
         known = bool(stripped) and parse_value(stripped, units).value is not None
         if len(text) <= _CACHED_TEXT_MAX and len(_TEXT_IS_FIGURE) < _CACHED_TEXTS:
             _TEXT_IS_FIGURE[text] = known
+            if not known:
+                _PLAIN.add(text)
     return known
 
 
@@ -51,14 +58,14 @@ def _shown(value: Any) -> str:
 
 def stray_values(
     file: str,
-    sheets: Iterable[tuple[RawSheet, set[tuple[int, int]]]],
+    sheets: Iterable[tuple[RawSheet, set[int]]],
     problems: Iterable[Problem],
     units: tuple[str, ...],
 ) -> list[Problem]:
     """A ``value-unread`` warning for each figure outside the cells read.
 
-    :param sheets: each sheet of the format that was read, with the ``(row,
-        column)`` of every cell read from it.
+    :param sheets: each sheet of the format that was read, with the cells read
+        from it, each as ``row << 16 | column``.
     :param problems: those found so far: a row already reported as an unknown or
         duplicated code is not reported again, cell by cell.
     """
@@ -66,21 +73,31 @@ def stray_values(
     for p in problems:
         if p.code in _ROW_REPORTED and p.row is not None:
             skipped.setdefault(p.sheet, set()).add(p.row)
+    known = _TEXT_IS_FIGURE
+    plain = _PLAIN
+    none: set[int] = set()
     out: list[Problem] = []
+    # Every workbook's every cell passes here: the common cases (a label met
+    # before, a figure read, an empty cell) cost a type test and a look-up.
     for sheet, read in sheets:
-        skip = skipped.get(sheet.name, set())
+        skip = skipped.get(sheet.name, none)
         for r, line in enumerate(sheet.grid, start=1):
-            if r in skip:
-                continue
+            if r in skip or plain.issuperset(line):
+                continue  # reported already, or only labels and empty cells
+            at = r << 16
             for c, value in enumerate(line, start=1):
                 kind = type(value)
-                if kind is str:
-                    if not value or not _text_is_figure(value, units):
+                if kind is int or kind is float:
+                    if at | c in read:
                         continue
-                elif kind is not int and kind is not float:
+                elif kind is str:
+                    figure = known.get(value)
+                    if figure is None:
+                        figure = bool(value) and _text_is_figure(value, units)
+                    if not figure or at | c in read:
+                        continue
+                else:
                     continue  # empty, a date, a bool: not a figure
-                if (r, c) in read:
-                    continue
                 out.append(
                     Problem.make(
                         "value-unread",
