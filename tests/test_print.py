@@ -138,7 +138,7 @@ def test_problem_list_prints_one_page_wide_and_links_rows(make_workbook, tmp_pat
     from govstats.check.annotate import annotate_workbooks
 
     def edit(wb):
-        wb.create_sheet("表3 依申请公开情况 (2)")  # a problem of no one cell
+        wb["表2 新闻发布会"].sheet_state = "hidden"  # a problem of no one cell
 
     path = make_workbook(values={"sq.received": 13}, edit=edit)
     result = validate_workbooks([path], year=2017)
@@ -149,13 +149,15 @@ def test_problem_list_prints_one_page_wide_and_links_rows(make_workbook, tmp_pat
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$1:$1"
     assert ws["H2"].alignment.wrap_text
+    linked = []
     for row in ws.iter_rows(min_row=2):
         sheet, cell = row[2].value, row[3].value
         if sheet:  # a problem of a sheet links to its cell, or to the sheet
             link = (row[3] if cell else row[2]).hyperlink
-            assert link is not None and link.location is None or link.target
             target = link.target or link.location
-            assert target.endswith(f"!{cell or 'A1'}"), target
+            assert target == f"#'{sheet}'!{cell or 'A1'}", target
+            linked.append(cell or "")
+    assert linked == ["", "D4", "D9"]  # sheet-hidden, total-mismatch, values-differ
 
 
 # report.docx (point 14)
