@@ -286,3 +286,46 @@ def test_not_compiled_yet_is_a_usage_error(tmp_path):
     assert result.stderr == (
         f"govstats: {out}: “{out}”中没有汇总输出（figures.json），请先运行 govstats compile。\n"
     )
+
+
+def test_stale_caches_shown_as_the_report_prints_them(year):
+    # Issue 16, point 12: a stale share printed as a percentage (not
+    # 0.7033174...), a stale total as a count (not 22966.0).
+    path = year / "outputs" / "2017" / "tables.xlsx"
+    edit_sheet_xml(
+        path,
+        SHEET_ZD,
+        lambda x: x.replace(
+            '<c r="C9" t="n"><v>16152</v>', '<c r="C9" t="n"><v>16252</v>'
+        ),
+    )
+    found = {
+        str(c.where).split("!")[1]: (c.claimed, c.recomputed)
+        for c in audit(year).findings
+        if c.code == "share-formula-mismatch"
+    }
+    # 16152/22966 = 70.330…% cached; 16252/23066 = 70.459…% on the edited count.
+    assert found["D9"] == ("70.3%", "70.5%")
+    assert found["C10"] == ("22966", "23066")
+    result = run(year)
+    assert "0.70" not in result.stdout and "22966.0" not in result.stdout
+
+
+def test_number_text_of_a_cached_value():
+    from fractions import Fraction
+
+    from govstats.audit.outputs import _float_text, _shown_pair
+
+    assert _float_text(22976.0) == "22976"
+    assert _float_text(0.5) == "0.5"
+    assert _float_text(1e-05) == "0.00001"
+    # Two shares equal at the format's decimal get one more until they differ.
+    assert _shown_pair(0.70331, Fraction(70334, 100000), "0.0%") == [
+        "70.331%",
+        "70.334%",
+    ]
+    assert _shown_pair(0.0213266016713092, Fraction(1, 40), "0.0%") == [
+        "2.1%",
+        "2.5%",
+    ]
+    assert _shown_pair(22976.0, Fraction(22986), "General") == ["22976", "22986"]

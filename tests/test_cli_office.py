@@ -271,7 +271,8 @@ def test_annotated_copy_line_is_chinese(make_workbook, tmp_path):
 
 
 def test_annotating_over_an_input_is_refused_in_chinese(make_workbook):
-    path = make_workbook()
+    # A workbook with a problem: only those get an annotated copy (issue 16, 8).
+    path = make_workbook(values={"sq.received": 13})
     result = runner.invoke(app, ["validate", str(path), "--annotate", str(path.parent)])
     assert result.exit_code == 2
     assert result.stderr == (

@@ -140,10 +140,81 @@ def test_annotate_writes_marked_copy_and_keeps_original(make_workbook, tmp_path)
 
 
 def test_annotate_refuses_to_overwrite_the_original(make_workbook, tmp_path):
-    path = make_workbook()
+    path = make_workbook(values={"sq.received": 13})
     result = runner.invoke(app, ["validate", str(path), "--annotate", str(tmp_path)])
     assert result.exit_code == 2
     assert "会覆盖输入的工作簿" in result.stderr  # issue 16: in Chinese
+
+
+# Many workbooks (issue 16, point 8)
+
+
+def test_annotate_copies_only_workbooks_with_problems(make_workbook, tmp_path):
+    make_workbook("clean.xlsx")
+    make_workbook("bad.xlsx", unit_code="U02", values={"sq.received": 13})
+    out = tmp_path / "checked"
+    result = runner.invoke(app, ["validate", str(tmp_path), "--annotate", str(out)])
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["bad.xlsx"]
+    assert result.stderr == f"govstats：已写入标注副本 {out / 'bad.xlsx'}\n"
+
+
+def test_errors_only(make_workbook, tmp_path):
+    make_workbook("a.xlsx")
+    make_workbook("b.xlsx", unit_code="U02", values={"sq.received": 13})
+    warned = {"sq.answered": 11, "sq.out.other": 2}  # a warning, no error
+    make_workbook("c.xlsx", unit_code="U03", values=warned)
+    result = runner.invoke(app, ["validate", str(tmp_path), "--errors-only"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"✗ {tmp_path / 'b.xlsx'} (U02 测试局)：1 个错误，0 个警告"
+    assert ["total-mismatch" in line for line in lines[1:-1]] == [True]
+    # The closing count is of everything checked.
+    assert lines[-1] == "共检查 3 个文件，1 个未通过；错误 1 个，警告 2 个。"
+    data = json.loads(
+        runner.invoke(
+            app, ["validate", str(tmp_path), "--errors-only", "--format", "json"]
+        ).stdout
+    )
+    assert [f["path"] for f in data["files"]] == [str(tmp_path / "b.xlsx")]
+    assert {p["severity"] for p in data["files"][0]["problems"]} == {"error"}
+
+
+def test_validate_shows_the_compiles_progress_bar(make_workbook, tmp_path, monkeypatch):
+    import contextlib
+
+    from govstats.cli import commands
+
+    seen: list[tuple[int, int, str]] = []
+
+    @contextlib.contextmanager
+    def progress(lang):
+        yield lambda done, total, path: seen.append((done, total, path.name))
+
+    monkeypatch.setattr(commands, "_progress", progress)
+    for i in range(3):
+        make_workbook(f"u{i}.xlsx", unit_code=f"U{i}")
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 0
+    assert seen == [(1, 3, "u0.xlsx"), (2, 3, "u1.xlsx"), (3, 3, "u2.xlsx")]
+
+
+def test_progress_bar_drawn_on_a_terminal(make_workbook, tmp_path, monkeypatch):
+    import io
+
+    from govstats.cli import commands
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(commands.sys, "stderr", term)
+    with commands._progress("zh") as advance:
+        assert advance is not None
+        for done in range(1, commands.PROGRESS_MIN + 1):
+            advance(done, commands.PROGRESS_MIN, tmp_path / "u.xlsx")
+    assert "读取工作簿" in term.getvalue()
 
 
 # Golden reports for crafted bad workbooks (paths relative to the workbook folder).

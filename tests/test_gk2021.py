@@ -91,7 +91,11 @@ def test_blank_and_consistent_workbooks_validate(tmp_path):
     blank = make_template(2025, tmp_path / "blank.xlsx", "D02", "县教育局")
     filled = make(tmp_path)
     result = validate_workbooks([blank, filled], year=2025)
-    assert result.report.problems == []
+    # The blank template is valid, yet said to be blank (issue 16, point 7).
+    assert result.report.valid
+    assert result.report.flatten(["file", "code"]) == [
+        [str(blank), "template-unfilled"]
+    ]
     assert result.unit_values(1)["t3.new.total"] == 16
     assert str(result.unit_values(1)["zd.fees_10k_yuan"]) == "12.3456"
 

@@ -57,7 +57,9 @@ def test_template_layout(tmp_path):
 def test_blank_template_validates(tmp_path):
     path = make_template(2017, tmp_path / "t.xlsx", "U1", "单位")
     report = validate_workbooks([path], year=2017).report
-    assert report.valid and report.problems == []
+    # Valid; said to be the blank template (issue 16, point 7), nothing else.
+    assert report.valid
+    assert report.flatten(["code"]) == [["template-unfilled"]]
 
 
 def test_template_is_reproducible(tmp_path):

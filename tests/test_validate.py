@@ -161,13 +161,58 @@ def test_soft_rules_warn_and_quote_the_remark(make_workbook):
     result = validate_workbooks([make_workbook(edit=edit)])
     assert result.report.valid
     [p] = result.report.problems
+    # Explained in 说明: a note, not a warning to chase (issue 16, point 15).
     assert (p.code, p.rule, p.severity, p.cell) == (
         "values-differ",
         "SQ-OPEN",
-        "warning",
+        "note",
         "D9",
     )
     assert "（说明：1件年底仍在办理）" in p.message()
+    assert result.report.stats["warnings"] == 0
+    assert result.report.stats["notes"] == 1
+
+
+def test_soft_rule_without_a_remark_stays_a_warning(make_workbook):
+    def edit(wb):
+        set_value(wb, "sq.answered", 11)
+        set_value(wb, "sq.out.other", 2)
+
+    [p] = validate_workbooks([make_workbook(edit=edit)]).report.problems
+    assert (p.code, p.severity) == ("values-differ", "warning")
+
+
+def test_explained_warning_shown_as_a_note(make_workbook):
+    # Issue 16, point 15: the terminal, validation.md and the annotated copy
+    # show an explained warning as explained, and count it apart.
+    from govstats.check.annotate import annotate_workbooks
+    from govstats.cli.present import report_text
+    from govstats.publish.validation import report_markdown
+
+    def edit(wb):
+        set_value(wb, "sq.answered", 11)
+        set_value(wb, "sq.out.other", 2)
+        wb[T3].cell(9, 5, "1件年底仍在办理")
+
+    path = make_workbook(edit=edit)
+    result = validate_workbooks([path])
+    lines = report_text(result.report).splitlines()
+    assert lines[0] == f"✓ {path} (U01 测试局)：0 个错误，0 个警告，1 条已说明"
+    assert lines[1].startswith(f"  已说明  {T3}!D9  values-differ [SQ-OPEN]")
+    assert (
+        lines[-1] == "共检查 1 个文件，0 个未通过；错误 0 个，警告 0 个，1 条已说明。"
+    )
+    en = report_text(result.report, "en").splitlines()
+    assert en[0].endswith(": 0 error(s), 0 warning(s), 1 explained")
+    assert en[1].startswith(f"  explained  {T3}!D9")
+    md = report_markdown(result.report)
+    assert f"| 已说明 | {T3}!D9 | values-differ |" in md
+    import openpyxl
+
+    [copy] = annotate_workbooks(result, path.parent / "annotated")
+    wb = openpyxl.load_workbook(copy)
+    assert wb["问题清单"]["B2"].value == "已说明"
+    assert wb[T3]["D9"].fill.fgColor.rgb.endswith("DDEBF7")
 
 
 def test_year_roster_and_duplicates(make_workbook, tmp_path):
@@ -218,7 +263,13 @@ def test_every_problem_of_many_files_at_once(make_workbook):
     ]
     report = validate_workbooks(paths).report
     assert [f.valid for f in report.files] == [True, False, False]
-    assert report.stats == {"files": 3, "invalid_files": 2, "errors": 2, "warnings": 0}
+    assert report.stats == {
+        "files": 3,
+        "invalid_files": 2,
+        "errors": 2,
+        "warnings": 0,
+        "notes": 0,
+    }
 
 
 def test_max_problems_adds_limit_warning(make_workbook):
@@ -377,3 +428,43 @@ def test_units_from_workers_share_their_codes_and_sheet_names(make_workbook):
         assert cell.sheet is other.sheet
     for unit in (a, b):
         assert all(code is cell.code for code, cell in unit.cells.items())
+
+
+def test_blank_template_warns(tmp_path):
+    # Issue 16, point 7: the blank template sent back as it was (every figure 0,
+    # the name the office wrote in it) passes every rule: it is warned about.
+    from govstats.actions import make_template
+
+    path = make_template(2017, tmp_path / "430200-12-2017.xlsx", "U01", "测试局")
+    report = validate_workbooks([path], year=2017).report
+    assert report.valid
+    assert report.flatten(["code", "severity", "sheet", "cell"]) == [
+        ["template-unfilled", "warning", "", ""]
+    ]
+    [p] = report.problems
+    assert p.message() == (
+        "“测试局”的 61 项数字全部为0，填报人等信息也未填写，与空白模板相同："
+        "请填报本年数字后再提交；本单位确无任何事项的，请填写填报人、联系电话和"
+        "填报日期以确认。"
+    )
+
+
+def test_all_zero_workbook_signed_by_its_clerk_is_not_blank(tmp_path):
+    # A unit with nothing to report that says so (its clerk signed the form).
+    import openpyxl
+
+    from govstats.actions import make_template
+
+    path = make_template(2017, tmp_path / "u.xlsx", "U01", "测试局")
+    wb = openpyxl.load_workbook(path)
+    wb["基本信息"]["B6"] = "张三"
+    wb.save(path)
+    assert validate_workbooks([path], year=2017).report.problems == []
+
+
+def test_one_figure_filled_is_not_blank(make_workbook):
+    from govstats.formats import load_format
+
+    zeros = {code: 0 for code in load_format("gk2008").indicators}
+    path = make_workbook(values={**zeros, "xw.own": 1})
+    assert [p.code for p in validate_workbooks([path]).report.problems] == []

@@ -105,3 +105,57 @@ def test_a_missing_matrix_row_is_one_problem_and_a_missing_column_one_a_cell(
     cells = [table.cells[(r, "natural")].code for r in rows]
     assert missing == [("new", table.sheet)] + [(c, table.sheet) for c in cells]
     assert len(unit.cells) == len(fmt.indicators) - 7 - len(cells)
+
+
+# Issue 16, point 5: figures outside the cells the format reads
+
+
+def test_inserted_row_with_a_figure_is_warned(make_workbook):
+    from govstats.actions import validate_workbooks
+
+    T3 = "表3 依申请公开情况"
+
+    def edit(wb):
+        ws = wb[T3]
+        ws.insert_rows(9)
+        ws.cell(9, 1, "电子邮件申请")
+        ws.cell(9, 4, 3)
+
+    report = validate_workbooks([make_workbook(edit=edit)], year=2017).report
+    assert report.valid
+    assert report.flatten(["code", "severity", "sheet", "cell", "found"]) == [
+        ["value-unread", "warning", T3, "D9", "3"]
+    ]
+    assert report.problems[0].message() == (
+        f"{T3}!D9中的“3”不在格式读取的单元格内（如自行插入的行或列），未计入任何指标。"
+        "请把数字并入格式中对应的行，删除自行插入的行或列（需要说明的写在“说明”列）。"
+    )
+
+
+def test_inserted_column_and_figure_text_are_warned(make_workbook):
+    from govstats.actions import validate_workbooks
+
+    T1 = "表1 主动公开政府信息情况"
+
+    def edit(wb):
+        ws = wb[T1]
+        ws.insert_cols(5)  # between 本年 and 说明
+        ws.cell(3, 5, "上年")
+        ws.cell(4, 5, 20000)
+        ws.cell(5, 5, "12件")
+        ws.cell(20, 2, "合计 5")  # text that is no figure: left alone
+
+    report = validate_workbooks([make_workbook(edit=edit)], year=2017).report
+    assert report.flatten(["code", "cell", "found"]) == [
+        ["value-unread", "E4", "20000"],
+        ["value-unread", "E5", "12件"],
+    ]
+
+
+def test_template_and_its_sums_have_no_stray_value(tmp_path):
+    from govstats.actions import make_template, validate_workbooks
+
+    for year in (2017, 2020, 2025):
+        path = make_template(year, tmp_path / f"{year}.xlsx", "U01", "测试局")
+        codes = [p.code for p in validate_workbooks([path], year=year).report.problems]
+        assert "value-unread" not in codes

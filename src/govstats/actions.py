@@ -76,16 +76,21 @@ def validate_workbooks(
     :raises GovstatsError: when the roster or format cannot be used.
     """
     from govstats.check.validate import load_units, validate_units
+    from govstats.core.results import FileReport
+    from govstats.read.paths import list_inputs
     from govstats.read.roster import read_roster
 
-    files = expand_paths(paths, limits)
+    files, skipped = list_inputs(paths, [roster] if roster else [], limits)
     if not files:
         raise GovstatsError(
             Problem.make("file-not-found", file=", ".join(map(str, paths)) or ".")
         )
     fmt, units = load_units(files, year, format_id, progress, limits=limits)
     units_roster = read_roster(roster, fmt.roster, limits) if roster else None
-    return validate_units(units, fmt, year, units_roster, max_problems)
+    result = validate_units(units, fmt, year, units_roster, max_problems)
+    # Files of a folder that are no workbook, each said after the workbooks.
+    result.report.files += [FileReport(p.file, problems=[p]) for p in skipped]
+    return result
 
 
 def compile_year(

@@ -20,7 +20,7 @@ from govstats.aggregate import Figures
 from govstats.check.coverage import LeftOut, left_out, roster_report
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
-from govstats.core.results import Report
+from govstats.core.results import FileReport, Report
 from govstats.publish.context import report_context
 from govstats.publish.environment import report_environment
 from govstats.publish.figures_json import figures_dict, figures_json, json_bytes
@@ -107,7 +107,7 @@ def compile_in_memory(
     from govstats.check.validate import load_units, validate_units
     from govstats.core.numbers import ROUNDINGS
     from govstats.formats import format_for_year
-    from govstats.read.paths import expand_paths
+    from govstats.read.paths import list_inputs
     from govstats.read.roster import read_roster
 
     if rounding not in ROUNDINGS:
@@ -115,8 +115,9 @@ def compile_in_memory(
     in_dir = year_inputs(inputs, year)
     fmt = format_for_year(year)
     roster = read_roster(in_dir / "units.csv", fmt.roster, limits)
+    files, skipped = list_inputs([in_dir], limits=limits)
     fmt, units = load_units(
-        expand_paths([in_dir], limits),
+        files,
         year,
         fmt.id,
         progress,
@@ -128,7 +129,14 @@ def compile_in_memory(
     )
     validation = validate_units(units, fmt, year, roster, previous=previous)
     roster_file = roster_report(roster, units)
-    report = Report([roster_file, *validation.report.files])
+    # Files of the folder that are no workbook are said after the workbooks.
+    report = Report(
+        [
+            roster_file,
+            *validation.report.files,
+            *(FileReport(p.file, problems=[p]) for p in skipped),
+        ]
+    )
     included = [
         i
         for i, f in enumerate(validation.report.files)

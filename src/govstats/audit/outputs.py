@@ -35,6 +35,7 @@ from typing import Any
 
 from govstats.audit.findings import AuditReport, Check, Status
 from govstats.core.locations import Location
+from govstats.core.numbers import format_decimal
 from govstats.core.problems import GovstatsError, Problem
 
 __all__ = ["AUDITED_FILES", "audit_year"]
@@ -365,8 +366,7 @@ class _Comparison:
                 "formula",
                 "share-formula-mismatch",
                 where,
-                _float_text(cached),
-                _float_text(float(computed)),
+                *_shown_pair(cached, computed, b.number_format),
                 label=f"{title}!{b.coordinate} (cached)",
                 detail=str(a.value),
             )
@@ -377,8 +377,7 @@ class _Comparison:
                     "formula",
                     self.code,
                     where,
-                    _float_text(cached),
-                    _float_text(fresh),
+                    *_shown_pair(cached, Fraction(fresh), b.number_format),
                     label=f"{title}!{b.coordinate}",
                 )
 
@@ -539,7 +538,36 @@ def _cell_text(value: Any) -> str:
 
 
 def _float_text(value: float) -> str:
-    return repr(value)
+    """A number as a person reads it: a count without ``.0``, else its shortest
+    decimal digits (never an exponent)."""
+    if value.is_integer():
+        return str(int(value))
+    return format_decimal(Decimal(repr(value)).normalize())
+
+
+# The most decimals a share is shown with when its two values agree to fewer.
+_SHARE_PLACES_MAX = 12
+
+
+def _shown_pair(cached: float, computed: Fraction, number_format: str) -> list[str]:
+    """A formula's cached and computed values, shown alike (issue 16, point 12).
+
+    A share (a cell formatted ``0.0%``) is shown as the report prints shares, a
+    percentage rounded half up at the format's decimals, with more decimals only
+    where the two would otherwise read the same; any other value as
+    :func:`_float_text` shows it (``22976``, not ``22976.0``).
+    """
+    from govstats.core.numbers import format_percent, quantize
+
+    if not number_format.endswith("%"):
+        return [_float_text(cached), _float_text(float(computed))]
+    places = len(number_format.partition(".")[2].rstrip("%"))
+    exact = Fraction(cached)
+    while True:
+        pair = [format_percent(quantize(x * 100, places)) for x in (exact, computed)]
+        if pair[0] != pair[1] or places >= _SHARE_PLACES_MAX:
+            return pair
+        places += 1
 
 
 def _json_text(value: Any) -> str:

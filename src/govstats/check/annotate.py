@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govstats.core.limits import DEFAULT_LIMITS, Limits
-from govstats.core.problems import GovstatsError, Problem
+from govstats.core.problems import SEVERITIES, GovstatsError, Problem
 from govstats.core.results import FileReport
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["LIST_SHEET", "annotate_workbooks"]
 
 LIST_SHEET = "问题清单"
-FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "note": "DDEBF7"}
 HEADERS = {
     "zh": (
         "序号",
@@ -38,7 +38,10 @@ HEADERS = {
     ),
     "en": ("No.", "severity", "sheet", "cell", "indicator", "code", "rule", "message"),
 }
-SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {}}
+SEVERITY_WORDS = {
+    "zh": {"error": "错误", "warning": "警告", "note": "已说明"},
+    "en": {"note": "explained"},
+}
 
 
 def annotate_workbooks(
@@ -47,7 +50,9 @@ def annotate_workbooks(
     lang: str = "zh",
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[Path]:
-    """Write an annotated copy of every checked workbook into ``folder``.
+    """Write an annotated copy of every checked workbook with a problem into
+    ``folder`` (a workbook without one needs none; a file skipped as no workbook
+    gets none either).
 
     A copy is named after its workbook (``财政局.xlsx``); two workbooks of one stem
     (``a.xls`` and ``a.xlsx``) get ``a.xls.xlsx`` and ``a.xlsx``, two of one name in
@@ -67,7 +72,10 @@ def annotate_workbooks(
     # Every name is chosen and checked before anything is written.
     targets: list[Path] = []
     taken: set[Path] = set()
-    for file in result.report.files:
+    # Named among all the files checked, so that a copy's name does not depend on
+    # which others have problems.
+    files = [f for f in result.report.files if _needs_copy(f)]
+    for file in files:
         source = Path(file.path)
         name = source.stem + ".xlsx"
         if stems.count(source.stem.casefold()) > 1 and source.suffix.lower() != ".xlsx":
@@ -84,7 +92,7 @@ def annotate_workbooks(
         taken.add(target.resolve())
         targets.append(target)
     folder.mkdir(parents=True, exist_ok=True)
-    for file, target in zip(result.report.files, targets, strict=True):
+    for file, target in zip(files, targets, strict=True):
         source = Path(file.path)
         unit = units.get(str(source))
         wb = None
@@ -100,6 +108,11 @@ def annotate_workbooks(
         _problem_sheet(wb, file, lang)
         write_workbook(wb, target)
     return targets
+
+
+def _needs_copy(file: FileReport) -> bool:
+    """A file with problems, other than one skipped as no workbook."""
+    return any(p.code != "file-skipped" for p in file.problems)
 
 
 def _open_copy(source: Path, cells: int, limits: Limits) -> Any:
@@ -135,7 +148,7 @@ def _mark_cells(wb: Any, file: FileReport, lang: str) -> None:
             by_cell.setdefault((p.sheet, p.cell), []).append(p)
     for (sheet, ref), problems in by_cell.items():
         cell = wb[sheet][ref]
-        worst = "error" if any(p.severity == "error" for p in problems) else "warning"
+        worst = min((p.severity for p in problems), key=SEVERITIES.index)
         cell.fill = PatternFill("solid", fgColor=FILLS[worst])
         text = "\n".join(f"[{p.code}] {p.message(lang)}" for p in problems)
         comment = Comment(sheet_text(text), "govstats")
@@ -144,9 +157,10 @@ def _mark_cells(wb: Any, file: FileReport, lang: str) -> None:
 
 
 def _problem_sheet(wb: Any, file: FileReport, lang: str) -> None:
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     from govstats.core.output import put
+    from govstats.core.print_setup import print_setup
 
     if LIST_SHEET in wb.sheetnames:
         wb.remove(wb[LIST_SHEET])
@@ -169,12 +183,17 @@ def _problem_sheet(wb: Any, file: FileReport, lang: str) -> None:
         for c, value in enumerate(row, start=1):
             put(ws, r, c, value)
         ws.cell(r, 2).fill = PatternFill("solid", fgColor=FILLS[p.severity])
-        if p.sheet in wb.sheetnames and p.cell:
-            link = ws.cell(r, 4)
+        ws.cell(r, 8).alignment = Alignment(wrap_text=True, vertical="top")
+        if p.sheet in wb.sheetnames:
+            # Each row links to its cell, or to its sheet when it is about no cell.
+            link = ws.cell(r, 4 if p.cell else 3)
             quoted = p.sheet.replace("'", "''")
-            link.hyperlink = f"#'{quoted}'!{p.cell}"
+            link.hyperlink = f"#'{quoted}'!{p.cell or 'A1'}"
             link.font = Font(color="0563C1", underline="single")
-    for col, width in zip("ABCDEFGH", (6, 8, 30, 8, 22, 18, 16, 90), strict=True):
+    # The message column wraps: the list prints one page wide, landscape, its
+    # header on every page (issue 16, point 13).
+    for col, width in zip("ABCDEFGH", (6, 8, 24, 8, 20, 18, 16, 60), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
+    print_setup(ws, title_rows=1)
     wb.active = 0

@@ -11,6 +11,7 @@ the cells it reads has no valid value: that cell has its own problem already.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,12 @@ def describe_failure(
     :param values: the unit's values of the codes the rule reads.
     :param remark: the clerk's 说明 on the subject's row, quoted in soft-rule messages.
     """
-    return failure(rule, lambda code: label_of_code(fmt, code), values, remark)
+    problem = failure(rule, lambda code: label_of_code(fmt, code), values, remark)
+    # A soft rule's failure that the clerk explained on the row is a note: shown
+    # with the explanation, not a warning for the office to chase (issue 16, 15).
+    if remark and rule.severity == "warning":
+        problem = replace(problem, severity="note")
+    return problem
 
 
 def label_of_code(fmt: Format, code: str) -> str:

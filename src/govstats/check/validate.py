@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govstats.check.rules import describe_failure
+from govstats.check.unfilled import unfilled_problem
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport, Report, limit_problems
@@ -368,6 +369,9 @@ def validate_units(
         )
 
     _check_identity(units, fmt, year, roster, problems)
+    for i, unit in enumerate(units):
+        if (blank := unfilled_problem(unit, fmt)) is not None:
+            problems[i].append(blank)
     sheets = (fmt.info_sheet, *(t.sheet for t in fmt.tables))
     report = Report(
         [

@@ -235,11 +235,19 @@ def validate(
     ] = None,
     format_id: FormatIdOption = None,
     debug: DebugOption = False,
+    errors_only: Annotated[
+        bool,
+        typer.Option(
+            "--errors-only",
+            help="Show only errors, and only the files that have some.",
+        ),
+    ] = False,
 ) -> None:
     """Check workbooks and list every problem at once, located to the cell.
 
     Exit code 0 when no file has an error (warnings allowed), 1 otherwise, 2 when
-    the command cannot run.
+    the command cannot run. --annotate writes a copy only of the workbooks that
+    have a problem. Many workbooks show a progress bar on a terminal.
 
     Example:
 
@@ -248,7 +256,10 @@ def validate(
     from govstats.actions import validate_workbooks
 
     def work() -> Any:
-        result = validate_workbooks(files, year, roster, format_id, max_problems)
+        with _progress(lang.value) as progress:
+            result = validate_workbooks(
+                files, year, roster, format_id, max_problems, progress
+            )
         if annotate is not None:
             from govstats.check.annotate import annotate_workbooks
 
@@ -270,7 +281,11 @@ def validate(
         shown = report.filter(codes, categories)
     else:
         shown = report
-    _emit_report(shown, output_format, lang.value)
+    if errors_only:
+        from govstats.core.results import errors_only as only_errors
+
+        shown = only_errors(shown)
+    _emit_report(shown, output_format, lang.value, report if errors_only else None)
     raise typer.Exit(int(not report.valid))
 
 
@@ -491,7 +506,9 @@ def _stderr_console() -> Any:
     return Console(stderr=True)
 
 
-def _emit_report(report: Any, output_format: OutputFormat, lang: str) -> None:
+def _emit_report(
+    report: Any, output_format: OutputFormat, lang: str, totals: Any = None
+) -> None:
     if output_format is OutputFormat.json:
         from govstats.cli.streams import json_text
 
@@ -499,7 +516,7 @@ def _emit_report(report: Any, output_format: OutputFormat, lang: str) -> None:
     else:
         from govstats.cli.present import report_text
 
-        sys.stdout.write(report_text(report, lang))
+        sys.stdout.write(report_text(report, lang, totals))
 
 
 # `govstats serve` and `govstats codes` (issue 15): the office's intake site, in

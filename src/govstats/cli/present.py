@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 from govstats.core.results import Report
 from govstats.core.text import plain
 from govstats.publish.report_md import display_width
-from govstats.publish.validation import REPORT_WORDS, problem_where, totals_line
+from govstats.publish.validation import (
+    REPORT_WORDS,
+    problem_where,
+    totals_line,
+    with_notes,
+)
 
 if TYPE_CHECKING:
     from govstats.audit.findings import AuditReport, Check, Status
@@ -26,15 +31,14 @@ def _problem_lines(report: Report, lang: str) -> list[str]:
     lines: list[str] = []
     for f in report.files:
         unit = f" ({f.unit_code} {f.unit_name})".rstrip() if f.unit_code else ""
-        lines.append(
-            w["file"].format(
-                mark="✓" if f.valid else "✗",
-                path=f.path,
-                unit=unit if unit != " ()" else "",
-                errors=len(f.errors),
-                warnings=len(f.warnings),
-            )
+        head = w["file"].format(
+            mark="✓" if f.valid else "✗",
+            path=f.path,
+            unit=unit if unit != " ()" else "",
+            errors=len(f.errors),
+            warnings=len(f.warnings),
         )
+        lines.append(with_notes(head, len(f.notes), lang))
         for p in f.problems:
             ind = f" {p.indicator}" if p.indicator else ""
             lines.append(
@@ -43,11 +47,15 @@ def _problem_lines(report: Report, lang: str) -> list[str]:
     return [plain(line) for line in lines]
 
 
-def report_text(report: Report, lang: str = "zh") -> str:
-    """A report as lines for a terminal: a line per file, then one per problem."""
+def report_text(report: Report, lang: str = "zh", totals: Report | None = None) -> str:
+    """A report as lines for a terminal: a line per file, then one per problem.
+
+    :param totals: the report whose counts close the list, when ``report`` shows
+        only part of it (``--errors-only``).
+    """
     lines = [
         *_problem_lines(report, lang),
-        totals_line(REPORT_WORDS[lang]["total"], report),
+        totals_line(REPORT_WORDS[lang]["total"], totals or report, lang),
     ]
     return "\n".join(lines) + "\n"
 
@@ -80,6 +88,13 @@ _COMPILE_WORDS = {
 }
 
 
+def _skipped(report: Report) -> int:
+    """Files of the inputs folder that were no workbook (issue 16, point 6)."""
+    return sum(
+        1 for f in report.files if [p.code for p in f.problems] == ["file-skipped"]
+    )
+
+
 def compilation_text(result: Compilation, lang: str = "zh") -> str:
     """A compile's result for a terminal: problems (if any), outputs, a closing table."""
     w = _COMPILE_WORDS[lang]
@@ -96,7 +111,7 @@ def compilation_text(result: Compilation, lang: str = "zh") -> str:
         lines += [plain(w["written"].format(path=p)) for p in result.written]
     s = result.report.stats
     rows = [
-        (w["workbooks"], s["files"] - 1),
+        (w["workbooks"], s["files"] - 1 - _skipped(result.report)),
         (w["compiled"], result.units),
         (w["left_out"], len(result.excluded)),
         (w["errors"], s["errors"]),

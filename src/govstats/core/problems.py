@@ -17,6 +17,7 @@ from govstats.core.locations import Location, column_letter
 
 __all__ = [
     "LANGS",
+    "SEVERITIES",
     "Category",
     "Lang",
     "Severity",
@@ -30,7 +31,8 @@ __all__ = [
 ]
 
 Lang = Literal["zh", "en"]
-Severity = Literal["error", "warning"]
+# A note is a warning the clerk has explained (in 说明): listed, not to be chased.
+Severity = Literal["error", "warning", "note"]
 Category = Literal["file", "sheet", "row", "cell", "rule", "data", "unchecked"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)

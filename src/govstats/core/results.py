@@ -18,7 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from govstats.core.locations import Location
 from govstats.core.problems import Problem, Severity, sort_key
 
-__all__ = ["FileReport", "Finding", "Report", "Results"]
+__all__ = ["FileReport", "Finding", "Report", "Results", "errors_only"]
 
 
 class Finding(Protocol):
@@ -58,6 +58,11 @@ class Results(Generic[F]):
     @property
     def warnings(self) -> list[F]:
         return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def notes(self) -> list[F]:
+        """Warnings the clerk explained in 说明 (issue 16, point 15)."""
+        return [f for f in self.findings if f.severity == "note"]
 
     @property
     def valid(self) -> bool:
@@ -101,6 +106,7 @@ class FileReport(Results[Problem]):
             "valid": self.valid,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
+            "notes": len(self.notes),
             "problems": [p.to_dict(lang) for p in self.problems],
         }
 
@@ -129,6 +135,7 @@ class Report(Results[Problem]):
             "invalid_files": sum(1 for f in self.files if not f.valid),
             "errors": sum(1 for p in problems if p.severity == "error"),
             "warnings": sum(1 for p in problems if p.severity == "warning"),
+            "notes": sum(1 for p in problems if p.severity == "note"),
         }
 
     def filter(
@@ -173,3 +180,14 @@ def limit_problems(
         *problems[:limit],
         Problem.make("limit-reached", file=file, expected=limit, found=len(problems)),
     ]
+
+
+def errors_only(report: Report) -> Report:
+    """The files that have errors, with their errors only (``--errors-only``)."""
+    return Report(
+        [
+            FileReport(f.path, f.unit_code, f.unit_name, f.errors)
+            for f in report.files
+            if f.errors
+        ]
+    )

@@ -405,7 +405,16 @@ def _table(out: _Writer, node: Node) -> None:
 def _column_widths(
     placed: list[tuple[int, int, int, int, Node, str]], width: int
 ) -> list[float]:
-    """Millimetres per column, in proportion to the longest single-column text."""
+    """Millimetres per column, sized from their content (issue 16, point 14).
+
+    A column gets what its longest single-column text needs on one line when the
+    page holds every column so; otherwise each keeps at least its longest run
+    that cannot wrap (a number such as 173, a share such as 12.3%: Word would
+    break it digit by digit), and only the room beyond that is shared, in
+    proportion to what each column's text would take more (labels wrap between
+    any two Chinese characters).
+    """
+    import re
     import unicodedata
 
     def ems(text: str) -> float:
@@ -414,12 +423,34 @@ def _column_widths(
         )
 
     need = [2.0] * width
+    least = [1.0] * width
     for _r, c, _rs, cs, cell, _kind in placed:
         if cs == 1:
-            need[c] = max(need[c], min(ems(cell.text()), 16.0))
-    # About 4 mm an em at 10.5 pt, plus the cell margins; never wider than the page.
-    total = min(TEXT_WIDTH_MM, sum(4.0 * n + 2.5 for n in need))
-    return [total * (4.0 * n + 2.5) / sum(4.0 * m + 2.5 for m in need) for n in need]
+            text = cell.text()
+            need[c] = max(need[c], min(ems(text), 16.0))
+            runs = re.findall(r"[^\s\u2e80-\u9fff\uff00-\uffef]+", text)
+            least[c] = max([least[c], *(_unbroken_ems(run) for run in runs)])
+    need = [max(n, m) for n, m in zip(need, least, strict=True)]
+
+    # About 4 mm an em at 10.5 pt, plus the cell's margins (1.9 mm a side).
+    def mm(n: float) -> float:
+        return 4.0 * n + 4.0
+
+    want, low = [mm(n) for n in need], [mm(n) for n in least]
+    if sum(want) <= TEXT_WIDTH_MM:
+        return want
+    if sum(low) >= TEXT_WIDTH_MM:  # not even the numbers fit: all shrink alike
+        return [TEXT_WIDTH_MM * w / sum(low) for w in low]
+    spare = TEXT_WIDTH_MM - sum(low)
+    more = [w - v for w, v in zip(want, low, strict=True)]
+    return [v + spare * m / sum(more) for v, m in zip(low, more, strict=True)]
+
+
+def _unbroken_ems(run: str) -> float:
+    """The width of a run that must stay on one line, in ems, with room to spare:
+    a CJK font's digits are wider than half an em, and its % nearly a whole one
+    (173 and 13.9% wrapped in LibreOffice at 0.55 em a character)."""
+    return sum(0.95 if ch in "%‰" else 0.62 for ch in run) + 0.3
 
 
 def report_docx(html: str, context: dict[str, Any], figures: Figures) -> bytes:

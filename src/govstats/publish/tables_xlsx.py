@@ -99,7 +99,40 @@ def tables_workbook(
     _rates_sheet(wb, figures, cached, partial_note)
     _groups_sheet(wb, figures)
     title, rows = _units_sheet(wb, figures)
+    _print_setup(wb, fmt.columns["code"])
     return workbook_bytes(wb, cached, rows={title: rows})
+
+
+def _print_setup(wb: Any, code_label: str) -> None:
+    """Every sheet printed one page wide, its header rows repeated on each page
+    (issue 16, point 13).
+
+    The header is the rows down to the one that heads the columns (a format
+    table's 代码 row, the other sheets' first row in bold); a format table of
+    several blocks, each with its own header, repeats only its title rows.
+    """
+    from govstats.core.print_setup import print_setup
+
+    for ws in wb.worksheets:
+        heads = [
+            row[0].row
+            for row in ws.iter_rows(max_row=min(ws.max_row, 40))
+            if any(c.value == code_label for c in row)
+        ]
+        if len(heads) == 1:
+            title_rows = heads[0]
+        elif heads:
+            title_rows = 2  # the title and 填报单位
+        else:
+            title_rows = next(
+                (
+                    row[0].row
+                    for row in ws.iter_rows(max_row=min(ws.max_row, 5))
+                    if row[0].font is not None and row[0].font.b and row[1].value
+                ),
+                0,
+            )
+        print_setup(ws, title_rows)
 
 
 def _format_tables(

@@ -26,7 +26,7 @@ def report_markdown(report: Report, lang: str = "zh", title: str = "") -> str:
     if lang == "en":
         head = ("severity", "where", "code", "rule", "indicator", "message")
     out = [f"# {title}", ""] if title else []
-    out += [totals_line(w["total"], report), ""]
+    out += [totals_line(w["total"], report, lang), ""]
     for f in report.files:
         name = f"{f.unit_code} {f.unit_name}".strip() or f.path
         out += [f"## {markdown_text(name)}", "", _code(f.path), ""]
@@ -52,6 +52,8 @@ REPORT_WORDS = {
     "zh": {
         "error": "错误",
         "warning": "警告",
+        "note": "已说明",
+        "notes": "，{notes} 条已说明",
         "ok": "通过",
         "file": "{mark} {path}{unit}：{errors} 个错误，{warnings} 个警告",
         "total": "共检查 {files} 个文件，{invalid} 个未通过；错误 {errors} 个，警告 {warnings} 个。",
@@ -59,6 +61,8 @@ REPORT_WORDS = {
     "en": {
         "error": "error",
         "warning": "warning",
+        "note": "explained",
+        "notes": ", {notes} explained",
         "ok": "ok",
         "file": "{mark} {path}{unit}: {errors} error(s), {warnings} warning(s)",
         "total": "Checked {files} file(s), {invalid} invalid; {errors} error(s), {warnings} warning(s).",
@@ -72,11 +76,22 @@ def problem_where(p: Problem) -> str:
     return p.sheet or "-"
 
 
-def totals_line(template: str, report: Report) -> str:
+def totals_line(template: str, report: Report, lang: str = "zh") -> str:
     s = report.stats
-    return template.format(
+    line = template.format(
         files=s["files"],
         invalid=s["invalid_files"],
         errors=s["errors"],
         warnings=s["warnings"],
     )
+    return with_notes(line, s["notes"], lang)
+
+
+def with_notes(line: str, notes: int, lang: str) -> str:
+    """A totals line with the count of explained warnings, when there are any,
+    before its closing full stop."""
+    if not notes:
+        return line
+    stop = "。" if line.endswith("。") else "." if line.endswith(".") else ""
+    body = line[: len(line) - len(stop)]
+    return body + REPORT_WORDS[lang]["notes"].format(notes=notes) + stop

@@ -80,11 +80,16 @@ class RawWorkbook:
     oversized: dict[str, Problem] = field(default_factory=dict)
     data: bytes = field(default=b"", repr=False)
     cells: int = 0
+    # What the content is (xlsx, xls, ods), whatever the file's suffix says.
+    kind: str = ""
 
     @functools.cached_property
     def _openpyxl(self) -> Any:
         """The workbook opened read-only by openpyxl (formulas kept), or None."""
-        if self.path.suffix.lower() not in (".xlsx", ".xlsm") or not self.data:
+        kind = self.kind or (
+            "xlsx" if self.path.suffix.lower() in (".xlsx", ".xlsm") else ""
+        )
+        if kind != "xlsx" or not self.data:
             return None
         import openpyxl
 
@@ -129,14 +134,19 @@ class RawWorkbook:
 
 def _sniff(
     path: Path, limits: Limits, memory: ScanMemory | None = None
-) -> tuple[bytes, PackageScan | None]:
+) -> tuple[bytes, PackageScan | None, str, list[Problem]]:
     """Refuse what is not a readable workbook before any parser sees it.
 
     The file is read once, in full (it is at most ``file_bytes``), opened read-only;
     everything after works on these bytes, so what was checked is what is read.
+    Its content decides what kind of workbook it is (:mod:`govstats.read.kinds`);
+    a suffix naming another kind is a ``suffix-mismatch`` warning.
 
-    :returns: the bytes, and the package inspection of a zip workbook.
+    :returns: the bytes, the package inspection of a zip workbook, the kind
+        (``xlsx``, ``xls``, ``ods``) and the problems found (a mismatch).
     """
+    from govstats.read.kinds import KIND_NAMES, KIND_OF_SUFFIX, content_kind
+
     suffix = path.suffix.lower()
     file = str(path)
     if not path.exists():
@@ -145,12 +155,11 @@ def _sniff(
         raise GovstatsError(
             Problem.make("file-unreadable", file=file, found="not a file")
         )
-    if suffix not in ACCEPTED_SUFFIXES:
-        raise GovstatsError(
-            Problem.make(
-                "file-format-unsupported", file=file, found=suffix or path.name
-            )
-        )
+    unsupported = GovstatsError(
+        Problem.make("file-format-unsupported", file=file, found=suffix or path.name)
+    )
+    if suffix not in ACCEPTED_SUFFIXES and not _may_be_workbook(path):
+        raise unsupported
     limit = limits.file_bytes
     try:
         with path.open("rb") as fh:
@@ -169,6 +178,22 @@ def _sniff(
         ) from exc
     if len(data) > limit:  # it grew while being read
         raise _too_large(file, len(data), limit)
+    problems: list[Problem] = []
+    by_content = content_kind(data)
+    if by_content is None and suffix not in ACCEPTED_SUFFIXES:
+        raise unsupported
+    if by_content is not None and by_content != KIND_OF_SUFFIX.get(suffix):
+        # Read as what it is; the name the clerk gave it is reported.
+        problems.append(
+            Problem.make(
+                "suffix-mismatch",
+                file=file,
+                found=suffix or path.name,
+                expected=KIND_NAMES[by_content],
+            )
+        )
+        suffix = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}[by_content]
+    kind = KIND_OF_SUFFIX[suffix]
     if data.startswith(_OLE_MAGIC):
         # An encrypted xlsx is an OLE container holding an EncryptionInfo stream.
         if "EncryptionInfo".encode("utf-16-le") in data:
@@ -177,14 +202,24 @@ def _sniff(
             raise GovstatsError(
                 Problem.make("file-unreadable", file=file, found="OLE/xls")
             )
-        return data, None
+        return data, None, kind, problems
     if suffix == ".xls" or not data.startswith(_ZIP_MAGIC):
         found = "empty file" if not data else "not a zip archive"
         if suffix == ".xls":
             found = "empty file" if not data else "not an Excel 97-2003 workbook"
         raise GovstatsError(Problem.make("file-unreadable", file=file, found=found))
-    kind = "ods" if suffix == ".ods" else "xlsx"
-    return data, scan_package(data, file, kind, limits, memory)
+    return data, scan_package(data, file, kind, limits, memory), kind, problems
+
+
+def _may_be_workbook(path: Path) -> bool:
+    """Whether a file of another suffix starts as a zip or OLE container does."""
+    from govstats.read.kinds import may_be_workbook
+
+    try:
+        with path.open("rb") as fh:
+            return may_be_workbook(fh.read(8))
+    except OSError:
+        return False
 
 
 def _too_large(file: str, size: int, limit: int) -> GovstatsError:
@@ -234,20 +269,19 @@ def read_workbook(
     import python_calamine as pc
 
     path = Path(path)
-    data, scan = _sniff(path, limits, memory)
+    data, scan, kind, problems = _sniff(path, limits, memory)
     file = str(path)
-    problems: list[Problem] = []
     oversized: dict[str, Problem] = {}
     sheets: dict[str, RawSheet] = {}
     if scan is not None and scan.macros:
         problems.append(Problem.make("macros-ignored", file=file))
-    if path.suffix.lower() == ".xls":
+    if kind == "xls":
         from govstats.read.biff import scan_xls
 
         # calamine reads every sheet of an .xls into a dense grid when it opens it:
         # a sheet too large refuses the whole file, before calamine is asked.
         _refuse_large_sheets(scan_xls(data, file, limits), file, limits)
-    if path.suffix.lower() == ".ods" and scan is not None:
+    if kind == "ods" and scan is not None:
         # calamine reads every sheet of an .ods when it opens it (it cannot skip
         # one), so a sheet too large refuses the whole file.
         _refuse_large_sheets(scan.sheets.items(), file, limits)
@@ -348,6 +382,7 @@ def read_workbook(
         oversized=oversized,
         data=data,
         cells=scan.cells if scan is not None else 0,
+        kind=kind,
     )
 
 

@@ -190,8 +190,41 @@ def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
         unit.problems.append(problem)
     named = _sheets_by_name(raw)
     _read_info(raw, fmt, unit, plan, named)
-    _read_tables(raw, fmt, unit, plan, named)
+    read = _read_tables(raw, fmt, unit, plan, named)
+    _report_stray_values(raw, fmt, unit, plan, named, read)
     return unit
+
+
+def _report_stray_values(
+    raw: RawWorkbook,
+    fmt: Format,
+    unit: UnitWorkbook,
+    plan: _Plan,
+    named: dict[str, RawSheet],
+    tables: list[RawSheet],
+) -> None:
+    """Figures in the format's sheets outside the cells read (issue 16, point 5)."""
+    from govstats.read.stray import stray_values
+
+    # The cells read, by sheet, each as one integer (row << 16 | column): a
+    # set of tuples took twice as long to build, for every workbook.
+    read: dict[str, set[int]] = {}
+    places = [(c.sheet, c.row, c.column) for c in unit.cells.values()]
+    for sheet_name, row, col in places + list(unit.info_cells.values()):
+        found = read.get(sheet_name)
+        if found is None:
+            found = read[sheet_name] = set()
+        found.add(row << 16 | col)
+    info = named.get(normalize(fmt.info_sheet))
+    sheets = ([info] if info is not None else []) + tables
+    unit.problems.extend(
+        stray_values(
+            str(raw.path),
+            ((s, read.get(s.name, set())) for s in sheets),
+            unit.problems,
+            plan.units,
+        )
+    )
 
 
 def _oversized(raw: RawWorkbook, name: str) -> bool:
@@ -572,11 +605,15 @@ def _read_tables(
     unit: UnitWorkbook,
     plan: _Plan,
     named: dict[str, RawSheet],
-) -> None:
+) -> list[RawSheet]:
+    """Read the format's tables; the sheets read (a sheet without a header is not)."""
     file = str(raw.path)
     unreadable: set[str] = set()
+    read: list[RawSheet] = []
     for table, sheet in _locate_tables(raw, fmt, unit, unreadable, plan, named):
-        if not _read_sheet(raw, sheet, table, fmt, plan, unit):
+        if _read_sheet(raw, sheet, table, fmt, plan, unit):
+            read.append(sheet)
+        else:
             unit.problems.append(
                 Problem.make(
                     "header-missing",
@@ -620,6 +657,7 @@ def _read_tables(
                 )
                 for ind in missing
             )
+    return read
 
 
 def _read_sheet(
