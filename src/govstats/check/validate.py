@@ -13,12 +13,12 @@ The flow for any number of workbooks:
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,13 +107,10 @@ def load_units(
     todo = list(paths)
     while fmt is None and todo:  # the first readable workbook says which format
         path = todo.pop(0)
-        try:
-            raw = read_workbook(path)
-        except GovstatsError as exc:
-            units.append(_unreadable(path, exc))
-        else:
-            fmt = _stated_format(raw)
-            units.append(load_unit_from_raw(raw, fmt))
+        unit, stated = _first(path)
+        units.append(unit)
+        if stated is not None:
+            fmt = load_format(stated)
         if progress is not None:
             progress(len(units), len(paths), path)
     fmt = fmt or load_format(list_formats()[0])
@@ -139,23 +136,20 @@ _CHUNK = 16  # workbooks per task: fewer round trips, yet an even spread
 def _load_all(
     paths: Sequence[Path], fmt: Format, meanwhile: Callable[[], object] | None = None
 ) -> Iterator[UnitWorkbook]:
-    """The units of ``paths`` in order, read by several processes when many."""
-    jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK)
-    if len(paths) < PARALLEL_MIN or jobs < 2:
+    """The units of ``paths`` in order, each read in a worker process where one
+    can be forked (several when many), so that a workbook that crashes its reader
+    costs that workbook alone (``reader-crashed``), never the others."""
+    many = len(paths) >= PARALLEL_MIN
+    jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK) if many else 1
+    context = _start_method()
+    if not paths or (many and jobs < 2) or (not many and context is None):
+        # Without fork (Windows) a process takes about a second to start: a few
+        # workbooks are then read here.
         yield from (_load_one(path, fmt.id) for path in paths)
         return
-    # Imported here: a clerk checking one workbook does not wait for them.
-    from concurrent.futures import ProcessPoolExecutor
+    from govstats.core.isolated import run_isolated
 
-    from govstats.read.package import LIMITS
-
-    with ProcessPoolExecutor(
-        jobs,
-        mp_context=_start_method(),
-        initializer=_init_worker,
-        initargs=(dict(LIMITS), gc.get_threshold()),
-    ) as pool:
-        units = pool.map(_load_one, paths, repeat(fmt.id), chunksize=_CHUNK)
+    def prepare() -> None:
         # While the workers read, build the schemas validate_units needs next:
         # importing pandas and pandera takes 0.5 s that would otherwise leave a
         # core idle after the reading.
@@ -165,17 +159,42 @@ def _load_all(
         unit_schema(fmt, 10**fmt.max_places)
         if meanwhile is not None:
             meanwhile()
-        yield from map(_shared, units)
+
+    units = run_isolated(
+        paths,
+        functools.partial(_load_chunk, format_id=fmt.id),
+        _crashed,
+        jobs=jobs,
+        chunk=_CHUNK if many else 1,
+        context=context or _spawn(),
+        initializer=_init_worker,
+        initargs=(_limits(), gc.get_threshold(), os.getpid()),
+        meanwhile=prepare,
+    )
+    yield from map(_shared, units)
 
 
-def _init_worker(limits: dict[str, int], thresholds: tuple[int, ...]) -> None:
+def _init_worker(
+    limits: dict[str, int], thresholds: tuple[int, ...], parent: int
+) -> None:
     """A worker reads within the main process's limits and collects garbage as
     it does (a spawned one would otherwise have the defaults, whatever the main
-    process set)."""
+    process set), and ends when the main process ends, however it ends."""
+    from govstats.core.processes import die_with_parent
     from govstats.read.package import LIMITS
 
+    die_with_parent(parent)
+    # A reader that crashes (a Rust panic) prints its backtrace: the file's
+    # problem (reader-crashed) says it, once, where the user reads results.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     LIMITS.update(limits)
     gc.set_threshold(*thresholds)
+
+
+def _load_chunk(paths: list[Path], format_id: str) -> list[UnitWorkbook]:
+    return [_load_one(path, format_id) for path in paths]
 
 
 def _load_one(path: Path, format_id: str) -> UnitWorkbook:
@@ -187,6 +206,50 @@ def _load_one(path: Path, format_id: str) -> UnitWorkbook:
     # Only the located figures are kept: memory grows with the number of
     # units by the size of their figures, not of their workbooks.
     return load_unit_from_raw(raw, load_format(format_id))
+
+
+def _crashed(path: Path) -> UnitWorkbook:
+    """The unit of a workbook whose reading ended its process, even alone."""
+    problem = Problem.make("reader-crashed", file=str(path))
+    return UnitWorkbook(path=path, problems=[problem])
+
+
+def _first(path: Path) -> tuple[UnitWorkbook, str | None]:
+    """The first workbook read when no format is given, and the format of the
+    year it states (None when it cannot be read): in a worker process, alone,
+    where one can be forked."""
+    context = _start_method()
+    if context is None:
+        return _load_first([path])[0]
+    from govstats.core.isolated import run_isolated
+
+    (result,) = run_isolated(
+        [path],
+        _load_first,
+        lambda p: (_crashed(p), None),
+        jobs=1,
+        chunk=1,
+        context=context,
+        initializer=_init_worker,
+        initargs=(_limits(), gc.get_threshold(), os.getpid()),
+    )
+    return _shared(result[0]), result[1]
+
+
+def _load_first(paths: list[Path]) -> list[tuple[UnitWorkbook, str | None]]:
+    (path,) = paths
+    try:
+        raw = read_workbook(path)
+    except GovstatsError as exc:
+        return [(_unreadable(path, exc), None)]
+    fmt = _stated_format(raw)
+    return [(load_unit_from_raw(raw, fmt), fmt.id)]
+
+
+def _limits() -> dict[str, int]:
+    from govstats.read.package import LIMITS
+
+    return dict(LIMITS)
 
 
 def _shared(unit: UnitWorkbook) -> UnitWorkbook:
@@ -209,14 +272,21 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _start_method() -> BaseContext:
-    # fork starts a worker at once with what is already imported; once another
-    # thread runs (a progress bar's) forking is unsafe, and spawn is used.
+def _start_method() -> BaseContext | None:
+    """fork, which starts a worker at once with what is already imported, where
+    it is safe; None where it is not (no fork, or another thread runs, such as a
+    progress bar's)."""
     import multiprocessing as mp
     import threading
 
     if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
         return mp.get_context("fork")
+    return None
+
+
+def _spawn() -> BaseContext:
+    import multiprocessing as mp
+
     return mp.get_context("spawn")
 
 

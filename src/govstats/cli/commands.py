@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -65,27 +65,40 @@ DebugOption = Annotated[
 def _run(fn: Callable[[], T], debug: bool, lang: str = "zh") -> T:
     """Call the library; a domain error becomes one located line on stderr, exit 2."""
     from govstats.core.problems import GovstatsError
-    from govstats.core.text import plain
 
     try:
         return fn()
     except GovstatsError as exc:
-        p = exc.problem
-        where = ": ".join(x for x in (p.file, p.sheet) if x)
-        line = f"govstats: {where + ': ' if where else ''}{p.message(lang)}"
-        typer.echo(plain(line), err=True)
-        raise typer.Exit(2) from None
+        _fail(exc.problem, lang)
     except (KeyboardInterrupt, typer.Exit):
         raise
     except Exception as exc:
         if debug:
             raise
+        if isinstance(exc, OSError):
+            # A full disk or a read-only file system wherever it is met: the
+            # system's condition, not a bug of govstats.
+            from govstats.core.oserrors import system_problem
+
+            problem = system_problem(exc)
+            if problem is not None:
+                _fail(problem, lang)
         typer.echo(
             f"govstats: 内部错误 (internal error): {type(exc).__name__}: {exc}\n"
             "请使用 --debug 重新运行并报告此问题 (rerun with --debug and report it).",
             err=True,
         )
         raise typer.Exit(3) from None
+
+
+def _fail(p: Any, lang: str) -> NoReturn:
+    """A problem that stops a command: one located line on stderr, exit 2."""
+    from govstats.core.text import plain
+
+    where = ": ".join(x for x in (p.file, p.sheet) if x)
+    line = f"govstats: {where + ': ' if where else ''}{p.message(lang)}"
+    typer.echo(plain(line), err=True)
+    raise typer.Exit(2) from None
 
 
 @app.command()
@@ -402,7 +415,13 @@ def main() -> None:
     # them.
     gc.set_threshold(50_000, 20, 20)
     try:
-        app()
+        try:
+            app()
+        except SystemExit as exit_:
+            _results_written(exit_)
+            raise
+        except OSError as exc:  # writing the results failed: see _results_written
+            _results_unwritable(exc)
     finally:
         # On its way out the interpreter runs a full garbage collection over
         # every object it still holds (pandas, pandera, a compile's units): 0.1 s
@@ -410,3 +429,53 @@ def main() -> None:
         # frozen here are left out of it; the memory goes back to the system
         # with the process, and everything written is closed by then.
         gc.freeze()
+
+
+def _results_written(exit_: SystemExit) -> None:
+    """Make sure the results reached stdout before the command's exit code counts.
+
+    Results are printed at the end of a command; stdout to a full disk
+    (``> /dev/full``) or a closed pipe fails then, or only when Python flushes
+    it at exit, after the exit code was chosen: exit 2 with one line on stderr,
+    not a traceback, nor exit 1 as if the data were invalid (click's way with a
+    closed pipe).
+    """
+    # click (vendored by typer) puts this wrapper on stdout when it met a closed
+    # pipe, and exits 1.
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        _results_unwritable(BrokenPipeError(32, "Broken pipe"))
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        _results_unwritable(exc)
+
+
+def _results_unwritable(exc: OSError) -> None:
+    """One line on stderr, exit code 2; stdout is pointed at nothing, so that
+    Python's own flush at exit cannot fail again and print more."""
+    import os
+
+    from govstats.core.problems import Problem
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    lang = "en" if _asked_lang(sys.argv) == "en" else "zh"
+    found = exc.strerror or type(exc).__name__
+    problem = Problem.make("stdout-unwritable", found=found)
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"govstats: {problem.message(lang)}\n")
+        sys.stderr.flush()
+    raise SystemExit(2)
+
+
+def _asked_lang(argv: list[str]) -> str:
+    for i, arg in enumerate(argv):
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+    return "zh"

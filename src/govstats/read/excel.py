@@ -137,8 +137,16 @@ def _sniff(path: Path) -> tuple[bytes, PackageScan | None]:
     """
     suffix = path.suffix.lower()
     file = str(path)
-    if not path.exists():
-        raise GovstatsError(Problem.make("file-not-found", file=file))
+    try:
+        # Asked, not tested with exists(): a file in a folder the user may not
+        # read is told as such, not as missing.
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise GovstatsError(Problem.make("file-not-found", file=file)) from None
+    except OSError as exc:
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, path) from exc
     if not path.is_file():
         raise GovstatsError(
             Problem.make("file-unreadable", file=file, found="not a file")
@@ -162,9 +170,9 @@ def _sniff(path: Path) -> tuple[bytes, PackageScan | None]:
             if len(data) > size:  # it grows while being read
                 data += fh.read(limit + 1 - len(data))
     except OSError as exc:
-        raise GovstatsError(
-            Problem.make("file-unreadable", file=file, found=exc.strerror or str(exc))
-        ) from exc
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, path) from exc
     if len(data) > limit:  # it grew while being read
         raise _too_large(file, len(data), limit)
     if data.startswith(_OLE_MAGIC):

@@ -23,7 +23,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             found: list[Path] = []
-            for f in p.iterdir():
+            for f in _listing(p):
                 if (
                     f.suffix.lower() in ACCEPTED_SUFFIXES
                     and not f.name.startswith(("~$", "."))
@@ -38,6 +38,16 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         if len(out) > limit:
             raise _too_many(p, limit)
     return out
+
+
+def _listing(folder: Path) -> list[Path]:
+    """The entries of a folder; ``input-unreadable`` when the user may not list it."""
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, folder) from exc
 
 
 def _too_many(where: Path, limit: int) -> GovstatsError:

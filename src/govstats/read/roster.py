@@ -99,8 +99,20 @@ def read_roster(path: str | Path, spec: RosterSpec | None = None) -> Roster:
 
     :raises GovstatsError: ``roster-invalid`` naming the line at fault.
     """
+    import stat
+
+    from govstats.core.oserrors import os_error
+
     path = Path(path)
-    if not path.is_file():
+    try:
+        # Asked, not tested with is_file(): a folder the user may not read is
+        # then told as such, not as a missing file.
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = 0
+    except OSError as exc:
+        raise os_error(exc, path) from exc
+    if not stat.S_ISREG(mode):
         raise GovstatsError(Problem.make("file-not-found", file=str(path)))
 
     def bad(detail: str, line: int | None = None) -> GovstatsError:
@@ -112,7 +124,10 @@ def read_roster(path: str | Path, spec: RosterSpec | None = None) -> Roster:
 
     from govstats.read.package import LIMITS
 
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise os_error(exc, path) from exc
     if size > LIMITS["file_bytes"]:
         raise GovstatsError(
             Problem.make(
@@ -126,6 +141,8 @@ def read_roster(path: str | Path, spec: RosterSpec | None = None) -> Roster:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise bad("文件不是UTF-8编码 (not UTF-8)") from exc
+    except OSError as exc:  # no permission to read it, an I/O error
+        raise os_error(exc, path) from exc
     try:
         units = _read_units(csv.DictReader(text.splitlines()), bad, spec)
     except csv.Error as exc:
@@ -147,7 +164,10 @@ def _read_units(
         raise bad(f"缺少列 (missing columns) {', '.join(missing)}")
     units: list[Unit] = []
     seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        # The physical line the row ends on, as an editor numbers it: blank
+        # lines count (csv skips them, so counting rows would not).
+        line = reader.line_num
         values = {k: (row.get(h) or "").strip() for k, h in COLUMNS.items()}
         if not any(values.values()):
             continue
