@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,32 @@ class Locked(Exception):
 def exclusive(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created if need be) for the block.
 
-    :raises Locked: at once, when another process holds it.
+    :raises Locked: at once, when another process holds it, or this process
+        (another thread, or a block around this one).
     :raises OSError: when the lock file cannot be created or opened.
     """
+    # Record locks belong to the process: taken twice by one process, the
+    # second succeeds, and closing its descriptor would release the first. This
+    # process's own locks are therefore kept here too.
+    key = os.path.abspath(path)
+    with _HELD_GUARD:
+        if key in _HELD:
+            raise Locked(str(path))
+        _HELD.add(key)
+    try:
+        with _system_lock(path):
+            yield
+    finally:
+        with _HELD_GUARD:
+            _HELD.discard(key)
+
+
+_HELD: set[str] = set()
+_HELD_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _system_lock(path: Path) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:
