@@ -92,6 +92,7 @@ def compile_year(
     rounding: str = "half-up",
     templates: str | Path | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
+    strict_inputs: bool = False,
 ) -> Compilation:
     """Compile ``inputs/<year>/`` into the report's figures in ``outputs/<year>/``.
 
@@ -104,6 +105,8 @@ def compile_year(
         output then says it is partial and names the units left out.
     :param rounding: ``half-up`` (四舍五入, default) or ``half-even`` (GB/T 8170).
     :param templates: a folder whose templates replace the shipped ones.
+    :param strict_inputs: refuse a workbook that is a symbolic link to a file
+        outside the year's folder (by default a warning).
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
         valid, or another compile of the same year is running.
     """
@@ -116,7 +119,7 @@ def compile_year(
     # the year is told at once, and an interrupted one is repaired first.
     with output_lock(Path(outputs) / str(year)):
         result, rendered = compile_in_memory(
-            year, inputs, outputs, partial, rounding, templates, progress
+            year, inputs, outputs, partial, rounding, templates, progress, strict_inputs
         )
         if rendered:
             result.written = publish(result.outputs, rendered, locked=True)

@@ -92,18 +92,22 @@ def compile_in_memory(
     rounding: str = "half-up",
     templates: str | Path | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
+    strict_inputs: bool = False,
 ) -> tuple[Compilation, dict[str, bytes]]:
     """Everything a compile does except writing: the result, and the bytes of every
     output by file name (empty when errors stop the compile).
 
     ``govstats compile`` publishes these bytes; ``govstats audit`` compares them
     with the published ones.
+
+    :param strict_inputs: a workbook that is a symbolic link to a file outside
+        ``inputs/<year>/`` is an error, not a warning.
     """
     from govstats.aggregate import aggregate
     from govstats.check.validate import load_units, validate_units
     from govstats.core.numbers import ROUNDINGS
     from govstats.formats import format_for_year
-    from govstats.read.paths import expand_paths
+    from govstats.read.paths import expand_paths, linked_from_outside
     from govstats.read.roster import read_roster
 
     if rounding not in ROUNDINGS:
@@ -111,13 +115,18 @@ def compile_in_memory(
     in_dir = year_inputs(inputs, year)
     fmt = format_for_year(year)
     roster = read_roster(in_dir / "units.csv", fmt.roster)
+    paths = expand_paths([in_dir])
     fmt, units = load_units(
-        expand_paths([in_dir]),
+        paths,
         year,
         fmt.id,
         progress,
         functools.partial(_prepare, templates, fmt.id),
     )
+    linked = linked_from_outside(paths, in_dir, strict_inputs)
+    for unit in units:
+        if unit.path in linked:
+            unit.problems.append(linked[unit.path])
     previous = (
         _previous_figures(Path(outputs) / str(year - 1)) if fmt.cross_year else None
     )

@@ -85,16 +85,54 @@ def read_document(path: str | Path) -> Document:
         PDF; ``pdf-no-text`` for a PDF without a text layer (a scan).
     """
     path = Path(path)
-    if not path.is_file():
-        raise GovstatsError(Problem.make("file-not-found", file=str(path)))
-    data = path.read_bytes()
+    data = _open_regular(path)
     if data.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
-        return pdf_document(data, str(path))
+        try:
+            return pdf_document(data, str(path))
+        except GovstatsError as exc:
+            if exc.problem.code != "file-unreadable":
+                raise
+            # A PDF, not a workbook: told so, not to save it as .xlsx.
+            problem = Problem.make(
+                "pdf-unreadable", file=str(path), found=exc.problem.found
+            )
+            raise GovstatsError(problem) from exc
     text = _decode(data)
     head = text[:1000].lstrip().lower()
     if path.suffix.lower() in HTML_SUFFIXES or head.startswith(("<!doctype", "<html")):
         return html_document(text, str(path))
     return text_document(text, str(path))
+
+
+def _open_regular(path: Path) -> bytes:
+    """The bytes of ``path``, a regular file: what it is instead (missing, a
+    folder or a FIFO, which is never opened: reading one would wait forever, or
+    one the user may not read) is told by its own problem (issue 21)."""
+    import stat
+
+    from govstats.core.oserrors import os_error
+
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise GovstatsError(Problem.make("file-not-found", file=str(path))) from None
+    except OSError as exc:
+        raise os_error(exc, path) from exc
+    if not stat.S_ISREG(mode):
+        kind = (
+            "文件夹 folder"
+            if stat.S_ISDIR(mode)
+            else "命名管道 FIFO"
+            if stat.S_ISFIFO(mode)
+            else "特殊文件 special file"
+        )
+        raise GovstatsError(
+            Problem.make("not-a-regular-file", file=str(path), found=kind)
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise os_error(exc, path) from exc
 
 
 def _decode(data: bytes) -> str:

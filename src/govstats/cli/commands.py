@@ -237,6 +237,14 @@ def compile_(
             "--templates", help="Folder of report templates replacing the shipped ones."
         ),
     ] = None,
+    strict_inputs: Annotated[
+        bool,
+        typer.Option(
+            "--strict-inputs",
+            help="Refuse a workbook that is a symbolic link to a file outside "
+            "inputs/<year>/ (by default a warning).",
+        ),
+    ] = False,
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = Lang.zh,
     debug: DebugOption = False,
@@ -257,7 +265,14 @@ def compile_(
     with _progress(lang.value) as progress:
         result = _run(
             lambda: compile_year(
-                year, inputs, outputs, partial, rounding.value, templates, progress
+                year,
+                inputs,
+                outputs,
+                partial,
+                rounding.value,
+                templates,
+                progress,
+                strict_inputs,
             ),
             debug,
             lang.value,

@@ -124,7 +124,22 @@ class RawWorkbook:
                 return "formula-no-value", str(cell.value)
             if cell is not None and cell.data_type == "e":
                 return "excel-error", str(cell.value)
+        formula = self._ods_formulas.get((sheet, row, col))
+        if formula is not None:  # a formula without a cached value, never run
+            return "formula-no-value", formula
         return "value-blank", ""
+
+    @functools.cached_property
+    def _ods_formulas(self) -> dict[tuple[str, int, int], str]:
+        """The formulas of an .ods by cell (read once, for its blank cells)."""
+        if self.path.suffix.lower() != ".ods" or not self.data:
+            return {}
+        from govstats.read.formulas import ods_formulas
+
+        try:
+            return ods_formulas(self.data, None)
+        except Exception:  # noqa: BLE001 - diagnostics only, as above
+            return {}
 
 
 def _sniff(path: Path) -> tuple[bytes, PackageScan | None]:
