@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from govstats.actions import compile_year, validate_workbooks
+from govstats.actions import validate_workbooks
 from govstats.cli import app
 from govstats.pipeline import OUTPUT_FILES
 from tests.hostile import valid_workbook
@@ -201,10 +202,6 @@ main()
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 @pytest.mark.parametrize("units", [3, 70])
 def test_a_killed_compile_leaves_no_worker_and_no_lock(tmp_path, sig, units):
-    import fcntl
-
-    from govstats.core.lock import exclusive
-
     write_year(tmp_path, units)
     marks = tmp_path / "marks"
     marks.mkdir()
@@ -218,24 +215,28 @@ def test_a_killed_compile_leaves_no_worker_and_no_lock(tmp_path, sig, units):
         stderr=subprocess.DEVNULL,
     )
     try:
-        # The workers are reading (stalled there) and the lock is held.
+        # The workers are reading (stalled there), and the year is locked.
         wait_for(lambda: any(marks.iterdir()), "a worker to start reading")
-        lock = tmp_path / "outputs" / ".2017.lock"
-        with lock.open("a+") as fh, pytest.raises(OSError):
-            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        locked = runner.invoke(app, compile_args(tmp_path))
+        assert locked.exit_code == 2 and "正在被另一次汇总写入" in locked.stderr
         workers = [int(p.name) for p in marks.iterdir()]
-        assert compile_.pid not in workers
+        assert compile_.pid not in workers  # read in worker processes
         compile_.send_signal(sig)
         compile_.wait()
     finally:
         compile_.kill()
         compile_.wait()
-    # The lock is free at once: no worker ever held it.
-    with exclusive(tmp_path / "outputs" / ".2017.lock"):
-        pass
-    # And the workers end with their compile.
-    for pid in workers:
-        wait_for(lambda pid=pid: gone(pid), f"worker {pid} to end")
+    try:
+        # The next compile is not refused: no worker ever held the lock.
+        after = runner.invoke(app, compile_args(tmp_path))
+        assert after.exit_code == 0, after.stderr
+        # And the workers end with their compile.
+        for pid in workers:
+            wait_for(lambda pid=pid: gone(pid), f"worker {pid} to end")
+    finally:
+        for pid in workers:  # on a failure, none is left sleeping
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)
     assert leftovers(tmp_path / "outputs") == []
 
 
@@ -549,3 +550,176 @@ def test_a_dde_formula_without_a_value_is_a_formula_in_a_value_cell(tmp_path):
     assert report.flatten(["code", "cell", "found"]) == [
         ["formula-no-value", "D5", "=cmd|'/c calc'!A0"]
     ]
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice is not installed"
+)
+def test_an_ods_dde_formula_without_a_value_is_a_formula_in_a_value_cell(tmp_path):
+    from tests.test_excel import convert
+
+    def dde(wb):
+        wb["表3 依申请公开情况"]["D5"] = "=cmd|'/c calc'!A0"
+
+    source = tmp_path / "u.xlsx"
+    source.write_bytes(valid_workbook(edit=dde))
+    path = convert(source, "ods", tmp_path)  # as LibreOffice saves it
+    report = validate_workbooks([path], year=2017).report
+    assert report.flatten(["code", "cell", "found"]) == [
+        ["formula-no-value", "D5", "=cmd|'/c calc'!a0"]
+    ]
+
+
+# Issue 21.1: audit counts after an input is deleted
+
+
+def test_audit_after_an_input_is_deleted_counts_add_up(tmp_path):
+    folder = write_year(tmp_path, 3)
+    assert runner.invoke(app, compile_args(tmp_path)).exit_code == 0
+    (folder / "U01.xlsx").unlink()
+    result = runner.invoke(
+        app,
+        ["audit", "2017", "--inputs", str(tmp_path / "inputs")]
+        + ["--outputs", str(tmp_path / "outputs")],
+    )
+    assert result.exit_code == 1
+    assert "input-removed" in result.stdout and "U01.xlsx" in result.stdout
+    last = result.stdout.strip().splitlines()[-1]
+    # units.csv and the three workbooks compared, and the inputs as a whole
+    assert last == "共比对 5 项：3 项一致，2 项不一致。"
+    assert "-" not in last
+
+
+def test_audit_counts_are_never_negative():
+    from govstats.audit.findings import AuditReport, Check, Location
+
+    wrong = [
+        Check.make("value", "wrong", "output-edited", Location(file=f"f{i}"))
+        for i in range(3)
+    ]
+    stats = AuditReport("x", "outputs", wrong, compared=1).stats
+    assert stats["right"] == 0 and stats["checked"] == 3
+
+
+# Issue 21.2: what a file given to --text is
+
+
+def _audit_text(path: Path):
+    return runner.invoke(app, ["audit", "--text", str(path)])
+
+
+def test_a_damaged_pdf_is_told_as_a_pdf(tmp_path):
+    path = tmp_path / "r.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj <<\n")
+    result = _audit_text(path)
+    assert result.exit_code == 2
+    assert "PDF文件无法读取" in result.stderr
+    assert ".xlsx" not in result.stderr and "Excel" not in result.stderr
+
+
+def test_a_folder_or_fifo_given_to_text_is_not_a_regular_file(tmp_path):
+    result = _audit_text(tmp_path)
+    assert result.exit_code == 2
+    assert "不是普通文件" in result.stderr and "找不到文件" not in result.stderr
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "r.txt"
+        os.mkfifo(fifo)  # never opened: reading one would wait for a writer
+        result = _audit_text(fifo)
+        assert result.exit_code == 2
+        assert "不是普通文件" in result.stderr and "FIFO" in result.stderr
+
+
+# Issue 21.4: a workbook linked from outside the folder
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_workbook_linked_from_outside_the_inputs(tmp_path, strict):
+    folder = write_year(tmp_path, 3)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (folder / "U02.xlsx").rename(elsewhere / "U02.xlsx")
+    (folder / "U02.xlsx").symlink_to(elsewhere / "U02.xlsx")
+    inside = folder / "U01.xlsx"
+    (folder / "copy").mkdir()
+    inside.rename(folder / "copy" / "U01.xlsx")
+    inside.symlink_to(folder / "copy" / "U01.xlsx")  # within the folder: fine
+    args = (
+        compile_args(tmp_path, "--strict-inputs") if strict else compile_args(tmp_path)
+    )
+    result = runner.invoke(app, args)
+    assert "input-symlink" in result.stdout
+    flagged = [line for line in result.stdout.splitlines() if "input-symlink" in line]
+    assert len(flagged) == 1  # not the link that stays within the folder
+    assert str(elsewhere / "U02.xlsx") in result.stdout
+    if strict:
+        assert result.exit_code == 1
+        assert not (tmp_path / "outputs" / "2017").exists()
+    else:
+        assert result.exit_code == 0, result.stdout
+
+
+# Issue 21.5: formulas that reach outside the workbook
+
+
+EXTERNAL_LINK = (
+    '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    "<externalBook/></externalLink>"
+)
+EXTERNAL_RELS = (
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/externalLinkPath" Target="file:///C:/别处/其他单位.xlsx" '
+    'TargetMode="External"/></Relationships>'
+)
+
+
+@pytest.mark.parametrize(
+    ("formula", "target"),
+    [
+        ("[1]Sheet1!A1", "file:///C:/别处/其他单位.xlsx"),
+        ("cmd|'/c calc'!A0", "cmd|'/c calc'"),
+        (
+            "'file:///C:/别处/[其他单位.xlsx]Sheet1'!A1",
+            "'file:///C:/别处/[其他单位.xlsx]Sheet1'",
+        ),
+    ],
+)
+def test_a_value_from_a_formula_reaching_outside_is_a_warning(
+    tmp_path, formula, target
+):
+    from xml.sax.saxutils import escape
+
+    from tests.hostile import TABLE3, rewrite, set_cell
+
+    cell = f'<c r="D5"><f>{escape(formula)}</f><v>3</v></c>'
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(
+        rewrite(
+            {TABLE3: lambda p: set_cell(p, "D5", cell)},
+            extra={
+                "xl/externalLinks/externalLink1.xml": EXTERNAL_LINK.encode(),
+                "xl/externalLinks/_rels/externalLink1.xml.rels": EXTERNAL_RELS.encode(),
+            },
+        )
+    )
+    validation = validate_workbooks([path], year=2017)
+    report = validation.report
+    assert report.flatten(["code", "severity", "cell", "found", "expected"]) == [
+        ["formula-external", "warning", "D5", "=" + formula, target]
+    ]
+    assert validation.unit_values(0)["sq.ch.in_person"] == 3  # its cached value
+    assert "当面申请" in report.files[0].problems[0].message()
+
+
+def test_a_formula_inside_the_workbook_is_no_warning(tmp_path):
+    from tests.hostile import TABLE3, rewrite, set_cell
+
+    path = tmp_path / "u.xlsx"
+    cell = '<c r="D5"><f>Sheet1!A1+1</f><v>3</v></c>'
+    path.write_bytes(
+        rewrite(
+            {TABLE3: lambda p: set_cell(p, "D5", cell)},
+            extra={"xl/externalLinks/externalLink1.xml": EXTERNAL_LINK.encode()},
+        )
+    )
+    assert validate_workbooks([path], year=2017).report.flatten(["code"]) == []
