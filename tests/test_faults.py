@@ -321,17 +321,29 @@ def test_a_full_disk_met_writing_a_file_is_told_too(tmp_path, monkeypatch):
     assert leftovers(tmp_path / "outputs") == []
 
 
+def _compile_without_permission(
+    tmp_path: Path, monkeypatch, path: Path, mode: int, calls: dict[str, Path]
+):
+    """Compile with ``path`` set to permission ``mode``; as root, for whom no
+    permission bit counts, with each of ``calls`` refused (EACCES) under its path."""
+    if ROOT_USER:
+        for call, under in calls.items():
+            _refuse(monkeypatch, call, errno.EACCES, under)
+    else:
+        path.chmod(mode)
+    try:
+        return runner.invoke(app, compile_args(tmp_path))
+    finally:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 def test_an_outputs_folder_without_write_permission(tmp_path, monkeypatch):
     before = _compiled_once(tmp_path)
     outputs = tmp_path / "outputs"
-    if ROOT_USER:  # root writes anywhere: making a folder there is refused instead
-        _refuse(monkeypatch, "os.mkdir", errno.EACCES, outputs)
-    else:
-        outputs.chmod(0o555)
-    try:
-        result = runner.invoke(app, compile_args(tmp_path))
-    finally:
-        outputs.chmod(0o755)
+    # As root: making the compile's folder there is refused.
+    result = _compile_without_permission(
+        tmp_path, monkeypatch, outputs, 0o555, {"os.mkdir": outputs}
+    )
     assert result.exit_code == 2, result.stderr
     assert "无法写入" in result.stderr and "权限" in result.stderr
     assert "内部错误" not in result.stderr
@@ -353,16 +365,13 @@ def test_a_lock_file_on_a_read_only_file_system(tmp_path, monkeypatch):
 def test_an_inputs_folder_the_user_cannot_read(tmp_path, monkeypatch):
     write_year(tmp_path)
     folder = tmp_path / "inputs" / "2017"
-    if ROOT_USER:  # simulated: listing it and looking into it are refused
-        _refuse(monkeypatch, "os.scandir", errno.EACCES, folder)
-        _refuse(monkeypatch, "os.listdir", errno.EACCES, folder)
-        _refuse(monkeypatch, "os.stat", errno.EACCES, folder / "units.csv")
-    else:
-        folder.chmod(0o300)
-    try:
-        result = runner.invoke(app, compile_args(tmp_path))
-    finally:
-        folder.chmod(0o755)
+    # As root: listing it and looking into it are refused.
+    calls = {
+        "os.scandir": folder,
+        "os.listdir": folder,
+        "os.stat": folder / "units.csv",
+    }
+    result = _compile_without_permission(tmp_path, monkeypatch, folder, 0o300, calls)
     assert result.exit_code == 2, result.stderr
     assert "无法读取" in result.stderr and "权限" in result.stderr
     assert "找不到文件" not in result.stderr and "内部错误" not in result.stderr
@@ -371,14 +380,9 @@ def test_an_inputs_folder_the_user_cannot_read(tmp_path, monkeypatch):
 def test_a_roster_the_user_cannot_read(tmp_path, monkeypatch):
     folder = write_year(tmp_path)
     roster = folder / "units.csv"
-    if ROOT_USER:  # simulated: opening it is refused
-        _refuse(monkeypatch, "io.open", errno.EACCES, roster)
-    else:
-        roster.chmod(0o200)
-    try:
-        result = runner.invoke(app, compile_args(tmp_path))
-    finally:
-        roster.chmod(0o644)
+    # As root: opening it is refused.
+    calls = {"io.open": roster}
+    result = _compile_without_permission(tmp_path, monkeypatch, roster, 0o200, calls)
     assert result.exit_code == 2, result.stderr
     assert "无法读取" in result.stderr and "units.csv" in result.stderr
     assert "内部错误" not in result.stderr
