@@ -727,3 +727,28 @@ def test_a_formula_inside_the_workbook_is_no_warning(tmp_path):
         )
     )
     assert validate_workbooks([path], year=2017).report.flatten(["code"]) == []
+
+
+def test_a_template_or_annotated_copy_on_a_full_disk(tmp_path, monkeypatch):
+    # Simulated: every fsync fails as on a full disk.
+    _refuse(monkeypatch, "os.fsync", errno.ENOSPC, tmp_path)
+    made = runner.invoke(
+        app, ["template", "--year", "2017", "-o", str(tmp_path / "t.xlsx")]
+    )
+    assert made.exit_code == 2 and "磁盘空间不足" in made.stderr
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(valid_workbook())
+    checked = runner.invoke(
+        app,
+        [
+            "validate",
+            str(path),
+            "--year",
+            "2017",
+            "--annotate",
+            str(tmp_path / "marked"),
+        ],
+    )
+    assert checked.exit_code == 2 and "磁盘空间不足" in checked.stderr
+    assert "内部错误" not in made.stderr + checked.stderr
+    assert list(tmp_path.rglob("*.tmp")) == []

@@ -51,7 +51,12 @@ def make_template(
     fmt = format_for_year(year, format_id)
     wb = build_template(fmt, year, unit_code=unit_code, unit_name=unit_name)
     path = Path(output)
-    write_workbook(wb, path)
+    try:
+        write_workbook(wb, path)
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, path, writing=True) from exc
     return path
 
 

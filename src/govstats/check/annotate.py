@@ -53,10 +53,9 @@ def annotate_workbooks(
     holding only the problem list.
 
     :returns: the paths written, in report order.
-    :raises GovstatsError: when a copy would overwrite any of the inputs.
+    :raises GovstatsError: when a copy would overwrite any of the inputs, or
+        the folder cannot be written.
     """
-    from govstats.core.output import write_workbook
-
     inputs = {Path(f.path).resolve() for f in result.report.files}
     stems = [Path(f.path).stem.casefold() for f in result.report.files]
     units = {str(u.path): u for u in result.units}
@@ -83,6 +82,24 @@ def annotate_workbooks(
             )
         taken.add(target.resolve())
         targets.append(target)
+    try:
+        _write_copies(result, folder, targets, units, lang)
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, folder, writing=True) from exc
+    return targets
+
+
+def _write_copies(
+    result: Validation,
+    folder: Path,
+    targets: list[Path],
+    units: dict[str, Any],
+    lang: str,
+) -> None:
+    from govstats.core.output import write_workbook
+
     folder.mkdir(parents=True, exist_ok=True)
     for file, target in zip(result.report.files, targets, strict=True):
         source = Path(file.path)
@@ -99,7 +116,6 @@ def annotate_workbooks(
             wb.remove(wb.active)
         _problem_sheet(wb, file, lang)
         write_workbook(wb, target)
-    return targets
 
 
 def _open_copy(source: Path, cells: int) -> Any:
