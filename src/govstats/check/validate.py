@@ -125,9 +125,11 @@ def load_units(
 # so many are read by a pool of processes: on two idle cores, 1,000 workbooks
 # took 2.0 s in one process and 1.15 s with two workers (with one core busy
 # elsewhere, about the same both ways). A pool starts in about 10 ms and saves
-# up to 1 ms a workbook; below PARALLEL_MIN workbooks it is not worth a worker's
-# memory, and MAX_JOBS bounds the memory all workers take (each holds one
-# workbook at a time, within the limits of govstats.read.package).
+# up to 1 ms a workbook; below PARALLEL_MIN workbooks one worker reads them
+# all, a workbook at a time (not for speed: so that a reader's crash costs that
+# workbook alone, govstats.core.isolated), and MAX_JOBS bounds the memory all
+# workers take (each holds one workbook at a time, within the limits of
+# govstats.read.package).
 PARALLEL_MIN = 64
 MAX_JOBS = 4
 _CHUNK = 16  # workbooks per task: fewer round trips, yet an even spread
