@@ -144,7 +144,7 @@ def _load_all(
     many = len(paths) >= PARALLEL_MIN
     jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK) if many else 1
     context = _start_method()
-    if not paths or (many and jobs < 2) or (not many and context is None):
+    if not paths or (many and jobs < 2) or (not many and not _forks(context)):
         # Without fork (Windows) a process takes about a second to start: a few
         # workbooks are then read here.
         yield from (_load_one(path, fmt.id) for path in paths)
@@ -168,7 +168,7 @@ def _load_all(
         _crashed,
         jobs=jobs,
         chunk=_CHUNK if many else 1,
-        context=context or _spawn(),
+        context=context,
         initializer=_init_worker,
         initargs=(_limits(), gc.get_threshold(), os.getpid()),
         meanwhile=prepare,
@@ -177,20 +177,23 @@ def _load_all(
 
 
 def _init_worker(
-    limits: dict[str, int], thresholds: tuple[int, ...], parent: int
+    limits: dict[str, int], thresholds: tuple[int, ...], parent: int | None = None
 ) -> None:
     """A worker reads within the main process's limits and collects garbage as
     it does (a spawned one would otherwise have the defaults, whatever the main
-    process set), and ends when the main process ends, however it ends."""
-    from govstats.core.processes import die_with_parent
+    process set), and, given its ``parent``'s process id, ends when the main
+    process ends, however it ends."""
     from govstats.read.package import LIMITS
 
-    die_with_parent(parent)
-    # A reader that crashes (a Rust panic) prints its backtrace: the file's
-    # problem (reader-crashed) says it, once, where the user reads results.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
+    if parent is not None:
+        from govstats.core.processes import die_with_parent
+
+        die_with_parent(parent)
+        # A reader that crashes (a Rust panic) prints its backtrace: the file's
+        # problem (reader-crashed) says it, once, where the user reads results.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
     LIMITS.update(limits)
     gc.set_threshold(*thresholds)
 
@@ -221,7 +224,7 @@ def _first(path: Path) -> tuple[UnitWorkbook, str | None]:
     year it states (None when it cannot be read): in a worker process, alone,
     where one can be forked."""
     context = _start_method()
-    if context is None:
+    if not _forks(context):
         return _load_first([path])[0]
     from govstats.core.isolated import run_isolated
 
@@ -274,22 +277,19 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _start_method() -> BaseContext | None:
-    """fork, which starts a worker at once with what is already imported, where
-    it is safe; None where it is not (no fork, or another thread runs, such as a
-    progress bar's)."""
+def _start_method() -> BaseContext:
+    # fork starts a worker at once with what is already imported; once another
+    # thread runs (a progress bar's) forking is unsafe, and spawn is used.
     import multiprocessing as mp
     import threading
 
     if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
         return mp.get_context("fork")
-    return None
-
-
-def _spawn() -> BaseContext:
-    import multiprocessing as mp
-
     return mp.get_context("spawn")
+
+
+def _forks(context: BaseContext) -> bool:
+    return context.get_start_method() == "fork"
 
 
 def _stated_format(raw: Any) -> Format:
