@@ -28,7 +28,7 @@ from typing import Any
 INFO = "xl/worksheets/sheet1.xml"  # 基本信息: B3 unit name, B4 unit code
 TABLE1 = "xl/worksheets/sheet2.xml"  # 表1 主动公开政府信息情况
 TABLE3 = "xl/worksheets/sheet4.xml"  # 表3 依申请公开情况: D5 sq.ch.in_person
-NOTES = "xl/worksheets/sheet9.xml"  # 填表说明
+NOTES = "xl/worksheets/sheet10.xml"  # 填表说明 (sheet9: 校验)
 WORKBOOK = "xl/workbook.xml"
 MIB = 1024 * 1024
 FIXTURES = Path(__file__).with_name("fixtures")

@@ -18,13 +18,10 @@ from govstats.cli import app
 
 runner = CliRunner()
 ROOT = Path(__file__).parents[1]
-SEED_DIR = Path(__file__).parents[2] / "shared" / "seed"
+SEED_DIR = Path(__file__).parent / "fixtures" / "seed"
 CLEAN = SEED_DIR / "zhuzhou-2017-report.clean.txt"
 RAW = SEED_DIR / "zhuzhou-2017-report.txt"
 
-needs_seed = pytest.mark.skipif(
-    not CLEAN.exists(), reason="../shared is not beside the checkout"
-)
 
 # The wrong shares of the seed (gk2008.md, "Known errors in the seed"):
 # (code, claimed, recomputed, snippet).
@@ -50,7 +47,6 @@ def statuses(text: str, kind: str) -> list[tuple[str, str]]:
 # The seed: every wrong share, nothing that is right
 
 
-@needs_seed
 def test_seed_findings_are_the_known_wrong_shares():
     report = audit_text(CLEAN)
     assert report.flatten(KEYS) == SEED_FINDINGS
@@ -60,7 +56,6 @@ def test_seed_findings_are_the_known_wrong_shares():
     assert line[149:154] == "70.2%"
 
 
-@needs_seed
 def test_seed_right_claims_are_confirmed_not_flagged():
     report = audit_text(CLEAN, explain=True)
     right = {(c.kind, c.claimed, c.recomputed) for c in report.by_status("right")}
@@ -88,7 +83,6 @@ def test_seed_right_claims_are_confirmed_not_flagged():
     ]
 
 
-@needs_seed
 def test_raw_seed_gives_the_same_findings():
     # The raw copy has spam slogans (足球365…bat365…) where the city's name was.
     assert audit_text(RAW).flatten(KEYS) == SEED_FINDINGS
@@ -113,7 +107,6 @@ def seed_html() -> str:
     )
 
 
-@needs_seed
 def test_seed_as_html_gives_the_same_findings(tmp_path):
     page = tmp_path / "report.html"
     page.write_text(seed_html(), encoding="utf-8")
@@ -164,7 +157,6 @@ def seed_pdf() -> bytes:
     return buf.getvalue()
 
 
-@needs_seed
 def test_seed_as_pdf_gives_the_same_findings(tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(seed_pdf())
@@ -433,7 +425,6 @@ def test_placeholders():
 # CLI
 
 
-@needs_seed
 def test_cli_prints_each_finding_and_exits_1():
     result = runner.invoke(app, ["audit", "--text", str(CLEAN)])
     assert result.exit_code == 1
@@ -479,7 +470,6 @@ def test_cli_explain_lists_right_and_unchecked(tmp_path):
     ]
 
 
-@needs_seed
 def test_cli_json_equals_library_result():
     args = ["audit", "--text", str(CLEAN), "--format", "json", "--explain"]
     result = runner.invoke(app, [*args, "--lang", "en"])

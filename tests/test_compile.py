@@ -386,3 +386,15 @@ def test_a_year_without_inputs_is_refused_and_leaves_no_outputs(tmp_path):
     )
     assert result.exit_code == 2
     assert "2071" in result.stderr
+
+
+def test_a_partial_compile_with_no_valid_unit_exits_as_invalid_data(tmp_path):
+    # Issue 13: the exit code comes from the problem's category. No valid unit
+    # is a fault of the inputs (data: 1), not of the command (usage or file: 2).
+    write_year(tmp_path, units=ROSTER[:1], values={"G": {"sq.received": 99}})
+    result = run(tmp_path, "--partial")
+    assert result.exit_code == 1
+    assert "没有通过校验的工作簿，无法汇总" in result.stderr
+    assert not (tmp_path / "outputs" / "2017").exists()
+    (tmp_path / "inputs" / "2017" / "units.csv").unlink()
+    assert run(tmp_path).exit_code == 2  # a file that is missing

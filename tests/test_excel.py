@@ -136,6 +136,7 @@ def test_a_scanned_sheet_has_the_grid_from_a1_row_by_row(tmp_path):
     import openpyxl
     import python_calamine as pc
 
+    from govstats.core.limits import DEFAULT_LIMITS
     from govstats.read.excel import _grid, read_workbook
 
     wb = openpyxl.Workbook()
@@ -149,7 +150,9 @@ def test_a_scanned_sheet_has_the_grid_from_a1_row_by_row(tmp_path):
     read = read_workbook(path)
     book = pc.CalamineWorkbook.from_path(str(path))
     for name in ("empty", "offset", "ragged"):
-        assert read.sheets[name].grid == _grid(book.get_sheet_by_name(name))
+        assert read.sheets[name].grid == _grid(
+            book.get_sheet_by_name(name), DEFAULT_LIMITS
+        )
     assert read.sheets["offset"].grid[2][2:] == ["x", "", ""]
     assert read.sheets["offset"].grid[6] == ["", "", "", "", 1.5]
     assert read.sheets["empty"].grid == []

@@ -68,7 +68,7 @@ def test_years_pick_the_format():
 def test_template_lays_out_the_national_tables(tmp_path):
     path = make_template(2025, tmp_path / "t.xlsx", "D01", "县财政局")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["基本信息", T2, T3, T4, "填表说明"]
+    assert wb.sheetnames == ["基本信息", T2, T3, T4, "校验", "填表说明"]
     ws = wb[T3]
     assert ws["A4"].value.startswith("（本列数据的勾稽关系为：第一项加第二项之和")
     assert [ws.cell(5, c).value for c in range(5, 12)] == [

@@ -22,14 +22,9 @@ from govstats.actions import compile_year
 from govstats.core.numbers import quantize
 
 ROOT = Path(__file__).parents[1]
-SHARED = Path(__file__).parents[2] / "shared"
+SHARED = Path(__file__).parent / "fixtures"
 FIGURES = SHARED / "spec" / "zhuzhou-2017-figures.yaml"
 SEED = SHARED / "seed" / "zhuzhou-2017-report.clean.txt"
-
-needs_shared = pytest.mark.skipif(
-    not FIGURES.exists() or not SEED.exists(),
-    reason="../shared is not beside the checkout",
-)
 
 
 def compile_demo(tmp_path_factory, year: int) -> Path:
@@ -106,7 +101,6 @@ def test_docx_matches_golden(compiled, golden):
     )
 
 
-@needs_shared
 def test_every_seed_figure_is_in_figures_json(compiled):
     expected = yaml.safe_load(FIGURES.read_text(encoding="utf-8"))
     figures = json.loads((compiled / "figures.json").read_text(encoding="utf-8"))
@@ -173,7 +167,6 @@ def _section(report: str, key: str) -> str:
     return "\n".join(subs)
 
 
-@needs_shared
 def test_seed_numbers_appear_in_report(compiled):
     seed = SEED.read_text(encoding="utf-8")
     report = (compiled / "report.md").read_text(encoding="utf-8")

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from govstats.actions import compile_year, validate_workbooks
 from govstats.cli import app
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, catalogue
 from govstats.pipeline import OUTPUT_FILES
 from govstats.publish.folder import publish, recover
@@ -293,31 +294,26 @@ def test_a_broken_roster_is_a_located_problem(tmp_path, row):
     calm(result)
 
 
-def test_too_many_files_are_refused_before_reading(tmp_path, monkeypatch):
-    from govstats.read import package
-
-    monkeypatch.setitem(package.LIMITS, "files", 2)
+def test_too_many_files_are_refused_before_reading(tmp_path):
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.xlsx").write_bytes(b"")
-    result = runner.invoke(app, ["validate", str(tmp_path)])
-    assert result.exit_code == 2
-    assert "超过一次校验或汇总的上限 2 个" in result.stderr
+    with pytest.raises(GovstatsError) as caught:
+        validate_workbooks([tmp_path], limits=Limits(files=2))
+    assert caught.value.exit_code == 2
+    assert "超过一次校验或汇总的上限 2 个" in caught.value.problem.message("zh")
 
 
-def test_file_too_large_is_refused_unread(tmp_path, monkeypatch):
-    from govstats.read import package
-
-    monkeypatch.setitem(package.LIMITS, "file_bytes", 1000)
+def test_file_too_large_is_refused_unread(tmp_path):
     path = tmp_path / "big.xlsx"
     path.write_bytes(valid_workbook())
-    report = validate_workbooks([path]).report
+    report = validate_workbooks([path], limits=Limits(file_bytes=1000)).report
     assert report.flatten(["code", "expected"]) == [["file-too-large", "0 MiB"]]
 
 
 def test_file_growing_while_read_is_read_whole_or_refused(tmp_path, monkeypatch):
     """The size fstat gives only sizes the first read: a file that grows after it
     is still read to its end, and refused when it grows past the limit."""
-    from govstats.read import excel, package
+    from govstats.read import excel
 
     path = tmp_path / "unit.xlsx"
     data = valid_workbook()
@@ -329,10 +325,9 @@ def test_file_growing_while_read_is_read_whole_or_refused(tmp_path, monkeypatch)
             self.st_size = st.st_size // 2
 
     monkeypatch.setattr(excel.os, "fstat", lambda fd: Shrunk(real_fstat(fd)))
-    assert excel._sniff(path)[0] == data
-    monkeypatch.setitem(package.LIMITS, "file_bytes", len(data) - 1)
+    assert excel._sniff(path, DEFAULT_LIMITS)[0] == data
     with pytest.raises(GovstatsError) as caught:
-        excel._sniff(path)
+        excel._sniff(path, Limits(file_bytes=len(data) - 1))
     assert caught.value.problem.code == "file-too-large"
 
 
@@ -452,15 +447,12 @@ def test_publish_without_an_atomic_exchange(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".2017.lock", "2017"]
 
 
-def test_too_many_cells_in_all_sheets_refuse_the_workbook(tmp_path, monkeypatch):
-    from govstats.read import package
-
+def test_too_many_cells_in_all_sheets_refuse_the_workbook(tmp_path):
     # The valid workbook has a few hundred cells; a limit below refuses it whole,
     # while scanning, before any reader is asked.
-    monkeypatch.setitem(package.LIMITS, "cells", 100)
     path = tmp_path / "u.xlsx"
     path.write_bytes(valid_workbook())
-    report = validate_workbooks([path]).report
+    report = validate_workbooks([path], limits=Limits(cells=100)).report
     assert report.flatten(["code", "found", "expected"]) == [
         ["workbook-too-large", "> 100 cells", "100 cells"]
     ]

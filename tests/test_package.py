@@ -23,6 +23,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.locations import column_letter
 from govstats.core.problems import GovstatsError
 from govstats.read import package
@@ -74,10 +75,23 @@ def sheet(rows: str, decl: str = DECL, root: str = "") -> bytes:
     ).encode()
 
 
-def outcome(data: bytes) -> Any:
-    """The scan, or the refusal's code and texts."""
+# The memory of the scans of this module's tests, as one run keeps one: parts and
+# layouts scanned by a test are known to the next (no_parts_known starts afresh).
+MEMORY = [package.ScanMemory()]
+
+
+def outcome(
+    data: bytes,
+    limits: Limits = DEFAULT_LIMITS,
+    streaming: bool = False,
+    memory: package.ScanMemory | None = None,
+) -> Any:
+    """The scan (with the module's memory unless one is given), or the refusal's
+    code and texts."""
     try:
-        return package.scan_package(data, "u.xlsx", "xlsx")
+        return package.scan_package(
+            data, "u.xlsx", "xlsx", limits, memory or MEMORY[0], streaming
+        )
     except GovstatsError as exc:
         return exc.problem.code, exc.problem.found, exc.problem.expected
 
@@ -96,15 +110,18 @@ def counting(scanner: str) -> Iterator[list[str]]:
         yield names
 
 
-def both_ways(data: bytes) -> tuple[Any, list[str]]:
-    """The outcome, checked equal both ways, and the parts that were rescanned."""
+def both_ways(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, list[str]]:
+    """The outcome, checked equal to the reference scan (every part streamed, no
+    memory), and the parts that were rescanned."""
     with counting("_scan_streaming") as rescanned:
-        whole = outcome(data)
+        whole = outcome(data, limits)
     # the second time, the parts scanned whole the first time are known
-    again = outcome(data)
-    with mock.patch.object(package, "_WHOLE", -1):
-        streaming = outcome(data)
-    assert whole == again == streaming
+    again = outcome(data, limits)
+    try:
+        reference = package.scan_package(data, "u.xlsx", "xlsx", limits, None, True)
+    except GovstatsError as exc:
+        reference = exc.problem.code, exc.problem.found, exc.problem.expected
+    assert whole == again == reference
     return whole, rescanned
 
 
@@ -249,12 +266,12 @@ def test_other_encodings_are_scanned_again(far):
 def test_a_workbook_at_the_cell_limits_is_scanned_again():
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in (1, 2, 3))
     data = workbook(sheet(rows), sheet(rows))
-    with mock.patch.dict(package.LIMITS, {"cells": 5}):
-        result, rescanned = both_ways(data)
+    result, rescanned = both_ways(data, DEFAULT_LIMITS.replace(cells=5))
     assert result == ("workbook-too-large", "> 5 cells", "5 cells")
     assert rescanned == ["xl/worksheets/sheet2.xml"]
-    with mock.patch.dict(package.LIMITS, {"sheet_rows": 2}):
-        result, rescanned = both_ways(workbook(sheet(rows)))
+    result, rescanned = both_ways(
+        workbook(sheet(rows)), DEFAULT_LIMITS.replace(sheet_rows=2)
+    )
     assert extent(result) == (3, 1, 3, True)
     assert rescanned == ["xl/worksheets/sheet1.xml"]
 
@@ -383,9 +400,8 @@ def sheet_parts(draw: Any) -> tuple[bytes, frozenset[str]]:
     st.sampled_from([12, 40, 10_000]),
 )
 def test_a_sheet_scanned_whole_says_what_the_streaming_scan_says(documents, limit):
-    limits = {"sheet_rows": 20, "sheet_columns": 8, "cells": limit}
-    with mock.patch.dict(package.LIMITS, limits):
-        result, rescanned = both_ways(workbook(*(d for d, _ in documents)))
+    limits = Limits(sheet_rows=20, sheet_columns=8, cells=limit)
+    result, rescanned = both_ways(workbook(*(d for d, _ in documents)), limits)
     for i, (_, odd) in enumerate(documents, start=1):
         if f"xl/worksheets/sheet{i}.xml" not in rescanned:
             event(f"scanned whole: {'excel' if not odd else ', '.join(sorted(odd))}")
@@ -398,19 +414,19 @@ def test_a_sheet_scanned_whole_says_what_the_streaming_scan_says(documents, limi
 def test_parts_met_before_in_the_same_bytes_are_not_parsed_again():
     first = valid_workbook("U01", "测试局")
     second = valid_workbook("U02", "另一局")
-    package.scan_package(first, "a.xlsx", "xlsx")
+    memory = package.ScanMemory()
+    package.scan_package(first, "a.xlsx", "xlsx", memory=memory)
     with (
         counting("_scan_whole") as parsed,
-        mock.patch.dict(package._LAYOUTS, clear=True),
+        mock.patch.dict(memory.layouts, clear=True),
     ):
-        result = package.scan_package(second, "b.xlsx", "xlsx")
+        result = package.scan_package(second, "b.xlsx", "xlsx", memory=memory)
     # theme, styles and the like are the template's bytes; the identification
     # sheet names the unit, so it is parsed again (but for its layout, see below)
     assert "xl/theme/theme1.xml" not in parsed
     assert "xl/styles.xml" not in parsed
     assert "xl/worksheets/sheet1.xml" in parsed
-    with mock.patch.object(package, "_KNOWN", {}):
-        assert package.scan_package(second, "b.xlsx", "xlsx") == result
+    assert package.scan_package(second, "b.xlsx", "xlsx") == result
 
 
 def test_a_known_part_is_checked_again_against_the_limits():
@@ -421,11 +437,9 @@ def test_a_known_part_is_checked_again_against_the_limits():
         ({"sheet_rows": 8}, (9, 6, 2, True)),
         ({"sheet_columns": 5}, (9, 6, 2, True)),
     ]:
-        with mock.patch.dict(package.LIMITS, limits):
-            result, _ = both_ways(data)
+        result, _ = both_ways(data, DEFAULT_LIMITS.replace(**limits))
         assert extent(result) == expected
-    with mock.patch.dict(package.LIMITS, {"cells": 1}):
-        refused, _ = both_ways(data)
+    refused, _ = both_ways(data, DEFAULT_LIMITS.replace(cells=1))
     assert refused[0] == "workbook-too-large"
 
 
@@ -442,7 +456,7 @@ def test_a_part_of_known_name_size_and_crc_but_other_bytes_is_scanned():
             )
     with (
         counting("_scan_whole") as parsed,
-        mock.patch.dict(package._LAYOUTS, clear=True),
+        mock.patch.dict(MEMORY[0].layouts, clear=True),
     ):
         assert extent(outcome(out.getvalue())) == (1, 1, 1, False)
     assert "xl/worksheets/sheet1.xml" in parsed
@@ -453,15 +467,15 @@ def test_a_part_of_known_name_size_and_crc_but_other_bytes_is_scanned():
     assert outcome(workbook(hostile))[0] == "unsafe-xml"
 
 
-def test_known_parts_are_bounded_by_their_bytes(monkeypatch):
-    monkeypatch.setattr(package, "_KNOWN", {})
-    monkeypatch.setattr(package, "_known_bytes", 0)
-    monkeypatch.setattr(package, "_KNOWN_BYTES", 3000)
+def test_known_parts_are_bounded_by_their_bytes():
+    memory = package.ScanMemory(known_bytes=3000)
     for code in ("U01", "U02", "U03"):
-        package.scan_package(valid_workbook(code, "局"), "u.xlsx", "xlsx")
-        kept = sum(len(key[4]) for key in package._KNOWN)
-        assert kept == package._known_bytes <= 3000
-    assert package._KNOWN
+        package.scan_package(
+            valid_workbook(code, "局"), "u.xlsx", "xlsx", memory=memory
+        )
+        kept = sum(len(key[4]) for key in memory.known)
+        assert kept == memory.known_bytes <= 3000
+    assert memory.known
 
 
 @pytest.mark.parametrize(
@@ -553,19 +567,24 @@ def zipfile_parts(data: bytes) -> dict[str, bytes]:
 @contextmanager
 def no_parts_known() -> Iterator[None]:
     """Neither parts nor layouts remembered from other tests."""
-    with mock.patch.dict(package._LAYOUTS, clear=True):
-        with mock.patch.object(package, "_KNOWN", {}):
-            yield
+    kept = MEMORY[0]
+    MEMORY[0] = package.ScanMemory()
+    try:
+        yield
+    finally:
+        MEMORY[0] = kept
 
 
-def _layout_outcome(first: bytes, then: bytes) -> tuple[Any, list[str]]:
+def _layout_outcome(
+    first: bytes, then: bytes, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Any, list[str]]:
     """The scan of the sheet part ``then`` right after the part ``first`` (which
     it may be read by), checked equal to the streaming scan; and whether it was
     parsed whole."""
     with no_parts_known():
         outcome(workbook(first))
         with counting("_scan_whole") as parsed:
-            result, _ = both_ways(workbook(then))
+            result, _ = both_ways(workbook(then), limits)
     return result, [name for name in parsed if name.endswith("sheet1.xml")]
 
 
@@ -642,8 +661,9 @@ def test_a_layout_is_checked_against_the_limits():
     then = ROWS.replace("<v>1<", "<v>2<")
     with no_parts_known():
         outcome(workbook(sheet(ROWS)))
-        with mock.patch.dict(package.LIMITS, {"sheet_columns": 2}):
-            result, _ = both_ways(workbook(sheet(then)))
+        result, _ = both_ways(
+            workbook(sheet(then)), DEFAULT_LIMITS.replace(sheet_columns=2)
+        )
     assert extent(result) == (2, 3, 2, True)
 
 
@@ -657,9 +677,8 @@ def _other_text(document: bytes) -> bytes:
 @given(sheet_parts(), st.sampled_from([12, 40, 10_000]))
 def test_a_sheet_read_by_its_layout_says_what_the_streaming_scan_says(part, limit):
     document, _ = part
-    limits = {"sheet_rows": 20, "sheet_columns": 8, "cells": limit}
-    with mock.patch.dict(package.LIMITS, limits):
-        _, parsed = _layout_outcome(document, _other_text(document))
+    limits = Limits(sheet_rows=20, sheet_columns=8, cells=limit)
+    _, parsed = _layout_outcome(document, _other_text(document), limits)
     event("read by its layout" if not parsed else "scanned")
 
 
@@ -673,3 +692,17 @@ def test_workbooks_scanned_in_threads_get_what_they_get_alone():
         alone = [outcome(book) for book in books]
     with no_parts_known(), ThreadPoolExecutor(4) as pool:
         assert list(pool.map(outcome, books)) == alone
+
+
+def test_without_a_memory_nothing_is_remembered_between_scans():
+    # Issue 13: no module state. Two scans without a memory each parse every
+    # part; with one, the second parses only what differs.
+    book = valid_workbook("U01", "测试局")
+    with counting("_scan_whole") as plain:
+        package.scan_package(book, "a.xlsx", "xlsx")
+        package.scan_package(book, "a.xlsx", "xlsx")
+    memory = package.ScanMemory()
+    with counting("_scan_whole") as remembered:
+        package.scan_package(book, "a.xlsx", "xlsx", memory=memory)
+        package.scan_package(book, "a.xlsx", "xlsx", memory=memory)
+    assert len(plain) == 2 * len(remembered) > 0

@@ -16,8 +16,10 @@ CODES = list(catalogue())
 def test_every_code_has_zh_and_en_text(code):
     t = catalogue()[code]
     assert re.fullmatch(r"[a-z]+(-[a-z]+)*", code)
-    assert t.category in ("file", "sheet", "row", "cell", "rule")
-    assert t.severity in ("error", "warning")
+    assert t.category in ("file", "sheet", "row", "cell", "rule", "data", "unchecked")
+    # a reason why an audit left a claim unchecked is not a problem
+    assert t.severity == ("info" if t.category == "unchecked" else t.severity)
+    assert t.severity in ("error", "warning", "info")
     for lang in LANGS:
         assert t.title[lang] and t.description[lang] and t.template[lang]
     # Chinese first: the zh text is in Chinese.
@@ -134,3 +136,55 @@ def test_problems_come_in_the_order_of_the_workbooks_sheets():
         "二、主动公开政府信息情况",
         "另一张",
     ]
+
+
+def test_a_problem_of_the_data_exits_1_and_any_other_exits_2():
+    from govstats.core.problems import GovstatsError
+
+    assert GovstatsError(Problem.make("no-valid-units", file="x")).exit_code == 1
+    for code in ("file-not-found", "format-unknown", "compile-locked", "zip-bomb"):
+        assert GovstatsError(Problem.make(code)).exit_code == 2
+
+
+def test_the_reasons_of_an_audit_are_in_the_catalogue_and_are_no_problems():
+    from govstats.audit.findings import Check, reason_text
+    from govstats.core.locations import Location
+
+    reasons = [c for c, t in catalogue().items() if t.category == "unchecked"]
+    assert "base-unknown" in reasons and "not-in-table" in reasons
+    assert reason_text("base-unknown", "en").startswith("the base (total)")
+    with pytest.raises(ValueError, match="is a reason, not a problem"):
+        Problem.make("base-unknown")
+    check = Check.make("share", "unchecked", "base-unknown", Location(line=3))
+    assert (check.category, check.severity) == ("unchecked", "")
+    with pytest.raises(ValueError, match="unknown reason"):
+        Check.make("share", "unchecked", "total-mismatch", Location(line=3))
+
+
+def test_validation_and_audit_report_on_one_model():
+    from govstats.audit.findings import AuditReport, Check
+    from govstats.core.locations import Location
+    from govstats.core.results import FileReport, Report, Results
+
+    problem = Problem.make(
+        "total-mismatch", file="a.xlsx", sheet="表3", row=4, column=4
+    )
+    report = Report([FileReport("a.xlsx", problems=[problem])])
+    wrong = Check.make(
+        "value",
+        "wrong",
+        "total-mismatch",
+        Location(file="tables.xlsx", sheet="表3", cell="C4"),
+        claimed="13",
+        recomputed="12",
+    )
+    audit = AuditReport(subject="outputs/2017", kind="outputs", checks=[wrong])
+    for result in (report, audit):
+        assert isinstance(result, Results)
+        assert (result.valid, result.exit_code, len(result.errors)) == (False, 1, 1)
+        assert result.flatten(["code", "where"]) == [
+            ["total-mismatch", "表3!D4" if result is report else "表3!C4"]
+        ]
+    assert report.flatten() == [["total-mismatch", "表3", "D4"]]
+    assert audit.flatten() == [["total-mismatch", "表3!C4", "13", "12"]]
+    assert problem.where == Location(file="a.xlsx", sheet="表3", cell="D4")

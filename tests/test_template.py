@@ -22,7 +22,12 @@ def test_template_layout(tmp_path):
     path = make_template(2017, tmp_path / "t.xlsx", "430200-01", "株洲市财政局")
     wb = openpyxl.load_workbook(path)
     fmt = load_format("gk2008")
-    assert wb.sheetnames == ["基本信息", *[t.sheet for t in fmt.tables], "填表说明"]
+    assert wb.sheetnames == [
+        "基本信息",
+        *[t.sheet for t in fmt.tables],
+        "校验",
+        "填表说明",
+    ]
     ws = wb["表3 依申请公开情况"]
     assert ws["A1"].value == "表3 依申请公开情况"
     assert [c.value for c in ws[3]] == ["指标名称", "代码", "计量单位", "本年", "说明"]

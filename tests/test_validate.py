@@ -324,39 +324,36 @@ def test_cells_survive_pickling_exactly():
 def test_spawned_workers_read_within_the_main_process_limits(
     make_workbook, monkeypatch
 ):
-    # Limits set at run time (as the hostile tests set them) reach the workers,
-    # spawned ones too, which would otherwise import the defaults afresh.
+    # Limits given by the caller (as the hostile tests give them) reach the
+    # workers, spawned ones too, which would otherwise read with the defaults.
     import threading
 
     import govstats.check.validate as validate
-    from govstats.read import package
+    from govstats.core.limits import Limits
 
     paths = [make_workbook(f"u{i}.xlsx", unit_code=f"U{i}") for i in range(2)]
-    monkeypatch.setitem(package.LIMITS, "cells", 100)
-    alone = validate.load_units(paths, 2017, None)
+    limits = Limits(cells=100)
+    alone = validate.load_units(paths, 2017, None, limits=limits)
     assert all(u.problems for u in alone[1])
     monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
     monkeypatch.setattr(validate, "_CHUNK", 1)
     monkeypatch.setattr(validate, "_cpus", lambda: 2)
     monkeypatch.setattr(threading, "active_count", lambda: 2)
-    assert validate.load_units(paths, 2017, None) == alone
+    assert validate.load_units(paths, 2017, None, limits=limits) == alone
 
 
-def test_a_worker_takes_the_main_process_limits_and_collection_thresholds():
+def test_a_worker_takes_the_main_process_collection_thresholds():
     """A spawned worker starts with Python's defaults: _init_worker gives it the
-    main process's limits and garbage collection thresholds."""
+    main process's garbage collection thresholds (limits go with each task)."""
     import gc
 
     from govstats.check import validate
-    from govstats.read.package import LIMITS
 
-    limits, thresholds = dict(LIMITS), gc.get_threshold()
+    thresholds = gc.get_threshold()
     try:
-        validate._init_worker({**limits, "sheet_rows": 77}, (12_345, 6, 7))
-        assert LIMITS["sheet_rows"] == 77
+        validate._init_worker((12_345, 6, 7))
         assert gc.get_threshold() == (12_345, 6, 7)
     finally:
-        LIMITS.update(limits)
         gc.set_threshold(*thresholds)
 
 

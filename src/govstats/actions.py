@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.read.paths import expand_paths
 
@@ -67,6 +68,7 @@ def validate_workbooks(
     format_id: str | None = None,
     max_problems: int | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Validation:
     """Check workbooks against their format; every problem of every file at once.
 
@@ -74,18 +76,20 @@ def validate_workbooks(
         without it the year each workbook states picks the format.
     :param roster: ``units.csv``: unit codes must be in it.
     :param max_problems: list at most this many problems per file.
+    :param progress: called after each workbook is read: (done, total, path).
+    :param limits: what every file is checked against before it is read.
     :raises GovstatsError: when the roster or format cannot be used.
     """
     from govstats.check.validate import load_units, validate_units
     from govstats.read.roster import read_roster
 
-    files = expand_paths(paths)
+    files = expand_paths(paths, limits)
     if not files:
         raise GovstatsError(
             Problem.make("file-not-found", file=", ".join(map(str, paths)) or ".")
         )
-    fmt, units = load_units(files, year, format_id, progress)
-    units_roster = read_roster(roster, fmt.roster) if roster else None
+    fmt, units = load_units(files, year, format_id, progress, limits=limits)
+    units_roster = read_roster(roster, fmt.roster, limits) if roster else None
     return validate_units(units, fmt, year, units_roster, max_problems)
 
 
@@ -97,6 +101,7 @@ def compile_year(
     rounding: str = "half-up",
     templates: str | Path | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
     strict_inputs: bool = False,
 ) -> Compilation:
     """Compile ``inputs/<year>/`` into the report's figures in ``outputs/<year>/``.
@@ -110,6 +115,8 @@ def compile_year(
         output then says it is partial and names the units left out.
     :param rounding: ``half-up`` (四舍五入, default) or ``half-even`` (GB/T 8170).
     :param templates: a folder whose templates replace the shipped ones.
+    :param progress: called after each workbook is read: (done, total, path).
+    :param limits: what every file is checked against before it is read.
     :param strict_inputs: refuse a workbook that is a symbolic link to a file
         outside the year's folder (by default a warning).
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
@@ -124,7 +131,15 @@ def compile_year(
     # the year is told at once, and an interrupted one is repaired first.
     with output_lock(Path(outputs) / str(year)):
         result, rendered = compile_in_memory(
-            year, inputs, outputs, partial, rounding, templates, progress, strict_inputs
+            year,
+            inputs,
+            outputs,
+            partial,
+            rounding,
+            templates,
+            progress,
+            limits,
+            strict_inputs,
         )
         if rendered:
             result.written = publish(result.outputs, rendered, locked=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 from govstats.aggregate import Figures
 from govstats.check.coverage import roster_report
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import Report
 from govstats.publish.context import report_context
@@ -92,6 +93,7 @@ def compile_in_memory(
     rounding: str = "half-up",
     templates: str | Path | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
     strict_inputs: bool = False,
 ) -> tuple[Compilation, dict[str, bytes]]:
     """Everything a compile does except writing: the result, and the bytes of every
@@ -114,14 +116,15 @@ def compile_in_memory(
         raise ValueError(f"rounding must be one of {ROUNDINGS}")
     in_dir = year_inputs(inputs, year)
     fmt = format_for_year(year)
-    roster = read_roster(in_dir / "units.csv", fmt.roster)
-    paths = expand_paths([in_dir])
+    roster = read_roster(in_dir / "units.csv", fmt.roster, limits)
+    paths = expand_paths([in_dir], limits)
     fmt, units = load_units(
         paths,
         year,
         fmt.id,
         progress,
         functools.partial(_prepare, templates, fmt.id),
+        limits,
     )
     linked = linked_from_outside(paths, in_dir, strict_inputs)
     for unit in units:
@@ -155,7 +158,7 @@ def compile_in_memory(
     result.figures = aggregate(validation, roster, included, rounding, year)
     # The outputs need a unit's file and digest, not its cells nor the frames it
     # was checked in: freed before they are built (and before the processes
-    # that build them are forked), 10,000 units need 100 MB less.
+    # that build them are forked), so that the peak does not hold them.
     del validation
     for unit in units:
         unit.cells.clear()
@@ -231,11 +234,11 @@ def render_outputs(
             ).encode(),
         }
 
-    # Measured on two cores for 1,000 units (CPU): report.docx 0.12 s,
-    # tables.xlsx 0.10 s, the rest 0.1 s together. Two children build
-    # tables.xlsx and the rest while this process builds report.docx, the one
-    # that allocates most: a forked child pays for each page it writes that it
-    # shares with this process (0.15 s for report.docx in a child).
+    # report.docx, tables.xlsx and the rest take about a third of the tail each
+    # (benchmarks/results.md). Two children build tables.xlsx and the rest
+    # while this process builds report.docx, the one that allocates most: a
+    # forked child pays for each page it writes that it shares with this
+    # process.
     with Background() as background:
         tables = background.start(
             lambda: {"tables.xlsx": tables_workbook(figures, note, government)}
@@ -253,7 +256,7 @@ def render_outputs(
 def _prepare(templates: str | Path | None, format_id: str) -> None:
     """Import what writing the outputs needs, compile the report's templates, find
     the charts' font and make report.docx's blank document (while worker
-    processes read): 0.3 s that the compile's tail would otherwise wait for. The
+    processes read): time that the compile's tail would otherwise wait for. The
     children that build tables.xlsx and the rest (govstats.publish.background) inherit
     them."""
     import docx  # noqa: F401

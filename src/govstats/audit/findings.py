@@ -11,61 +11,23 @@ false alarm). Findings carry a code of the problem catalogue.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from govstats.core.locations import Location
-from govstats.core.problems import catalogue, fill_template
+from govstats.core.problems import Category, Severity, catalogue, fill_template
+from govstats.core.results import Results
 
 __all__ = ["STATUSES", "AuditReport", "Check", "Location", "reason_text"]
 
-STATUSES = ("wrong", "note", "right", "unchecked")
-_SEVERITY = {"wrong": "error", "note": "warning"}
-
-# Why a claim was not checked; keyed by a stable reason code.
-REASONS: dict[str, dict[str, str]] = {
-    "base-unknown": {
-        "zh": "无法确定占比的基数（总数），未核对",
-        "en": "the base (total) of the share cannot be determined; not checked",
-    },
-    "base-ambiguous": {
-        "zh": "可能的总数不止一个且分项之和与其均不符，未核对",
-        "en": "more than one possible total and the parts match none; not checked",
-    },
-    "units-differ": {
-        "zh": "分项与总数的计量单位不同，未核对",
-        "en": "the parts and the total are counted in different units; not checked",
-    },
-    "approximate-part": {
-        "zh": "分项为约数，无法精确核对合计",
-        "en": "a part is approximate, so the sum cannot be checked exactly",
-    },
-    "no-previous": {
-        "zh": "文中未给出上年数，无法核对变化幅度",
-        "en": "last year's count is not stated, so the change cannot be checked",
-    },
-    "no-counts": {
-        "zh": "文中未给出计算该比率的两个数，未核对",
-        "en": "the two counts of this rate are not both stated; not checked",
-    },
-    "percentage-points": {
-        "zh": "百分点变化需要上年的比率，未核对",
-        "en": "a change in percentage points needs last year's rate; not checked",
-    },
-    "not-a-claim": {
-        "zh": "百分数不是占比、比率或变化幅度，未核对",
-        "en": "the percentage is not a share, rate or change; not checked",
-    },
-    "not-in-table": {
-        "zh": "表格中没有可对照的数字（未印出、空白或无法识别），未核对",
-        "en": "the table has no figure to compare it with (not printed, blank or "
-        "not recognised); not checked",
-    },
-}
+Status = Literal["wrong", "note", "right", "unchecked"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+_SEVERITY: dict[str, Severity] = {"wrong": "error", "note": "warning"}
 
 
 def reason_text(code: str, lang: str = "zh") -> str:
-    """The sentence explaining why a claim was not checked."""
-    return REASONS[code][lang]
+    """The sentence explaining why a claim was not checked (a catalogue entry of
+    category ``unchecked``)."""
+    return catalogue()[code].template[lang]
 
 
 @dataclass(frozen=True)
@@ -76,14 +38,14 @@ class Check:
         ``approximation``, ``rate``, ``change``, ``placeholder`` (text audit);
         ``input``, ``value``, ``formula``, ``line``, ``rule`` (outputs audit).
     :param code: the catalogue code of a finding; for an unchecked claim, the
-        reason code (:data:`REASONS`); ``""`` for a right one.
+        reason code (a catalogue entry of category ``unchecked``); ``""`` for a right one.
     :param claimed: the value as printed (``70.2%``); ``recomputed``: as it should be.
     :param rule: how it was recomputed (``half-up, 1 decimal``, a format rule id).
     :param context: extra values the message template names (``label``, ``detail``).
     """
 
     kind: str
-    status: str
+    status: Status
     code: str
     where: Location
     snippet: str = ""
@@ -96,7 +58,7 @@ class Check:
     def make(
         cls,
         kind: str,
-        status: str,
+        status: Status,
         code: str,
         where: Location,
         *,
@@ -107,7 +69,9 @@ class Check:
             raise ValueError(f"unknown status {status!r}")
         if status in _SEVERITY and code not in catalogue():
             raise ValueError(f"finding code {code!r} is not in the catalogue")
-        if status == "unchecked" and code not in REASONS:
+        if status == "unchecked" and (
+            code not in catalogue() or catalogue()[code].category != "unchecked"
+        ):
             raise ValueError(f"unknown reason {code!r}")
         ctx = tuple(sorted((k, str(v)) for k, v in (context or {}).items()))
         return cls(kind=kind, status=status, code=code, where=where, context=ctx, **kw)
@@ -116,6 +80,12 @@ class Check:
     def severity(self) -> str:
         """``error`` for a wrong claim, ``warning`` for a note, else ``""``."""
         return _SEVERITY.get(self.status, "")
+
+    @property
+    def category(self) -> Category | Literal[""]:
+        """The catalogue category of a finding's or a reason's code; a right
+        claim has no code and no category (``""``)."""
+        return catalogue()[self.code].category if self.code else ""
 
     @property
     def is_finding(self) -> bool:
@@ -186,7 +156,7 @@ def _cell_key(cell: str) -> tuple[int, str]:
 
 
 @dataclass
-class AuditReport:
+class AuditReport(Results[Check]):
     """The result of an audit: every check, in document order.
 
     :param subject: what was audited (a report's path, or ``outputs/2017``).
@@ -197,10 +167,12 @@ class AuditReport:
     """
 
     subject: str
-    kind: str  # "text" | "outputs"
+    kind: Literal["text", "outputs"]
     checks: list[Check] = field(default_factory=list)
     explain: bool = False
     compared: int | None = None
+
+    FLATTEN = ("code", "where", "claimed", "recomputed")
 
     def __post_init__(self) -> None:
         self.checks = sorted(self.checks, key=_position)
@@ -210,21 +182,12 @@ class AuditReport:
         """Wrong claims and notes, in document order."""
         return [c for c in self.checks if c.is_finding]
 
-    @property
-    def errors(self) -> list[Check]:
-        return [c for c in self.checks if c.status == "wrong"]
-
-    @property
-    def valid(self) -> bool:
-        """True when nothing is wrong (notes allowed)."""
-        return not self.errors
-
-    def by_status(self, status: str) -> list[Check]:
+    def by_status(self, status: Status) -> list[Check]:
         return [c for c in self.checks if c.status == status]
 
     @property
     def stats(self) -> dict[str, int]:
-        counts = {s: len(self.by_status(s)) for s in STATUSES}
+        counts: dict[str, int] = {s: len(self.by_status(s)) for s in STATUSES}
         checked = counts["wrong"] + counts["note"] + counts["right"]
         if self.compared is not None:
             # A comparison may find more than one thing wrong (two numbers of
@@ -232,15 +195,6 @@ class AuditReport:
             checked = max(self.compared, counts["wrong"] + counts["note"])
             counts["right"] = checked - counts["wrong"] - counts["note"]
         return {"checked": checked, **counts}
-
-    def flatten(
-        self, keys: tuple[str, ...] = ("code", "where", "claimed", "recomputed")
-    ) -> list[list[Any]]:
-        """Every finding as a list of the given attributes (``where`` as text)."""
-        out = []
-        for c in self.findings:
-            out.append([str(c.where) if k == "where" else getattr(c, k) for k in keys])
-        return out
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         """The report as JSON-ready data (exactly what ``--format json`` prints)."""

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
+from govstats.audit.findings import Status
 from govstats.core.numbers import format_decimal, quantize, truncate
 
 # Template text left in a published report (gk2021.md, "Known defects").
@@ -22,7 +23,7 @@ SNIPPET_MAX = 40
 
 def judge_percent(
     exact: Fraction, printed: Decimal, places: int
-) -> tuple[str, str, Decimal]:
+) -> tuple[Status, str, Decimal]:
     """How a printed percentage compares with its exact value.
 
     :returns: ``(status, code, half_up)``: ``right``; ``note`` with

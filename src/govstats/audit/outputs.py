@@ -33,7 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from govstats.audit.findings import AuditReport, Check
+from govstats.audit.findings import AuditReport, Check, Status
 from govstats.core.locations import Location
 from govstats.core.problems import GovstatsError, Problem
 
@@ -119,6 +119,7 @@ def _inputs(
     out = []
     for name in sorted(set(recorded) | set(current)):
         then, now = recorded.get(name), current.get(name)
+        status: Status
         if then == now:
             status, code = "right", ""
         elif then is None:

@@ -5,7 +5,7 @@ Validation checks a clerk's workbook against the rules of its format declaration
 figures against the same rules: the figures of ``figures.json``, and the tables of a
 published report once :mod:`govstats.audit.layout` has read them by code. Nothing
 about a format is written here: the rules, their ids and their messages come from
-the declaration and :mod:`govstats.check.rules`.
+the declaration and its kind (:data:`govstats.formats.rules.KINDS`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from govstats.audit.findings import Check
 from govstats.core.locations import Location
 from govstats.core.numbers import format_decimal
 from govstats.formats import Format, Rule
+from govstats.formats.rules import kind_of
 
 if TYPE_CHECKING:
     from govstats.audit.layout import PublishedTables
@@ -81,17 +82,7 @@ def check_rules(
 
 def _held(rule: Rule, values: Mapping[str, Decimal], where: Location) -> Check:
     """A rule that holds, with its arithmetic (``7 + 2 + 0 + 1 = 10``)."""
-
-    def side(codes: tuple[str, ...]) -> str:
-        return " + ".join(format_decimal(values[c]) for c in codes)
-
-    p = rule.params
-    if rule.kind == "sum":
-        detail = f"{side(rule.parts)} = {format_decimal(values[rule.subject])}"
-    elif rule.kind == "balance":
-        detail = f"{side(p['left'])} = {side(p['right'])}"
-    else:
-        detail = ""
+    detail = kind_of(rule).held(rule, values)
     shown = format_decimal(values[rule.subject])
     return Check.make(
         "rule",

@@ -36,7 +36,7 @@ from govstats.audit.claims import (
     read_paragraphs,
 )
 from govstats.audit.documents import Document
-from govstats.audit.findings import AuditReport, Check
+from govstats.audit.findings import AuditReport, Check, Status
 from govstats.audit.judging import (
     PLACEHOLDERS,
     SNIPPET_MAX,
@@ -113,7 +113,7 @@ class _Paragraph:
             total = sum((q.value for q in subset.parts), Fraction(0))
             whole = subset.whole
             labels = "、".join(q.label for q in subset.parts)
-            status = "right" if total <= whole.value else "wrong"
+            status: Status = "right" if total <= whole.value else "wrong"
             self._add(
                 "subset",
                 status,
@@ -163,7 +163,7 @@ class _Paragraph:
     def _add(
         self,
         kind: str,
-        status: str,
+        status: Status,
         code: str,
         at: int,
         snippet: str,
@@ -298,7 +298,7 @@ class _Paragraph:
             return
         distinct = {c.value for c in candidates}
         if enum.partial:
-            status = "right" if total_sum <= nearest.value else "wrong"
+            status: Status = "right" if total_sum <= nearest.value else "wrong"
             self._add(
                 "enumeration", status, "total-mismatch" if status == "wrong" else "",
                 nearest.start, snippet, nearest.text, f"≥ {_show(total_sum)}",
@@ -334,7 +334,7 @@ class _Paragraph:
                 part.text, "", "",
             )  # fmt: skip
             return
-        status = "right" if part.value <= bound else "wrong"
+        status: Status = "right" if part.value <= bound else "wrong"
         self._add(
             "subset",
             status,

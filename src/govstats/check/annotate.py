@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport
 
@@ -41,7 +42,10 @@ SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {}}
 
 
 def annotate_workbooks(
-    result: Validation, folder: Path, lang: str = "zh"
+    result: Validation,
+    folder: Path,
+    lang: str = "zh",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Path]:
     """Write an annotated copy of every checked workbook into ``folder``.
 
@@ -83,7 +87,7 @@ def annotate_workbooks(
         taken.add(target.resolve())
         targets.append(target)
     try:
-        _write_copies(result, folder, targets, units, lang)
+        _write_copies(result, folder, targets, units, lang, limits)
     except OSError as exc:  # a full disk, a folder that cannot be written
         from govstats.core.oserrors import os_error
 
@@ -97,6 +101,7 @@ def _write_copies(
     targets: list[Path],
     units: dict[str, Any],
     lang: str,
+    limits: Limits,
 ) -> None:
     from govstats.core.output import write_workbook
 
@@ -106,7 +111,7 @@ def _write_copies(
         unit = units.get(str(source))
         wb = None
         if unit is not None and unit.readable:
-            wb = _open_copy(source, unit.size_in_cells)
+            wb = _open_copy(source, unit.size_in_cells, limits)
         if wb is not None:
             _mark_cells(wb, file, lang)
         else:
@@ -118,13 +123,8 @@ def _write_copies(
         write_workbook(wb, target)
 
 
-def _open_copy(source: Path, cells: int) -> Any:
-    from govstats.read.package import LIMITS
-
-    if (
-        source.suffix.lower() not in (".xlsx", ".xlsm")
-        or cells > LIMITS["annotate_cells"]
-    ):
+def _open_copy(source: Path, cells: int, limits: Limits) -> Any:
+    if source.suffix.lower() not in (".xlsx", ".xlsm") or cells > limits.annotate_cells:
         return None
     import openpyxl
 

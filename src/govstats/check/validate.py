@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govstats.check.rules import describe_failure
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport, Report, limit_problems
 from govstats.formats import PREV, Format, format_for_year, list_formats, load_format
 from govstats.read.excel import read_workbook
+from govstats.read.package import ScanMemory
 from govstats.read.roster import Roster
 from govstats.read.workbook import UnitWorkbook, load_unit_from_raw, peek_year
 
@@ -90,6 +92,7 @@ def load_units(
     format_id: str | None,
     progress: Callable[[int, int, Path], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Format, list[UnitWorkbook]]:
     """Read every workbook and locate its figures, one workbook in memory at a time.
 
@@ -99,22 +102,24 @@ def load_units(
 
     :param meanwhile: work for the main process while worker processes read (it
         is not called when there are none), such as imports needed next.
+    :param limits: what every workbook is checked against before it is read.
     """
     fmt: Format | None = load_format(format_id) if format_id else None
     if fmt is None and year is not None:
         fmt = format_for_year(year)
     units: list[UnitWorkbook] = []
     todo = list(paths)
+    memory = ScanMemory()
     while fmt is None and todo:  # the first readable workbook says which format
         path = todo.pop(0)
-        unit, stated = _first(path)
+        unit, stated = _first(path, limits)
         units.append(unit)
         if stated is not None:
             fmt = load_format(stated)
         if progress is not None:
             progress(len(units), len(paths), path)
     fmt = fmt or load_format(list_formats()[0])
-    for unit in _load_all(todo, fmt, meanwhile):
+    for unit in _load_all(todo, fmt, limits, memory, meanwhile):
         units.append(unit)
         if progress is not None:
             progress(len(units), len(paths), unit.path)
@@ -122,38 +127,44 @@ def load_units(
 
 
 # Reading is most of the work of a compile and every workbook is read on its own,
-# so many are read by a pool of processes: on two idle cores, 1,000 workbooks
-# took 2.0 s in one process and 1.15 s with two workers (with one core busy
-# elsewhere, about the same both ways). A pool starts in about 10 ms and saves
-# up to 1 ms a workbook; below PARALLEL_MIN workbooks one worker reads them
-# all, a workbook at a time (not for speed: so that a reader's crash costs that
-# workbook alone, govstats.core.isolated), and MAX_JOBS bounds the memory all
-# workers take (each holds one workbook at a time, within the limits of
-# govstats.read.package).
+# so many are read by a pool of processes (benchmarks/results.md measures the
+# gain). A pool costs a start and saves a little on each workbook; below
+# PARALLEL_MIN workbooks one worker reads them all, a workbook at a time (not
+# for speed: so that a reader's crash costs that workbook alone,
+# govstats.core.isolated), and MAX_JOBS bounds the memory all workers take (each
+# holds one workbook at a time, within the limits of govstats.core.limits).
 PARALLEL_MIN = 64
 MAX_JOBS = 4
 _CHUNK = 16  # workbooks per task: fewer round trips, yet an even spread
 
 
 def _load_all(
-    paths: Sequence[Path], fmt: Format, meanwhile: Callable[[], object] | None = None
+    paths: Sequence[Path],
+    fmt: Format,
+    limits: Limits,
+    memory: ScanMemory,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[UnitWorkbook]:
     """The units of ``paths`` in order, each read in a worker process where one
     can be forked (several when many), so that a workbook that crashes its reader
-    costs that workbook alone (``reader-crashed``), never the others."""
+    costs that workbook alone (``reader-crashed``), never the others.
+
+    A worker reads its chunk of workbooks with a memory of its own (the parts
+    and layouts of the chunk's first workbook serve the others).
+    """
     many = len(paths) >= PARALLEL_MIN
     jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK) if many else 1
     context = _start_method()
     if not paths or (many and jobs < 2) or (not many and not _forks(context)):
-        # Without fork (Windows) a process takes about a second to start: a few
-        # workbooks are then read here.
-        yield from (_load_one(path, fmt.id) for path in paths)
+        # Without fork (Windows) a process is slow to start: a few workbooks
+        # are then read here.
+        yield from (_load_one(path, fmt.id, limits, memory) for path in paths)
         return
     from govstats.core.isolated import run_isolated
 
     def prepare() -> None:
         # While the workers read, build the schemas validate_units needs next:
-        # importing pandas and pandera takes 0.5 s that would otherwise leave a
+        # importing pandas and pandera takes time that would otherwise leave a
         # core idle after the reading.
         from govstats.check.schemas import cell_schema, unit_schema
 
@@ -164,27 +175,22 @@ def _load_all(
 
     units = run_isolated(
         paths,
-        functools.partial(_load_chunk, format_id=fmt.id),
+        functools.partial(_load_chunk, format_id=fmt.id, limits=limits),
         _crashed,
         jobs=jobs,
         chunk=_CHUNK if many else 1,
         context=context,
         initializer=_init_worker,
-        initargs=(_limits(), gc.get_threshold(), os.getpid()),
+        initargs=(gc.get_threshold(), os.getpid()),
         meanwhile=prepare,
     )
     yield from map(_shared, units)
 
 
-def _init_worker(
-    limits: dict[str, int], thresholds: tuple[int, ...], parent: int | None = None
-) -> None:
-    """A worker reads within the main process's limits and collects garbage as
-    it does (a spawned one would otherwise have the defaults, whatever the main
-    process set), and, given its ``parent``'s process id, ends when the main
-    process ends, however it ends."""
-    from govstats.read.package import LIMITS
-
+def _init_worker(thresholds: tuple[int, ...], parent: int | None = None) -> None:
+    """A worker collects garbage as the main process does (a spawned one would
+    otherwise have the defaults, whatever the main process set), and, given its
+    ``parent``'s process id, ends when the main process ends, however it ends."""
     if parent is not None:
         from govstats.core.processes import die_with_parent
 
@@ -194,18 +200,26 @@ def _init_worker(
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         os.close(devnull)
-    LIMITS.update(limits)
     gc.set_threshold(*thresholds)
 
 
-def _load_chunk(paths: list[Path], format_id: str) -> list[UnitWorkbook]:
-    return [_load_one(path, format_id) for path in paths]
+def _load_chunk(
+    paths: Sequence[Path], format_id: str, limits: Limits
+) -> list[UnitWorkbook]:
+    """Read a worker's chunk of workbooks, with one scan memory for the chunk."""
+    memory = ScanMemory()
+    return [_load_one(path, format_id, limits, memory) for path in paths]
 
 
-def _load_one(path: Path, format_id: str) -> UnitWorkbook:
+def _load_one(
+    path: Path,
+    format_id: str,
+    limits: Limits = DEFAULT_LIMITS,
+    memory: ScanMemory | None = None,
+) -> UnitWorkbook:
     """Read one workbook (in a worker, or not): its figures, or why it cannot be."""
     try:
-        raw = read_workbook(path)
+        raw = read_workbook(path, limits, memory)
     except GovstatsError as exc:
         return _unreadable(path, exc)
     # Only the located figures are kept: memory grows with the number of
@@ -219,42 +233,38 @@ def _crashed(path: Path) -> UnitWorkbook:
     return UnitWorkbook(path=path, problems=[problem])
 
 
-def _first(path: Path) -> tuple[UnitWorkbook, str | None]:
+def _first(path: Path, limits: Limits) -> tuple[UnitWorkbook, str | None]:
     """The first workbook read when no format is given, and the format of the
     year it states (None when it cannot be read): in a worker process, alone,
     where one can be forked."""
-    context = _start_method()
-    if not _forks(context):
-        return _load_first([path])[0]
+    work = functools.partial(_load_first, limits=limits)
+    if not _forks(_start_method()):
+        return work([path])[0]
     from govstats.core.isolated import run_isolated
 
     (result,) = run_isolated(
         [path],
-        _load_first,
+        work,
         lambda p: (_crashed(p), None),
         jobs=1,
         chunk=1,
-        context=context,
+        context=_start_method(),
         initializer=_init_worker,
-        initargs=(_limits(), gc.get_threshold(), os.getpid()),
+        initargs=(gc.get_threshold(), os.getpid()),
     )
     return _shared(result[0]), result[1]
 
 
-def _load_first(paths: list[Path]) -> list[tuple[UnitWorkbook, str | None]]:
+def _load_first(
+    paths: list[Path], limits: Limits
+) -> list[tuple[UnitWorkbook, str | None]]:
     (path,) = paths
     try:
-        raw = read_workbook(path)
+        raw = read_workbook(path, limits)
     except GovstatsError as exc:
         return [(_unreadable(path, exc), None)]
     fmt = _stated_format(raw)
     return [(load_unit_from_raw(raw, fmt), fmt.id)]
-
-
-def _limits() -> dict[str, int]:
-    from govstats.read.package import LIMITS
-
-    return dict(LIMITS)
 
 
 def _shared(unit: UnitWorkbook) -> UnitWorkbook:
@@ -325,7 +335,7 @@ def validate_units(
     problems: list[list[Problem]] = [list(u.problems) for u in units]
 
     # Cell checks: one long frame, one pandera call. Its columns are filled as
-    # lists (a tuple per cell held 50 MB more for 10,000 workbooks).
+    # lists (a tuple per cell would hold far more memory for many workbooks).
     unit_col: list[int] = []
     code_col: list[str] = []
     value_col: list[int] = []
@@ -376,8 +386,8 @@ def validate_units(
         )
 
     # Cross-field rules: one row per workbook, one pandera call. The frame is
-    # filled from arrays (from a dict per workbook it took 0.2 s, and the dicts
-    # tens of MB, for 10,000 workbooks).
+    # filled from arrays (a dict per workbook costs time and memory that grow
+    # with the number of workbooks).
     column = {code: k for k, code in enumerate(fmt.codes)}
     data = np.zeros((len(column), len(units)), dtype=np.int64)
     missing = np.ones((len(column), len(units)), dtype=bool)

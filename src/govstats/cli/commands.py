@@ -63,13 +63,14 @@ DebugOption = Annotated[
 
 
 def _run(fn: Callable[[], T], debug: bool, lang: str = "zh") -> T:
-    """Call the library; a domain error becomes one located line on stderr, exit 2."""
+    """Call the library; a domain error becomes one located line on stderr and
+    exits with its code (:attr:`GovstatsError.exit_code`: 1 for data, 2 else)."""
     from govstats.core.problems import GovstatsError
 
     try:
         return fn()
     except GovstatsError as exc:
-        _fail(exc.problem, lang)
+        _fail(exc.problem, lang, exc.exit_code)
     except (KeyboardInterrupt, typer.Exit):
         raise
     except Exception as exc:
@@ -91,14 +92,14 @@ def _run(fn: Callable[[], T], debug: bool, lang: str = "zh") -> T:
         raise typer.Exit(3) from None
 
 
-def _fail(p: Any, lang: str) -> NoReturn:
-    """A problem that stops a command: one located line on stderr, exit 2."""
+def _fail(p: Any, lang: str, code: int = 2) -> NoReturn:
+    """A problem that stops a command: one located line on stderr, exit ``code``."""
     from govstats.core.text import plain
 
     where = ": ".join(x for x in (p.file, p.sheet) if x)
     line = f"govstats: {where + ': ' if where else ''}{p.message(lang)}"
     typer.echo(plain(line), err=True)
-    raise typer.Exit(2) from None
+    raise typer.Exit(code) from None
 
 
 @app.command()
@@ -119,6 +120,10 @@ def template(
     debug: DebugOption = False,
 ) -> None:
     """Write the blank yearly workbook for one reporting unit.
+
+    The format's rules are live formulas in it: a failed rule's cells turn red (a
+    warning's amber) and its 校验 sheet shows every rule with ✓ or ✗ as the clerk
+    types, in Excel, WPS or LibreOffice; `govstats validate` still decides.
 
     Example:
 
@@ -272,7 +277,7 @@ def compile_(
                 rounding.value,
                 templates,
                 progress,
-                strict_inputs,
+                strict_inputs=strict_inputs,
             ),
             debug,
             lang.value,
@@ -425,9 +430,8 @@ def main() -> None:
 
     # A command allocates many objects that live on (modules, workbooks' figures)
     # and few reference cycles: with Python's default thresholds (700, 10, 10)
-    # the garbage collector walked them over and over, 1.2 s of CPU in a compile
-    # of 1,000 units (all processes), 0.2 s with these. Worker processes inherit
-    # them.
+    # the garbage collector walked them over and over, a large share of a big
+    # compile's CPU time. Worker processes inherit these thresholds.
     gc.set_threshold(50_000, 20, 20)
     try:
         try:
@@ -439,8 +443,8 @@ def main() -> None:
             _results_unwritable(exc)
     finally:
         # On its way out the interpreter runs a full garbage collection over
-        # every object it still holds (pandas, pandera, a compile's units): 0.1 s
-        # after a validation, 0.25 s after a compile of 1,000 units. Objects
+        # every object it still holds (pandas, pandera, a compile's units), which
+        # a clerk would wait for after every command. Objects
         # frozen here are left out of it; the memory goes back to the system
         # with the process, and everything written is closed by then.
         gc.freeze()

@@ -12,8 +12,13 @@ the pages' commands run, in order, in a scratch folder holding the demo inputs o
     <!-- run: govstats compile 2017 | tail 8 -->             only its last 8 lines
     <!-- show: outputs/2017/figures.json from "zd.news/zd.total" lines 12 -->
     <!-- setup: clerk-fills-in -->                          a step of the story (SETUPS)
+    <!-- screenshot: 财政局.xlsx "表3 依申请公开情况" clerk-table3.png -->
 
-A ``run`` or ``show`` marker is followed by its generated block and ``<!-- end -->``.
+A ``run``, ``show`` or ``screenshot`` marker is followed by its generated block and
+``<!-- end -->``. A screenshot is LibreOffice's rendering of one sheet of a workbook
+(to PDF, then PNG with poppler's pdftoppm) saved in ``docs/img/``: ``write`` makes it
+anew, ``check`` only checks that it is there (a rendering depends on the fonts and
+the LibreOffice of the machine).
 
 ``python -m govstats.cli.docs write`` regenerates every page; ``python -m govstats.cli.docs
 check`` fails when a committed page differs from what the code would generate.
@@ -36,7 +41,8 @@ DOCS = Path(__file__).resolve().parents[3] / "docs"
 DEMO = DOCS.parent / "inputs" / "2017"
 # In the order their commands run: the auditor reads what the office compiled.
 USER_PAGES = ("department-clerk.md", "compiling-office.md", "auditor.md")
-MARKER = re.compile(r"^<!-- (run|show|setup): (.*?) -->$")
+MARKER = re.compile(r"^<!-- (run|show|setup|screenshot): (.*?) -->$")
+IMAGES = DOCS / "img"
 END = "<!-- end -->"
 
 
@@ -69,8 +75,8 @@ def errors_markdown() -> str:
 
 
 def _limits_markdown() -> list[str]:
-    """The limits every input is checked against (``govstats.read.package.LIMITS``)."""
-    from govstats.read.package import LIMITS
+    """The limits every input is checked against (``govstats.core.limits.Limits``)."""
+    from govstats.core.limits import DEFAULT_LIMITS
 
     codes = {
         "file_bytes": "file-too-large",
@@ -89,13 +95,13 @@ def _limits_markdown() -> list[str]:
         "",
         "## Limits",
         "",
-        "Checked before any parser reads a file (`govstats.read.package.LIMITS`); see",
+        "Checked before any parser reads a file (`govstats.core.limits.Limits`); see",
         "the README's Limits section for why.",
         "",
         "| limit | value | problem |",
         "|---|---|---|",
     ]
-    for key, value in LIMITS.items():
+    for key, value in DEFAULT_LIMITS.items():
         out.append(f"| `{key}` | {value:_} | {codes.get(key, '')} |")
     return out
 
@@ -133,26 +139,42 @@ def _command_names() -> list[str]:
 
 
 def _clerk_fills_in() -> None:
-    """The finance bureau's figures typed into its workbook, with one slip: 收到
-    政府信息公开申请 one more than its channels add up to."""
+    """The finance bureau's figures typed into the blank workbook ``govstats
+    template`` wrote, with one slip: 收到政府信息公开申请 one more than its channels
+    add up to."""
+    _type_figures(slip=1)
+
+
+def _clerk_corrects() -> None:
+    _type_figures(slip=0)
+
+
+def _type_figures(slip: int) -> None:
+    """Type the demo unit's figures into the template's 本年 cells, by code.
+
+    The template is kept aside the first time, so the correction starts from it too.
+    """
     import shutil
 
     import openpyxl
 
-    shutil.copy(DEMO / "430200-008.xlsx", "财政局.xlsx")
-    wb = openpyxl.load_workbook("财政局.xlsx")
+    blank = Path("财政局.blank.xlsx")
+    if not blank.exists():
+        shutil.copy("财政局.xlsx", blank)
+    demo = openpyxl.load_workbook(DEMO / "430200-008.xlsx")
+    figures = {
+        row[1].value: row[3].value
+        for ws in demo.worksheets
+        for row in ws.iter_rows(min_col=1, max_col=4)
+        if isinstance(row[1].value, str)
+    }
+    figures["sq.received"] += slip
+    wb = openpyxl.load_workbook(blank)
     for ws in wb.worksheets:
         for row in ws.iter_rows(min_col=2, max_col=2):
-            if row[0].value == "sq.received":
-                cell = ws.cell(row[0].row, 4)
-                cell.value = int(cell.value) + 1
+            if row[0].value in figures and ws.cell(row[0].row, 4).value == 0:
+                ws.cell(row[0].row, 4).value = figures[row[0].value]
     wb.save("财政局.xlsx")
-
-
-def _clerk_corrects() -> None:
-    import shutil
-
-    shutil.copy(DEMO / "430200-008.xlsx", "财政局.xlsx")
 
 
 SETUPS: dict[str, Callable[[], None]] = {
@@ -203,8 +225,68 @@ def _show(spec: str) -> tuple[str, str]:
     return lang, "\n".join(excerpt)
 
 
-def render_page(text: str) -> str:
-    """A page with every marker's block generated anew (in the current folder)."""
+def _screenshot(spec: str, render: bool) -> str:
+    """The Markdown of a screenshot marker ``WORKBOOK "SHEET" NAME.png``; with
+    ``render``, the PNG is made anew in ``docs/img/``."""
+    m = re.fullmatch(r'(\S+) "([^"]+)" (\S+\.png)', spec)
+    if m is None:
+        raise ValueError(f"bad screenshot marker: {spec}")
+    workbook, sheet, name = m.groups()
+    if render:
+        render_sheet(Path(workbook), sheet, IMAGES / name)
+    elif not (IMAGES / name).exists():
+        raise FileNotFoundError(f"docs/img/{name} is missing: run `make docs`")
+    return f"![{sheet}（LibreOffice）](img/{name})"
+
+
+def render_sheet(workbook: Path, sheet: str, png: Path) -> None:
+    """One sheet of a workbook as LibreOffice shows it: every other sheet hidden,
+    printed to PDF by LibreOffice (formulas recalculated), the first page as a PNG
+    cut to what is printed on it.
+
+    :raises RuntimeError: when LibreOffice or pdftoppm is not installed or fails.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    import openpyxl
+    from PIL import Image, ImageChops
+
+    from govstats.core import libreoffice
+
+    for tool in ("soffice", "pdftoppm"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} is needed for docs/img/{png.name}")
+    with tempfile.TemporaryDirectory(prefix="govstats-shot-") as name:
+        tmp = Path(name)
+        wb = openpyxl.load_workbook(workbook)
+        for ws in wb.worksheets:
+            ws.sheet_state = "visible" if ws.title == sheet else "hidden"
+        wb.active = wb.sheetnames.index(sheet)
+        wb.save(tmp / "sheet.xlsx")
+        pdf = libreoffice.convert([tmp / "sheet.xlsx"], "pdf", tmp) / "sheet.pdf"
+        # 110 dpi: the labels of a page-wide table readable.
+        command = ["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1"]
+        command += ["-singlefile", str(pdf), str(tmp / "sheet")]
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+        if proc.returncode:
+            raise RuntimeError(f"pdftoppm failed: {proc.stderr}")
+        with Image.open(tmp / "sheet.png") as page:
+            rgb = page.convert("RGB")
+        box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, "white")).getbbox()
+        left, top, right, bottom = box or (0, 0, *rgb.size)
+        cut = rgb.crop((max(left - 8, 0), max(top - 8, 0), right + 8, bottom + 8))
+        png.parent.mkdir(parents=True, exist_ok=True)
+        # A palette of 64 colours keeps the file small; the cells' colours stay.
+        cut.quantize(colors=64).save(png, optimize=True)
+
+
+def render_page(text: str, render: bool = False) -> str:
+    """A page with every marker's block generated anew (in the current folder).
+
+    :param render: make the screenshots anew too (else only check they exist).
+    """
     out: list[str] = []
     lines = iter(text.split("\n"))
     for line in lines:
@@ -219,13 +301,19 @@ def render_page(text: str) -> str:
         for old in lines:  # drop the previous block
             if old == END:
                 break
+        if kind == "screenshot":
+            out += [_screenshot(arg, render), END]
+            continue
         lang, body = ("text", _run(arg)) if kind == "run" else _show(arg)
         out += [f"```{lang}", body, "```", END]
     return "\n".join(out)
 
 
-def user_pages() -> dict[str, str]:
-    """The pages per user as they should read, from running their commands."""
+def user_pages(render: bool = False) -> dict[str, str]:
+    """The pages per user as they should read, from running their commands.
+
+    :param render: make the screenshots anew too (``make docs``).
+    """
     import shutil
     import tempfile
 
@@ -234,7 +322,8 @@ def user_pages() -> dict[str, str]:
         shutil.copytree(DEMO, Path(tmp) / "inputs" / "2017")
         with contextlib.chdir(tmp):
             for name in USER_PAGES:
-                pages[name] = render_page((DOCS / name).read_text(encoding="utf-8"))
+                text = (DOCS / name).read_text(encoding="utf-8")
+                pages[name] = render_page(text, render)
     return pages
 
 
@@ -242,7 +331,7 @@ def main(argv: list[str]) -> int:
     pages = {
         "errors.md": errors_markdown(),
         "cli.md": cli_markdown(),
-        **user_pages(),
+        **user_pages(render=argv[:1] == ["write"]),
     }
     if argv[:1] == ["write"]:
         DOCS.mkdir(exist_ok=True)

@@ -10,7 +10,7 @@ from govstats.publish.report_md import display_width
 from govstats.publish.validation import REPORT_WORDS, problem_where, totals_line
 
 if TYPE_CHECKING:
-    from govstats.audit.findings import AuditReport, Check
+    from govstats.audit.findings import AuditReport, Check, Status
     from govstats.pipeline import Compilation
 
 __all__ = [
@@ -160,7 +160,8 @@ def audit_report_text(report: AuditReport, lang: str = "zh") -> str:
     ]
     lines += [_audit_line(report, c, w[c.severity], lang) for c in report.findings]
     if report.explain:
-        for status, mark in (("right", "✓"), ("unchecked", "?")):
+        marks: tuple[tuple[Status, str], ...] = (("right", "✓"), ("unchecked", "?"))
+        for status, mark in marks:
             found = report.by_status(status)
             lines.append(w[status].format(n=len(found)))
             lines += [_audit_line(report, c, mark, lang) for c in found]

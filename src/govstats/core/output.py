@@ -76,9 +76,10 @@ def workbook_bytes(
         nothing; with the cached value it shows the number.
     :param rows: plain rows (text and numbers, no styles) to add below the rows of
         a sheet, by sheet title, written exactly as openpyxl writes such cells. For
-        a sheet of many rows: openpyxl builds an object per cell and took about
-        3 s per 1,000 rows of 66 cells; this writes the XML text directly, a few
-        hundred rows at a time into the zip, never the whole sheet at once.
+        a sheet of many rows: openpyxl builds an object per cell, which is slow;
+        this writes the XML text directly, a few hundred rows at a time into the
+        zip, never the whole sheet at once. openpyxl writing the same cells is the
+        reference these bytes must equal (tests/test_output.py).
     """
     buf = io.BytesIO()
     wb.save(buf)
@@ -122,8 +123,8 @@ def reproducible_zip(
             if isinstance(content, bytes):
                 dst.writestr(entry, content)
                 continue
-            # Compressed as it comes: the sheet of 10,000 units' rows is 23 MB of
-            # XML, which joined into one piece took 45 MB at its peak. The bytes
+            # Compressed as it comes: the sheet of many units' rows is large, and
+            # joined into one piece it would be held twice at its peak. The bytes
             # are those of writestr (zlib's output does not depend on how its
             # input is split; tests/test_output.py checks it).
             with dst.open(entry, "w") as stream:
@@ -178,7 +179,7 @@ def _row_xml(r: int, values: Row, letters: list[str], close: str) -> str:
     for letter, value in zip(letters, values, strict=False):
         if type(value) is int and -_PLAIN_INT < value < _PLAIN_INT:
             # The common case first, without the checks below (a row per unit,
-            # a cell per indicator: 0.6 of 1.1 s for 10,000 units).
+            # a cell per indicator: most of the sheet's cells).
             cells.append(f'<c r="{letter}{r}" t="n"><v>{value}</v></c>')
             continue
         if value is None:

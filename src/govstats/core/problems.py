@@ -11,12 +11,15 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
-from govstats.core.locations import column_letter
+from govstats.core.locations import Location, column_letter
 
 __all__ = [
     "LANGS",
+    "Category",
+    "Lang",
+    "Severity",
     "Problem",
     "ProblemType",
     "GovstatsError",
@@ -26,8 +29,11 @@ __all__ = [
     "sort_key",
 ]
 
-LANGS = ("zh", "en")
-SEVERITIES = ("error", "warning")
+Lang = Literal["zh", "en"]
+Severity = Literal["error", "warning"]
+Category = Literal["file", "sheet", "row", "cell", "rule", "data", "unchecked"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,10 @@ class ProblemType:
     """One entry of the catalogue."""
 
     code: str
-    category: str
-    severity: str
+    category: Category
+    #: the default severity of a problem; ``info`` for the reasons of category
+    #: ``unchecked``, which are not problems
+    severity: Severity | Literal["info"]
     title: dict[str, str]
     description: dict[str, str]
     template: dict[str, str]
@@ -48,7 +56,12 @@ def catalogue() -> dict[str, ProblemType]:
     from govstats.core.declarations import read_yaml
 
     data = read_yaml(Path(__file__).with_name("catalogue.yaml"))
-    return {code: ProblemType(code=code, **spec) for code, spec in data.items()}
+    out = {code: ProblemType(code=code, **spec) for code, spec in data.items()}
+    for t in out.values():
+        info = t.category == "unchecked"
+        if t.category not in get_args(Category) or (t.severity == "info") != info:
+            raise ValueError(f"catalogue entry {t.code}: {t.category}/{t.severity}")
+    return out
 
 
 FOUND_MAX = 200
@@ -85,7 +98,7 @@ class Problem:
     """
 
     code: str
-    severity: str
+    severity: Severity
     file: str = ""
     sheet: str = ""
     row: int | None = None
@@ -101,12 +114,14 @@ class Problem:
         cls,
         code: str,
         *,
-        severity: str | None = None,
+        severity: Severity | None = None,
         context: dict[str, Any] | None = None,
         **kw: Any,
     ) -> Problem:
         """Create a problem of catalogue type ``code`` (its default severity unless given)."""
         ptype = catalogue()[code]
+        if ptype.severity == "info":
+            raise ValueError(f"{code!r} is a reason, not a problem")
         for key in ("found", "expected"):
             if key in kw:
                 kw[key] = _clip("" if kw[key] is None else str(kw[key]))
@@ -120,6 +135,11 @@ class Problem:
         )
 
     @property
+    def where(self) -> Location:
+        """The problem's position as every finding has it (file, sheet, cell)."""
+        return Location(file=self.file, sheet=self.sheet, cell=self.cell)
+
+    @property
     def cell(self) -> str:
         """The A1 name of the cell, or ``""`` when the problem is not about one cell."""
         if self.row is None or self.column is None:
@@ -127,7 +147,7 @@ class Problem:
         return f"{column_letter(self.column)}{self.row}"
 
     @property
-    def category(self) -> str:
+    def category(self) -> Category:
         return catalogue()[self.code].category
 
     def located(self, **kw: Any) -> Problem:
@@ -193,8 +213,18 @@ def sort_key(p: Problem, sheets: Sequence[str] = ()) -> tuple[Any, ...]:
 
 
 class GovstatsError(Exception):
-    """Work cannot go on (unreadable file, unknown format): carries one :class:`Problem`."""
+    """Work cannot go on (unreadable file, unknown format): carries one :class:`Problem`.
+
+    Its :attr:`exit_code` comes from the problem's category: ``data`` (the inputs
+    as a whole cannot be compiled: no valid unit) exits 1 like any invalid input;
+    everything else (a file that cannot be read, an unknown format, a locked
+    year) exits 2: the command could not do its work.
+    """
 
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message("en"))
         self.problem = problem
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problem.category == "data" else 2

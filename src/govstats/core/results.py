@@ -1,18 +1,85 @@
-"""Validation reports: per file, its problems; flattened or as JSON-ready data."""
+"""Results: what validation and the audit report, on one model.
+
+A *finding* is anything a check reports with a catalogue code: a validation
+:class:`~govstats.core.problems.Problem`, or an audit's wrong claim or note
+(:class:`govstats.audit.findings.Check`). Each has a ``code``, a ``severity``
+(``error`` or ``warning``), a ``category`` from the catalogue, a ``where``
+(:class:`~govstats.core.locations.Location`) and a message in Chinese and English.
+:class:`Results` is the base of every report made of findings: ``valid`` (no
+error), ``errors``, ``warnings``, ``flatten`` and the exit code.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from govstats.core.problems import Problem, sort_key
+from govstats.core.locations import Location
+from govstats.core.problems import Problem, Severity, sort_key
 
-__all__ = ["FileReport", "Report"]
+__all__ = ["FileReport", "Finding", "Report", "Results"]
+
+
+class Finding(Protocol):
+    """What validation and the audit both report."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def severity(self) -> Severity | str: ...
+
+    @property
+    def where(self) -> Location: ...
+
+    def message(self, lang: str = "zh") -> str: ...
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]: ...
+
+
+F = TypeVar("F", bound=Finding)
+
+
+class Results(Generic[F]):
+    """The base of every report: its findings, in report order."""
+
+    #: the attributes :meth:`flatten` lists by default
+    FLATTEN: tuple[str, ...] = ("code", "where")
+
+    @property
+    def findings(self) -> Sequence[F]:
+        raise NotImplementedError
+
+    @property
+    def errors(self) -> list[F]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[F]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        """True when nothing is an error (warnings allowed)."""
+        return not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        """0 when valid, 1 otherwise (2 and 3 are the CLI's: usage, internal)."""
+        return 0 if self.valid else 1
+
+    def flatten(self, keys: Sequence[str] | None = None) -> list[list[Any]]:
+        """Every finding as a list of the given attributes (a location as text)."""
+        out = []
+        for f in self.findings:
+            row = [getattr(f, k) for k in keys or self.FLATTEN]
+            out.append([str(v) if isinstance(v, Location) else v for v in row])
+        return out
 
 
 @dataclass
-class FileReport:
+class FileReport(Results[Problem]):
     """The problems of one checked file (a workbook, or the roster)."""
 
     path: str
@@ -20,18 +87,11 @@ class FileReport:
     unit_name: str = ""
     problems: list[Problem] = field(default_factory=list)
 
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+    FLATTEN = ("code", "sheet", "cell")
 
     @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def valid(self) -> bool:
-        """True when the file has no error (warnings allowed)."""
-        return not self.errors
+    def findings(self) -> list[Problem]:
+        return self.problems
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {
@@ -46,18 +106,20 @@ class FileReport:
 
 
 @dataclass
-class Report:
+class Report(Results[Problem]):
     """The result of validating one or more files."""
 
     files: list[FileReport] = field(default_factory=list)
 
-    @property
-    def valid(self) -> bool:
-        return all(f.valid for f in self.files)
+    FLATTEN = ("code", "sheet", "cell")
 
     @property
     def problems(self) -> list[Problem]:
         return [p for f in self.files for p in f.problems]
+
+    @property
+    def findings(self) -> list[Problem]:
+        return self.problems
 
     @property
     def stats(self) -> dict[str, int]:
@@ -68,12 +130,6 @@ class Report:
             "errors": sum(1 for p in problems if p.severity == "error"),
             "warnings": sum(1 for p in problems if p.severity == "warning"),
         }
-
-    def flatten(
-        self, keys: Sequence[str] = ("code", "sheet", "cell")
-    ) -> list[list[Any]]:
-        """Every problem as a list of the given attributes, in report order."""
-        return [[getattr(p, k) for k in keys] for p in self.problems]
 
     def filter(
         self, codes: Iterable[str] = (), categories: Iterable[str] = ()

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from govstats.core.problems import GovstatsError, Problem
-
-PREV = "prev:"
+from govstats.formats.rules import PREV, Rule, build_rule, expand_codes
 
 __all__ = [
     "PREV",
@@ -159,31 +157,6 @@ class InfoField:
     label: str
     required: bool = False
     type: str = "text"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A cross-field rule between indicators.
-
-    ``kind`` is one of ``sum``, ``balance``, ``le``, ``ge``, ``change``,
-    ``single_part``; ``subject`` is the indicator whose cell carries a failure;
-    ``codes`` are all indicators the rule reads (a rule is not evaluated when one of
-    them has no valid value). A rule declared ``foreach`` row or column of a table
-    stands once per row or column: ``key`` tells the instances apart. A code
-    ``prev:<code>`` is last year's value of ``<code>`` (cross-year rules).
-    """
-
-    id: str
-    kind: str
-    severity: str
-    subject: str
-    codes: tuple[str, ...]
-    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    key: str = ""
-
-    @property
-    def parts(self) -> tuple[str, ...]:
-        return tuple(self.params.get("parts", ()))
 
 
 @dataclass(frozen=True)
@@ -423,7 +396,7 @@ def _build(data: dict[str, Any], path: Path) -> Format:
         },
     }
     rules = tuple(
-        _build_rule(concrete, all_codes, key)
+        build_rule(concrete, all_codes, key)
         for spec in data.get("rules", [])
         for key, concrete in _foreach(spec, axes)
     )
@@ -643,28 +616,6 @@ def _build_chart(
     )
 
 
-def expand_codes(patterns: list[str], codes: list[str]) -> tuple[str, ...]:
-    """Expand patterns against ``codes``, keeping the declaration order.
-
-    ``sq.ch.*`` and ``t3.r.deny.*.natural`` match by wildcard; ``prev:<pattern>``
-    expands like ``<pattern>`` and names last year's values.
-    """
-    import fnmatch
-
-    out: list[str] = []
-    for pat in patterns:
-        prefix = PREV if pat.startswith(PREV) else ""
-        bare = pat.removeprefix(PREV)
-        if "*" in bare:
-            matched = [c for c in codes if fnmatch.fnmatchcase(c, bare)]
-        else:
-            matched = [bare] if bare in codes else []
-        if not matched:
-            raise ValueError(f"rule pattern {pat!r} matches no indicator")
-        out.extend(prefix + c for c in matched)
-    return tuple(out)
-
-
 def _substitute(value: Any, **names: str) -> Any:
     if isinstance(value, str):
         return value.format(**names) if "{" in value else value
@@ -698,53 +649,3 @@ def _foreach(
         }
         out.append((key, concrete))
     return out
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _build_rule(spec: dict[str, Any], codes: list[str], key: str = "") -> Rule:
-    kind = spec["kind"]
-    severity = spec.get("severity", "error")
-    params: dict[str, Any] = {}
-    if kind in ("sum", "single_part"):
-        parts = expand_codes(spec["parts"], codes)
-        subject = expand_codes([spec["total"]], codes)[0]
-        params = {"total": subject, "parts": parts}
-        if kind == "single_part":
-            params["min"] = int(spec["min"])
-        used = (subject, *parts)
-    elif kind == "balance":
-        left = expand_codes(spec["left"], codes)
-        right = expand_codes(spec["right"], codes)
-        subject = (
-            expand_codes([spec["subject"]], codes)[0]
-            if "subject" in spec
-            else right[-1]
-        )
-        params = {"left": left, "right": right}
-        used = (*left, *right)
-    elif kind == "le":
-        # part <= whole, where either side may be a sum of codes.
-        part = expand_codes(_as_list(spec["part"]), codes)
-        whole = expand_codes(_as_list(spec["whole"]), codes)
-        subject, params, used = part[0], {"part": part, "whole": whole}, (*part, *whole)
-    elif kind in ("ge", "eq"):
-        a, b = expand_codes([spec["a"], spec["b"]], codes)
-        subject, params, used = a, {"a": a, "b": b}, (a, b)
-    elif kind == "change":
-        value, base = expand_codes([spec["value"], spec["base"]], codes)
-        params = {"value": value, "base": base, "limit": Decimal(str(spec["limit"]))}
-        subject, used = value, (value, base)
-    else:
-        raise ValueError(f"unknown rule kind {kind!r} in {spec.get('id')}")
-    return Rule(
-        id=spec["id"],
-        kind=kind,
-        severity=severity,
-        subject=subject,
-        codes=used,
-        params=params,
-        key=f"{spec['id']}@{key}" if key else spec["id"],
-    )

@@ -12,8 +12,8 @@ text is the reader's: the SVG names the CJK stack of report.html's stylesheet,
 which also sets it. The PNG is laid out the same way, but measured with the font
 that draws it, the first of :data:`FONT_STACK` found in the system's font folders.
 
-Pillow is imported only here, and only while report.docx is rendered (about 0.04 s,
-where matplotlib took 0.5 s and its rendering as much again on every compile).
+Pillow is imported only here, and only while report.docx is rendered (a small
+fraction of what matplotlib's import and rendering cost on every compile).
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ MIN_BAR = 1.5 * AXIS  # the least a figure other than 0 reaches: beyond the axis
 BASELINE = 0.35  # ems below a line's middle: centres CJK and digits alike
 COLOR = "#2F5597"
 DPI = 200  # of the PNG
-# zlib's level for the PNG: 3 takes 29 ms for a report's four charts where the
-# default (6) took 41 ms, for 3.5 % more bytes (157 KB instead of 152 KB).
+# zlib's level for the PNG: 3 is markedly faster than the default (6) for a few
+# per cent more bytes.
 PNG_COMPRESSION = 3
 
 
@@ -263,7 +263,7 @@ def chart_png(data: ChartData) -> bytes | None:
 
 def prepare() -> None:
     """Find the CJK font the PNG charts are drawn with, ahead of time (a walk of
-    the system's font folders, about 20 ms)."""
+    the system's font folders)."""
     _cjk_font()
 
 

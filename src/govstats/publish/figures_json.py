@@ -61,10 +61,12 @@ def _indented(obj: dict[str, Any], level: int) -> str:
     """``json.dumps(obj, ensure_ascii=False, indent=2)`` of an object nested ``level``
     deep, for objects whose values are scalars or such objects.
 
-    With ``indent`` the json module encodes in Python, value by value: 1.8 s of
-    figures.json's 2 s for 10,000 units. Without it, the C encoder does the work,
-    and its item separator can carry the line break and the indentation: each run
-    of scalar items is one call of it (a call per item took as long again).
+    With ``indent`` the json module encodes in Python, value by value: nearly all
+    of figures.json's time for many units. Without it, the C encoder does the
+    work, and its item separator can carry the line break and the indentation:
+    each run of scalar items is one call of it (a call per item would cost as
+    much again). ``json.dumps`` with ``indent=2`` is the reference it must equal
+    (tests/test_compile.py).
     """
     if not obj:
         return "{}"
@@ -142,8 +144,8 @@ def figures_dict(
         "city": block(figures.city),
         "groups": {k: block(v) for k, v in figures.sums.items() if k},
         "derived": {k: d.to_dict() for k, d in figures.derived.items()},
-        # made one at a time as figures.json is written: 10,000 units' blocks
-        # at once held 50 MB
+        # made one at a time as figures.json is written: every unit's block at
+        # once would grow memory with the number of units
         "units": (
             {
                 "code": unit.code,

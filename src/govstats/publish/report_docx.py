@@ -116,7 +116,7 @@ _BLANK: list[Any] = []
 
 def prepare() -> None:
     """Make the blank document the next report.docx starts from, ahead of time
-    (python-docx parses its default template: 12 ms a document)."""
+    (python-docx parses its default template for every new document)."""
     import docx
 
     if not _BLANK:
@@ -256,8 +256,8 @@ class _Writer:
         """The id of the style ``name`` of ``kind`` (None for the default style).
 
         python-docx resolves a style given by name, or as an object, on every
-        assignment with two scans of all the document's styles (about 1 ms): a
-        third of the document's time. Each is resolved once here.
+        assignment with two scans of all the document's styles, a large share of
+        the document's time. Each is resolved once here.
         """
         key = (name, kind)
         if key not in self.ids:

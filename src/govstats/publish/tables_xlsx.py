@@ -126,7 +126,7 @@ def _format_tables(
         code: figures.value(code) if ind.places else int(figures.value(code))
         for code, ind in fmt.indicators.items()
     }
-    wb = build_template(fmt, figures.year, unit_name=name, values=values)
+    wb = build_template(fmt, figures.year, unit_name=name, values=values, checks=False)
     for sheet in (fmt.info_sheet, "填表说明"):
         wb.remove(wb[sheet])
     at = _locate(wb, fmt)

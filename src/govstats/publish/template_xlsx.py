@@ -9,7 +9,6 @@ and remarks but cannot break the layout by accident.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -17,13 +16,15 @@ from typing import Any
 from govstats.core.output import put
 from govstats.formats import Format, Table
 from govstats.publish.grid import heading_span
+from govstats.publish.sheet_style import indented, print_setup, protect, styles
+from govstats.publish.template_checks import Place
 
 __all__ = ["FIRST_ROW", "build_template", "value_cell"]
 
 TITLE_ROW, UNIT_ROW, HEADER_ROW = 1, 2, 3
 FIRST_ROW = HEADER_ROW + 1
 COLUMN_KEYS = ("label", "code", "unit", "value", "remark")
-WIDTHS = {"label": 58, "code": 24, "unit": 10, "value": 14, "remark": 36}
+WIDTHS = {"label": 58, "code": 18, "unit": 10, "value": 14, "remark": 36}
 
 INSTRUCTIONS = [
     "填表说明",
@@ -54,72 +55,37 @@ def build_template(
     unit_name: str = "",
     values: Mapping[str, int | Decimal] | None = None,
     info: Mapping[str, str] | None = None,
+    checks: bool = True,
 ) -> Any:
     """Build the workbook (an openpyxl ``Workbook``) for one unit and year.
 
     :param values: figures to fill in instead of 0 (used for demo inputs and summaries).
     :param info: further identification fields by key (``filler``, ``phone``, ``date``).
+    :param checks: carry the format's rules as live formulas (the 校验 sheet and
+        the red and amber cells, :mod:`govstats.publish.template_checks`).
     """
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
     _info_sheet(wb, fmt, year, unit_code, unit_name, dict(info or {}))
+    places: dict[str, Place] = {}
     for table in fmt.tables:
         if all(block.is_list for block in table.blocks):
-            _table_sheet(wb, fmt, table, year, unit_name, values or {})
+            _table_sheet(wb, fmt, table, year, unit_name, values or {}, places)
         else:
-            _matrix_sheet(wb, fmt, table, year, unit_name, values or {})
+            _matrix_sheet(wb, fmt, table, year, unit_name, values or {}, places)
     _instructions_sheet(wb, fmt, year)
+    if checks:
+        from govstats.publish.template_checks import add_checks
+
+        add_checks(wb, fmt, places)
     wb.properties.creator = "govstats"
     wb.properties.title = f"{year}年{fmt.title}"
     return wb
 
 
 # Sheets
-
-
-@functools.cache
-def _styles() -> Mapping[str, Any]:
-    """The cell styles of a template, the same objects for every sheet and workbook.
-
-    openpyxl keeps a workbook's styles in a dict and looks each assigned style up in
-    it: an object found there as itself is a match at once, an equal one is compared
-    field by field, recursively (a border's sides, their colours). Shared objects
-    made summary.xlsx 0.02 s faster. openpyxl never changes a style it is given
-    (``cell.font`` gives back a proxy that refuses changes), so sharing is safe.
-    """
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-
-    thin = Side(style="thin", color="999999")
-    return {
-        "title": Font(bold=True, size=14),
-        "header_font": Font(bold=True),
-        "small": Font(size=8, color="808080"),
-        "header_fill": PatternFill("solid", fgColor="D9E1F2"),
-        "input_fill": PatternFill("solid", fgColor="FFF9E5"),
-        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
-        "center": Alignment(horizontal="center", vertical="center"),
-        "wrap": Alignment(wrap_text=True, vertical="center"),
-        "heading": Alignment(horizontal="center", vertical="center", wrap_text=True),
-        "unlocked": Protection(locked=False),
-    }
-
-
-@functools.cache
-def _indented(indent: int) -> Any:
-    """A label's alignment: wrapped, indented ``indent`` levels (see :func:`_styles`)."""
-    from openpyxl.styles import Alignment
-
-    return Alignment(indent=indent * 2, wrap_text=True)
-
-
-def _protect(ws: Any) -> None:
-    # Protection without a password: it guards against accidents, not people.
-    ws.protection.sheet = True
-    ws.protection.formatCells = False
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
 
 
 def _info_sheet(
@@ -132,7 +98,7 @@ def _info_sheet(
 ) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    st = _styles()
+    st = styles()
     ws = wb.create_sheet(fmt.info_sheet)
     ws["A1"] = f"{year}年政府信息公开工作统计报表 · 基本信息"
     ws["A1"].font = st["title"]
@@ -165,7 +131,8 @@ def _info_sheet(
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 10
     ws.freeze_panes = "A3"
-    _protect(ws)
+    print_setup(ws)
+    protect(ws)
 
 
 def _table_sheet(
@@ -175,12 +142,13 @@ def _table_sheet(
     year: int,
     unit_name: str,
     values: Mapping[str, int | Decimal],
+    places: dict[str, Place],
 ) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from govstats.core.locations import column_letter
 
-    st = _styles()
+    st = styles()
     ws = wb.create_sheet(table.sheet)
     last = column_letter(len(COLUMN_KEYS))
     ws["A1"] = table.sheet
@@ -210,8 +178,14 @@ def _table_sheet(
     value_col = COLUMN_KEYS.index("value") + 1
     for r, ind in enumerate(table.indicators, start=FIRST_ROW):
         label = ws.cell(r, 1, ind.label)
-        label.alignment = _indented(ind.indent)
-        ws.cell(r, 2, ind.code)
+        label.alignment = indented(ind.indent)
+        # Wrapped labels do not grow their row by themselves in every viewer.
+        lines = -(-(2 * len(ind.label) + 4 * ind.indent) // WIDTHS["label"])
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * lines
+        # The code stays (validation finds figures by it), small and grey.
+        ws.cell(r, 2, ind.code).font = st["small"]
+        places[ind.code] = Place(ws.title, r, value_col, value_col + 1)
         ws.cell(r, 3, ind.unit).alignment = st["center"]
         v = ws.cell(r, value_col, _cell_number(values.get(ind.code, 0)))
         v.fill = st["input_fill"]
@@ -226,8 +200,8 @@ def _table_sheet(
         ws.cell(FIRST_ROW + len(table.indicators) + 1, 1, f"注：{table.note}")
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    _print_setup(ws)
-    _protect(ws)
+    print_setup(ws)
+    protect(ws)
 
 
 _CN_DIGITS = "零一两三四五六七八九"
@@ -267,6 +241,7 @@ def _matrix_sheet(
     year: int,
     unit_name: str,
     values: Mapping[str, int | Decimal],
+    places: dict[str, Place],
 ) -> None:
     """A table laid out as the national format prints it, plus a code row and column.
 
@@ -277,7 +252,7 @@ def _matrix_sheet(
     """
     from govstats.core.locations import column_letter
 
-    st = _styles()
+    st = styles()
     small = st["small"]
     ws = wb.create_sheet(table.sheet)
     dvs = _validations(ws, fmt)
@@ -384,6 +359,7 @@ def _matrix_sheet(
                 v = ws.cell(
                     top + i, first_value + c, _cell_number(values.get(ind.code, 0))
                 )
+                places[ind.code] = Place(ws.title, v.row, v.column, remark_col)
                 v.fill = st["input_fill"]
                 v.number_format = "0" if ind.is_count else "0." + "0" * ind.places
                 v.protection = st["unlocked"]
@@ -405,18 +381,10 @@ def _matrix_sheet(
     ws.column_dimensions[column_letter(width)].width = 24
     if len(table.blocks) == 1 and first_data is not None:
         ws.freeze_panes = f"{column_letter(label_cols + 2)}{first_data}"
-    _print_setup(ws)
-    _protect(ws)
-
-
-def _print_setup(ws: Any) -> None:
-    # Landscape, every column on one page width; as many pages down as needed.
-    # fitToWidth alone is ignored by Excel and LibreOffice without fitToPage.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+        # The first block's headings repeat on every printed page.
+        ws.print_title_rows = f"{UNIT_ROW + 2}:{first_data - 1}"
+    print_setup(ws)
+    protect(ws)
 
 
 def _cell_number(value: int | Decimal) -> int | float:
@@ -433,6 +401,7 @@ def _instructions_sheet(wb: Any, fmt: Format, year: int) -> None:
     ws = wb.create_sheet("填表说明")
     for r, line in enumerate(INSTRUCTIONS, start=1):
         ws.cell(r, 1, line.format(year=year, title=fmt.title))
-    ws["A1"].font = _styles()["title"]
+    ws["A1"].font = styles()["title"]
     ws.column_dimensions["A"].width = 110
-    _protect(ws)
+    print_setup(ws)
+    protect(ws)

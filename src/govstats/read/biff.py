@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import struct
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
-from govstats.read.package import LIMITS, SheetExtent
+from govstats.read.package import SheetExtent
 
 __all__ = ["scan_xls"]
 
@@ -31,7 +32,7 @@ class _Damaged(Exception):
     pass
 
 
-def _stream(data: bytes) -> bytes:
+def _stream(data: bytes, limits: Limits) -> bytes:
     """The Workbook (or Book) stream of a compound document, read with bounds."""
     if len(data) < 512:
         raise _Damaged("truncated")
@@ -81,7 +82,7 @@ def _stream(data: bytes) -> bytes:
 
     def body_of(entry: bytes) -> bytes:
         start, stream_size = struct.unpack("<IQ", entry[0x74:0x80])
-        if stream_size > LIMITS["file_bytes"]:
+        if stream_size > limits.file_bytes:
             raise _Damaged("stream larger than the file")
         if stream_size >= cutoff:
             body = b"".join(sector(s) for s in chain(start, fat, sectors))
@@ -119,14 +120,16 @@ def _stream(data: bytes) -> bytes:
     return body
 
 
-def scan_xls(data: bytes, path: str) -> list[tuple[str, SheetExtent]]:
+def scan_xls(
+    data: bytes, path: str, limits: Limits = DEFAULT_LIMITS
+) -> list[tuple[str, SheetExtent]]:
     """How far the cells of each sheet (and chart) of an ``.xls`` reach.
 
     :raises GovstatsError: ``file-unreadable`` for a damaged compound document,
         ``workbook-too-large`` past the cells of a workbook.
     """
     try:
-        stream = _stream(data)
+        stream = _stream(data, limits)
     except (_Damaged, struct.error) as exc:
         raise GovstatsError(
             Problem.make("file-unreadable", file=path, found=f"xls: {exc}")
@@ -160,19 +163,19 @@ def scan_xls(data: bytes, path: str) -> list[tuple[str, SheetExtent]]:
             current.rows = max(current.rows, row + 1)
             current.columns = max(current.columns, last + 1)
             if (
-                current.rows > LIMITS["sheet_rows"]
-                or current.columns > LIMITS["sheet_columns"]
+                current.rows > limits.sheet_rows
+                or current.columns > limits.sheet_columns
             ):
                 current.too_large = True
         pos += 4 + length
     spanned = sum(e.rows * e.columns for e in extents.values() if not e.too_large)
-    if max(written, spanned) > LIMITS["cells"]:
+    if max(written, spanned) > limits.cells:
         raise GovstatsError(
             Problem.make(
                 "workbook-too-large",
                 file=path,
                 found=f"{max(written, spanned)} cells",
-                expected=f"{LIMITS['cells']} cells",
+                expected=f"{limits.cells} cells",
             )
         )
     return [(names.get(offset, ""), e) for offset, e in extents.items()]

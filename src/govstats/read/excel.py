@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
-from govstats.read.package import LIMITS, PackageScan, SheetExtent, scan_package
+from govstats.read.package import PackageScan, ScanMemory, SheetExtent, scan_package
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
-    "LIMITS",
     "RawSheet",
     "RawWorkbook",
     "read_workbook",
@@ -142,7 +142,9 @@ class RawWorkbook:
             return {}
 
 
-def _sniff(path: Path) -> tuple[bytes, PackageScan | None]:
+def _sniff(
+    path: Path, limits: Limits, memory: ScanMemory | None = None
+) -> tuple[bytes, PackageScan | None]:
     """Refuse what is not a readable workbook before any parser sees it.
 
     The file is read once, in full (it is at most ``file_bytes``), opened read-only;
@@ -172,7 +174,7 @@ def _sniff(path: Path) -> tuple[bytes, PackageScan | None]:
                 "file-format-unsupported", file=file, found=suffix or path.name
             )
         )
-    limit = LIMITS["file_bytes"]
+    limit = limits.file_bytes
     try:
         with path.open("rb") as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -205,7 +207,7 @@ def _sniff(path: Path) -> tuple[bytes, PackageScan | None]:
             found = "empty file" if not data else "not an Excel 97-2003 workbook"
         raise GovstatsError(Problem.make("file-unreadable", file=file, found=found))
     kind = "ods" if suffix == ".ods" else "xlsx"
-    return data, scan_package(data, file, kind)
+    return data, scan_package(data, file, kind, limits, memory)
 
 
 def _too_large(file: str, size: int, limit: int) -> GovstatsError:
@@ -219,7 +221,9 @@ def _too_large(file: str, size: int, limit: int) -> GovstatsError:
     )
 
 
-def _refuse_large_sheets(sheets: Iterable[tuple[str, Any]], file: str) -> None:
+def _refuse_large_sheets(
+    sheets: Iterable[tuple[str, Any]], file: str, limits: Limits
+) -> None:
     """Refuse the whole file at its first sheet beyond the limits (for the formats
     whose sheets calamine reads all at once when it opens the file)."""
     for name, big in sheets:
@@ -229,23 +233,31 @@ def _refuse_large_sheets(sheets: Iterable[tuple[str, Any]], file: str) -> None:
                     "sheet-too-large",
                     file=file,
                     sheet=name,
-                    found=_extent_text(big),
-                    expected=_limit_text(big),
+                    found=_extent_text(big, limits),
+                    expected=_limit_text(big, limits),
                 )
             )
 
 
-def read_workbook(path: str | Path) -> RawWorkbook:
+def read_workbook(
+    path: str | Path,
+    limits: Limits = DEFAULT_LIMITS,
+    memory: ScanMemory | None = None,
+) -> RawWorkbook:
     """Read every sheet of a workbook into grids of values.
 
     :raises GovstatsError: when the file is missing, of another type, encrypted,
         damaged or beyond the limits. Sheets whose values reach beyond the row and
         column limits are not read, with a ``sheet-too-large`` problem each.
+    :param limits: what the file is checked against before it is read.
+    :param memory: what scanning earlier workbooks found (read many workbooks
+        with one :class:`~govstats.read.package.ScanMemory`: the same outcome,
+        faster).
     """
     import python_calamine as pc
 
     path = Path(path)
-    data, scan = _sniff(path)
+    data, scan = _sniff(path, limits, memory)
     file = str(path)
     problems: list[Problem] = []
     oversized: dict[str, Problem] = {}
@@ -257,11 +269,11 @@ def read_workbook(path: str | Path) -> RawWorkbook:
 
         # calamine reads every sheet of an .xls into a dense grid when it opens it:
         # a sheet too large refuses the whole file, before calamine is asked.
-        _refuse_large_sheets(scan_xls(data, file), file)
+        _refuse_large_sheets(scan_xls(data, file, limits), file, limits)
     if path.suffix.lower() == ".ods" and scan is not None:
         # calamine reads every sheet of an .ods when it opens it (it cannot skip
         # one), so a sheet too large refuses the whole file.
-        _refuse_large_sheets(scan.sheets.items(), file)
+        _refuse_large_sheets(scan.sheets.items(), file, limits)
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except BaseException as exc:  # noqa: BLE001 - calamine raises many error types
@@ -273,13 +285,13 @@ def read_workbook(path: str | Path) -> RawWorkbook:
         ) from exc
     try:
         metadata = wb.sheets_metadata
-        if len(metadata) > LIMITS["sheets"]:
+        if len(metadata) > limits.sheets:
             raise GovstatsError(
                 Problem.make(
                     "too-many-sheets",
                     file=file,
                     found=len(metadata),
-                    expected=LIMITS["sheets"],
+                    expected=limits.sheets,
                 )
             )
         for index, meta in enumerate(metadata):
@@ -304,8 +316,8 @@ def read_workbook(path: str | Path) -> RawWorkbook:
                     "sheet-too-large",
                     file=file,
                     sheet=meta.name,
-                    found=_extent_text(extent),
-                    expected=_limit_text(extent),
+                    found=_extent_text(extent, limits),
+                    expected=_limit_text(extent, limits),
                 )
                 continue
             if meta.name in sheets or meta.name in oversized:
@@ -323,11 +335,11 @@ def read_workbook(path: str | Path) -> RawWorkbook:
             try:
                 sheet = wb.get_sheet_by_name(meta.name)
                 # A sheet the scan measured is within the limits: calamine
-                # builds its grid from A1 at once (0.05 ms a workbook less).
+                # builds its grid from A1 at once, not row by row.
                 if extent is not None:
                     grid = sheet.to_python(skip_empty_area=False)
                 else:
-                    grid = _grid(sheet)
+                    grid = _grid(sheet, limits)
                 merged = [
                     (r1 + 1, c1 + 1, r2 + 1, c2 + 1)
                     for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])
@@ -373,7 +385,7 @@ def _reraise_interrupt(exc: BaseException) -> None:
         raise exc
 
 
-def _grid(sheet: Any) -> list[list[Any]]:
+def _grid(sheet: Any, limits: Limits) -> list[list[Any]]:
     """The sheet's values from A1, at most the limits' rows and columns.
 
     Rows are taken one at a time and cut to the column limit, so that a wide sheet
@@ -381,7 +393,7 @@ def _grid(sheet: Any) -> list[list[Any]]:
     calamine's ``iter_rows`` already starts at row 1 but at the range's first
     column; the columns left of it are added here (as ``to_python`` would).
     """
-    rows, cols = LIMITS["sheet_rows"], LIMITS["sheet_columns"]
+    rows, cols = limits.sheet_rows, limits.sheet_columns
     left = (sheet.start or (0, 0))[1]
     pad = [""] * min(left, cols)
     grid: list[list[Any]] = []
@@ -392,20 +404,20 @@ def _grid(sheet: Any) -> list[list[Any]]:
     return grid
 
 
-def _extent_text(extent: SheetExtent) -> str:
+def _extent_text(extent: SheetExtent, limits: Limits) -> str:
     """Why a sheet is too large: its size, the farthest cell seen, or its cells."""
     from govstats.core.locations import column_letter
 
     if extent.size:
         return f"{extent.size / 1024 / 1024:.1f} MiB"
-    if extent.rows > LIMITS["sheet_rows"] or extent.columns > LIMITS["sheet_columns"]:
+    if extent.rows > limits.sheet_rows or extent.columns > limits.sheet_columns:
         return f"{column_letter(max(extent.columns, 1))}{max(extent.rows, 1)}"
     return f"{extent.cells} cells"
 
 
-def _limit_text(extent: SheetExtent) -> str:
+def _limit_text(extent: SheetExtent, limits: Limits) -> str:
     from govstats.core.locations import column_letter
 
     if extent.size:
-        return f"{LIMITS['part_bytes'] / 1024 / 1024:.0f} MiB"
-    return f"A1:{column_letter(LIMITS['sheet_columns'])}{LIMITS['sheet_rows']}"
+        return f"{limits.part_bytes / 1024 / 1024:.0f} MiB"
+    return f"A1:{column_letter(limits.sheet_columns)}{limits.sheet_rows}"

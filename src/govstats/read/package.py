@@ -47,42 +47,12 @@ from itertools import compress
 from typing import Any
 from xml.parsers import expat
 
+from govstats.core.limits import DEFAULT_LIMITS, MIB, Limits
 from govstats.core.locations import column_number
 from govstats.core.problems import GovstatsError, Problem
 
-__all__ = ["LIMITS", "PackageScan", "SheetExtent", "scan_package"]
+__all__ = ["PackageScan", "ScanMemory", "SheetExtent", "scan_package"]
 
-MIB = 1024 * 1024
-
-# What a statistics workbook needs is far below every limit: the template is 20 KB
-# on disk and 60 KB unpacked, its sheets 40 rows by 5 columns. Anything beyond is a
-# damaged or hostile file, refused before the work, never after.
-LIMITS = {
-    # bytes of a file on disk (workbooks, and the roster)
-    "file_bytes": 20 * MIB,
-    # bytes of all parts of a workbook once unpacked, declared and actually inflated
-    "unpacked_bytes": 100 * MIB,
-    # bytes of any one part once unpacked
-    "part_bytes": 20 * MIB,
-    # unpacked/packed ratio of a part over 1 MiB (XML packs 5-15x, a bomb ~1000x)
-    "ratio": 100,
-    # parts in the zip (the template has 17)
-    "parts": 1000,
-    # sheets in a workbook
-    "sheets": 100,
-    # rows and columns of a sheet read: a value beyond them refuses the sheet
-    "sheet_rows": 2000,
-    "sheet_columns": 200,
-    # cells of a workbook: both the cells written in its sheets and the sum of the
-    # sheets' ranges (A1 to the farthest value), which is what readers allocate
-    "cells": 500_000,
-    # workbooks in one validate or compile: a province's units (issue 5 compiles
-    # 10,000 in seconds, at about 20 kB of memory a unit)
-    "files": 20_000,
-    # cells of a workbook that --annotate copies with openpyxl (a few hundred bytes
-    # a cell in memory); a larger one gets a copy holding only the problem list
-    "annotate_cells": 200_000,
-}
 
 _RATIO_FROM = 1 * MIB
 _CHUNK = 64 * 1024
@@ -135,6 +105,12 @@ class PackageScan:
     written: int = 0
     # sheet name → extent (xlsx: from workbook.xml and its rels; ods: content.xml)
     sheets: dict[str, SheetExtent] = field(default_factory=dict)
+    # what every part is checked against
+    limits: Limits = DEFAULT_LIMITS
+    # earlier workbooks' parts and layouts (none: every part is scanned)
+    memory: ScanMemory | None = field(default=None, repr=False, compare=False)
+    # every part scanned element by element: the reference scan
+    streaming: bool = field(default=False, repr=False, compare=False)
 
     @property
     def cells(self) -> int:
@@ -177,7 +153,7 @@ def _refuse(path: str, code: str, found: str, expected: str = "") -> GovstatsErr
 # The zip directory
 
 
-def _entries(data: bytes, path: str) -> list[_Entry]:
+def _entries(data: bytes, path: str, limits: Limits) -> list[_Entry]:
     """The central directory, read by hand so that its size is checked first."""
 
     def damaged(found: str) -> GovstatsError:
@@ -198,8 +174,8 @@ def _entries(data: bytes, path: str) -> list[_Entry]:
         if rec + 56 > len(data) or data[rec : rec + 4] != _EOCD64:
             raise damaged("bad zip64 directory")
         count, cd_size, cd_offset = struct.unpack("<QQQ", data[rec + 32 : rec + 56])
-    if count > LIMITS["parts"]:
-        raise _refuse(path, "zip-bomb", f"{count} parts", f"{LIMITS['parts']} parts")
+    if count > limits.parts:
+        raise _refuse(path, "zip-bomb", f"{count} parts", f"{limits.parts} parts")
     if cd_offset + cd_size > len(data):
         raise damaged("zip directory beyond the end of the file (truncated?)")
     entries: list[_Entry] = []
@@ -216,9 +192,9 @@ def _entries(data: bytes, path: str) -> list[_Entry]:
         size, packed, offset = _zip64_sizes(extra, size, packed, offset)
         entries.append(_Entry(name, method, flags, packed, size, offset, crc))
         pos += 46 + n + m + k
-        if len(entries) > LIMITS["parts"]:
+        if len(entries) > limits.parts:
             raise _refuse(
-                path, "zip-bomb", f"> {LIMITS['parts']} parts", f"{LIMITS['parts']}"
+                path, "zip-bomb", f"> {limits.parts} parts", f"{limits.parts}"
             )
     return entries
 
@@ -241,7 +217,7 @@ def _zip64_sizes(extra: bytes, size: int, packed: int, offset: int) -> tuple[int
     return size, packed, offset
 
 
-def _check_declared(entries: list[_Entry], path: str) -> set[str]:
+def _check_declared(entries: list[_Entry], path: str, limits: Limits) -> set[str]:
     """Refuse on the declared sizes alone, before inflating a byte.
 
     :returns: the worksheet parts too large to scan (a million rows): the sheet is
@@ -254,38 +230,36 @@ def _check_declared(entries: list[_Entry], path: str) -> set[str]:
             raise _refuse(path, "file-encrypted", e.name)
         if e.method not in (_STORED, _DEFLATED):
             raise _refuse(path, "file-unreadable", f"{e.name}: compression {e.method}")
-        if e.is_sheet and _oversize(e.size, e.packed):
+        if e.is_sheet and _oversize(e.size, e.packed, limits):
             oversized.add(e.name)
         else:
-            _check_size(path, e.name, e.size, e.packed)
+            _check_size(path, e.name, e.size, e.packed, limits)
         total += e.size
-        if total > LIMITS["unpacked_bytes"]:
+        if total > limits.unpacked_bytes:
             raise _refuse(
                 path,
                 "zip-bomb",
                 f"> {_mib(total)} unpacked",
-                _mib(LIMITS["unpacked_bytes"]),
+                _mib(limits.unpacked_bytes),
             )
     return oversized
 
 
-def _oversize(size: int, packed: int) -> bool:
-    return size > LIMITS["part_bytes"] or (
-        size > _RATIO_FROM and size > LIMITS["ratio"] * max(packed, 1)
+def _oversize(size: int, packed: int, limits: Limits) -> bool:
+    return size > limits.part_bytes or (
+        size > _RATIO_FROM and size > limits.ratio * max(packed, 1)
     )
 
 
-def _check_size(path: str, name: str, size: int, packed: int) -> None:
-    if size > LIMITS["part_bytes"]:
-        raise _refuse(
-            path, "zip-bomb", f"{name} {_mib(size)}", _mib(LIMITS["part_bytes"])
-        )
-    if size > _RATIO_FROM and size > LIMITS["ratio"] * max(packed, 1):
+def _check_size(path: str, name: str, size: int, packed: int, limits: Limits) -> None:
+    if size > limits.part_bytes:
+        raise _refuse(path, "zip-bomb", f"{name} {_mib(size)}", _mib(limits.part_bytes))
+    if size > _RATIO_FROM and size > limits.ratio * max(packed, 1):
         raise _refuse(
             path,
             "zip-bomb",
             f"{name} {_mib(size)} ({size // max(packed, 1)}:1)",
-            f"{LIMITS['ratio']}:1",
+            f"{limits.ratio}:1",
         )
 
 
@@ -420,8 +394,8 @@ class _Xml:
         self.name = name
         self.scan = scan
         self.whole = whole
-        self._cells_max = LIMITS["cells"]
-        self._sheet_cells_max = LIMITS["sheet_rows"] * LIMITS["sheet_columns"]
+        self._cells_max = scan.limits.cells
+        self._sheet_cells_max = scan.limits.sheet_rows * scan.limits.sheet_columns
         self.root = ""
         self.extent: SheetExtent | None = None
         self.rels: dict[str, tuple[str, str]] = {}
@@ -516,7 +490,7 @@ class _Xml:
             ext.cells += 1
             self.scan.written += 1
             if self.scan.written > self._cells_max:
-                raise _Refused("workbook-too-large", *_cells_text())
+                raise _Refused("workbook-too-large", *_cells_text(self.scan.limits))
             if ext.cells > self._sheet_cells_max:
                 self._too_large(ext)
             ref = attrs.get("r")
@@ -547,7 +521,10 @@ class _Xml:
                 ext.rows = row
             if col > ext.columns:
                 ext.columns = col
-            if ext.rows > LIMITS["sheet_rows"] or ext.columns > LIMITS["sheet_columns"]:
+            if (
+                ext.rows > self.scan.limits.sheet_rows
+                or ext.columns > self.scan.limits.sheet_columns
+            ):
                 self._too_large(ext)
 
     def _sheet_end(self, name: str) -> None:
@@ -594,9 +571,12 @@ class _Xml:
             self._col += n
             self._ods.cells += 1
             self.scan.written += 1
-            if self.scan.written > LIMITS["cells"]:
-                raise _Refused("workbook-too-large", *_cells_text())
-            if self._ods.cells > LIMITS["sheet_rows"] * LIMITS["sheet_columns"]:
+            if self.scan.written > self.scan.limits.cells:
+                raise _Refused("workbook-too-large", *_cells_text(self.scan.limits))
+            if (
+                self._ods.cells
+                > self.scan.limits.sheet_rows * self.scan.limits.sheet_columns
+            ):
                 self._ods.too_large = True
             if any(k.endswith(" value-type") for k in attrs):
                 self._count_ods_cell()
@@ -619,7 +599,10 @@ class _Xml:
         first, n = pending
         ext.rows = max(ext.rows, self._row + self._ods_rows - 1)
         ext.columns = max(ext.columns, first + n - 1)
-        if ext.rows > LIMITS["sheet_rows"] or ext.columns > LIMITS["sheet_columns"]:
+        if (
+            ext.rows > self.scan.limits.sheet_rows
+            or ext.columns > self.scan.limits.sheet_columns
+        ):
             ext.too_large = True
 
     def _repeat(self, attrs: dict[str, str], key: str) -> int:
@@ -674,10 +657,10 @@ class _Known:
         ext = self.extent
         if ext is None:
             return True
-        rows, columns = LIMITS["sheet_rows"], LIMITS["sheet_columns"]
+        rows, columns = scan.limits.sheet_rows, scan.limits.sheet_columns
         return (
             ext.cells <= rows * columns
-            and scan.written + ext.cells <= LIMITS["cells"]
+            and scan.written + ext.cells <= scan.limits.cells
             and ext.rows <= rows
             and ext.columns <= columns
         )
@@ -693,39 +676,70 @@ class _Known:
         return _Part(extent, dict(self.rels), list(self.sheets))
 
 
-# Parts already scanned whole, by (name, method, size, CRC, packed bytes): the
-# parts a template fixes (theme, styles, workbook, relationships, the
-# instructions sheet) are the same bytes in every unit's workbook, and are then
-# scanned once, not once a workbook (0.45 ms of a workbook's 1.6 ms scan). Least
-# recently used first out, within a bound on the packed bytes kept.
-_KNOWN: dict[tuple[str, int, int, int, bytes], _Known] = {}
-_KNOWN_BYTES = 4 * MIB
-_KNOWN_PART_MAX = 64 * 1024
-_known_bytes = 0
-# Held while _KNOWN and _LAYOUTS change: a program may read workbooks in threads.
-_CACHES = threading.Lock()
+_KNOWN_PART_MAX = 64 * 1024  # packed bytes of a part that may be remembered
+_LAYOUT_MAX = 64 * 1024  # bytes of a sheet kept as a layout
+_Key = tuple[str, int, int, int, bytes]  # name, method, size, CRC, packed bytes
 
 
-def _remember(key: tuple[str, int, int, int, bytes], known: _Known) -> None:
-    global _known_bytes
-    with _CACHES:
-        if key in _KNOWN:
-            return  # another thread scanned the same part meanwhile
-        while _KNOWN and _known_bytes + len(key[4]) > _KNOWN_BYTES:
-            oldest = next(iter(_KNOWN))
-            del _KNOWN[oldest]
-            _known_bytes -= len(oldest[4])
-        _KNOWN[key] = known
-        _known_bytes += len(key[4])
+class ScanMemory:
+    """What scanning earlier workbooks found, to scan the next ones faster.
 
+    - *Known parts*: parts scanned whole and found clean, by (name, method,
+      size, CRC, packed bytes). The parts a template fixes (theme, styles,
+      workbook, relationships, the instructions sheet) are the same bytes in
+      every unit's workbook, and are then scanned once, not once a workbook.
+      Least recently used first out, within a bound on the packed bytes kept.
+    - *Layouts*: the last worksheet of each part name scanned whole
+      (:class:`_Layout`), a bounded few.
 
-def _recall(key: tuple[str, int, int, int, bytes]) -> _Known | None:
-    """A part met before in these bytes, made the most recently used."""
-    with _CACHES:
-        known = _KNOWN.pop(key, None)
-        if known is not None:
-            _KNOWN[key] = known
-        return known
+    One memory serves one run (a validation, a compile, a worker's share of
+    one) and may be shared by threads. :func:`scan_package` without a memory
+    is the plain scan that every faster path must equal.
+    """
+
+    def __init__(self, known_bytes: int = 4 * MIB, layouts: int = 64) -> None:
+        self.known: dict[_Key, _Known] = {}
+        self.known_bytes = 0
+        self.known_max = known_bytes
+        self.layouts: dict[str, _Layout] = {}
+        self.layouts_max = layouts
+        self._lock = threading.Lock()
+
+    def remember(self, key: _Key, known: _Known) -> None:
+        with self._lock:
+            if key in self.known:
+                return  # another thread scanned the same part meanwhile
+            while self.known and self.known_bytes + len(key[4]) > self.known_max:
+                oldest = next(iter(self.known))
+                del self.known[oldest]
+                self.known_bytes -= len(oldest[4])
+            self.known[key] = known
+            self.known_bytes += len(key[4])
+
+    def recall(self, key: _Key) -> _Known | None:
+        """A part met before in these bytes, made the most recently used."""
+        with self._lock:
+            known = self.known.pop(key, None)
+            if known is not None:
+                self.known[key] = known
+            return known
+
+    def layout(self, name: str) -> _Layout | None:
+        return self.layouts.get(name)
+
+    def keep_layout(self, name: str, xml: _Xml) -> None:
+        """Keep a sheet scanned whole as the layout of its part name, unless the
+        layout kept has the same number of tags (the next sheet is compared with
+        it, and most likely has the same markup)."""
+        assert xml.extent is not None
+        tags = xml.body.count(b"<")
+        with self._lock:
+            kept = self.layouts.get(name)
+            if kept is not None and kept.tags == tags and kept.markup != b"":
+                return
+            if kept is None and len(self.layouts) >= self.layouts_max:
+                return
+            self.layouts[name] = _Layout(xml.body, tags, replace(xml.extent))
 
 
 # Sheets that differ only in their text from one scanned before
@@ -799,25 +813,6 @@ _XML_CHARS = bytes(
     b for b in range(256) if b >= 0x20 and b != ord("&") or b in (0x09, 0x0A, 0x0D)
 )
 _NOT_TEXT = (b"]]>", b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # and U+FFFE, U+FFFF
-# Part name → the last worksheet of that name scanned whole; a bounded few.
-_LAYOUTS: dict[str, _Layout] = {}
-_LAYOUTS_MAX = 64
-_LAYOUT_MAX = 64 * 1024  # bytes of a sheet kept as a layout
-
-
-def _keep_layout(name: str, xml: _Xml) -> None:
-    """Keep a sheet scanned whole as the layout of its part name, unless the
-    layout kept has the same number of tags (the next sheet is compared with
-    it, and most likely has the same markup)."""
-    assert xml.extent is not None
-    tags = xml.body.count(b"<")
-    with _CACHES:
-        kept = _LAYOUTS.get(name)
-        if kept is not None and kept.tags == tags and kept.markup != b"":
-            return
-        if kept is None and len(_LAYOUTS) >= _LAYOUTS_MAX:
-            return
-        _LAYOUTS[name] = _Layout(xml.body, tags, replace(xml.extent))
 
 
 def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | None:
@@ -826,19 +821,21 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     A part of up to :data:`_WHOLE` bytes is first scanned whole; where that cannot
     stand for the element-by-element scan (anything unusual, refused, or near a
     limit), it is scanned again the streaming way, from the state before, which
-    then decides, so that the outcome is always the streaming scan's. A part met
-    before in the same bytes (:data:`_KNOWN`) is not scanned again, nor a
-    worksheet that differs only in its text from the last one of its name
-    (:class:`_Layout`).
+    then decides, so that the outcome is always the streaming scan's. With a
+    :class:`ScanMemory`, a part met before in the same bytes is not scanned
+    again, nor a worksheet that differs only in its text from the last one of
+    its name (:class:`_Layout`). A scan with ``streaming`` set (the reference
+    the faster paths are tested against) scans every part the streaming way.
 
     :returns: what the parse found, or None for a part that is not XML (a
         picture, ``vbaProject.bin``): it is inflated and counted, not parsed.
     """
-    if e.size > _WHOLE:
+    if e.size > _WHOLE or scan.streaming:
         return _part(_scan_streaming(data, e, path, scan))
     written = scan.written  # an .ods content.xml counts cells as it parses
+    memory = scan.memory
     key = None
-    if e.packed <= _KNOWN_PART_MAX:
+    if memory is not None and e.packed <= _KNOWN_PART_MAX:
         try:
             # (an .ods is parsed by namespace, an .xlsx not: kept apart)
             name = e.name if scan.kind == "xlsx" else f"{scan.kind}:{e.name}"
@@ -846,11 +843,11 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
         except GovstatsError:
             pass  # the streaming scan says why
         else:
-            known = _recall(key)
+            known = memory.recall(key)
             if known is not None and known.fits(scan):
                 return known.apply(scan)
     small = None
-    layout = _LAYOUTS.get(e.name) if scan.kind == "xlsx" else None
+    layout = memory.layout(e.name) if memory and scan.kind == "xlsx" else None
     if layout is not None and key is not None:
         small = _inflate_small(key[4], e, _whole_cap(e, scan))
         part = None if small is None else layout.read(small, scan)
@@ -861,20 +858,22 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     except _Rescan:
         scan.written = written
         return _part(_scan_streaming(data, e, path, scan))
+    if memory is None:
+        return _part(xml)
     if xml is not None and xml.body and scan.kind == "xlsx":
-        _keep_layout(e.name, xml)
+        memory.keep_layout(e.name, xml)
     if key is not None and (xml is None or xml.root != "document-content"):
         extent = None if xml is None or xml.extent is None else replace(xml.extent)
         rels = dict(xml.rels) if xml is not None else {}
         sheets = list(xml.sheets) if xml is not None else []
-        _remember(key, _Known(e.size, xml is not None, extent, rels, sheets))
+        memory.remember(key, _Known(e.size, xml is not None, extent, rels, sheets))
     return _part(xml)
 
 
 def _room(scan: PackageScan) -> int:
     """What the next part may inflate to: the limit of a part, and what is left
     of the workbook's."""
-    return min(LIMITS["part_bytes"], LIMITS["unpacked_bytes"] - scan.unpacked)
+    return min(scan.limits.part_bytes, scan.limits.unpacked_bytes - scan.unpacked)
 
 
 def _whole_cap(e: _Entry, scan: PackageScan) -> int:
@@ -1081,8 +1080,8 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
         return False
     letters, digits, valued = found
     cells = len(letters)
-    max_rows, max_columns = LIMITS["sheet_rows"], LIMITS["sheet_columns"]
-    if cells > max_rows * max_columns or scan.written + cells > LIMITS["cells"]:
+    max_rows, max_columns = scan.limits.sheet_rows, scan.limits.sheet_columns
+    if cells > max_rows * max_columns or scan.written + cells > scan.limits.cells:
         return False
     last_row = max(map(int, set(compress(digits, valued))), default=0)
     last_column = max(
@@ -1095,16 +1094,28 @@ def _extent_of(body: bytes, ext: SheetExtent, scan: PackageScan) -> bool:
     return True
 
 
-def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
+def scan_package(
+    data: bytes,
+    path: str,
+    kind: str,
+    limits: Limits = DEFAULT_LIMITS,
+    memory: ScanMemory | None = None,
+    streaming: bool = False,
+) -> PackageScan:
     """Check a workbook's zip package; refuse it, or say which sheets are too large.
 
+    :param limits: what the package and its parts are checked against.
+    :param memory: what earlier scans found, to skip parts met before (the
+        outcome is the same with or without it).
+    :param streaming: scan every part element by element, never whole: the
+        plain reference scan (the outcome is the same).
     :param kind: ``xlsx`` (also .xlsm) or ``ods``, from the file's suffix; the
         package must hold that kind of workbook and no other, since calamine picks
         its reader by content.
     :raises GovstatsError: ``zip-bomb``, ``unsafe-xml``, ``too-many-sheets``,
         ``file-encrypted`` or ``file-unreadable`` for the file as a whole.
     """
-    entries = _entries(data, path)
+    entries = _entries(data, path, limits)
     names = {e.name for e in entries}
     main = {"xlsx": "xl/workbook.xml", "ods": "content.xml"}[kind]
     others = {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} - {main}
@@ -1113,8 +1124,14 @@ def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
     if names & others:
         found = f"{main} and {', '.join(sorted(names & others))}"
         raise _refuse(path, "file-unreadable", found)
-    unscanned = _check_declared(entries, path)
-    scan = PackageScan(parts=len(entries), kind=kind)
+    unscanned = _check_declared(entries, path, limits)
+    scan = PackageScan(
+        parts=len(entries),
+        kind=kind,
+        limits=limits,
+        memory=memory,
+        streaming=streaming,
+    )
     scan.macros = any(n.lower().endswith("vbaproject.bin") for n in names)
     rels: dict[str, tuple[str, str]] = {}
     book: list[tuple[str, str]] = []
@@ -1134,7 +1151,9 @@ def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
             continue
         if xml.extent is not None:
             sheets[e.name] = xml.extent
-        _check_cells(list(sheets.values()) + list(xml.ods_tables.values()), path)
+        _check_cells(
+            list(sheets.values()) + list(xml.ods_tables.values()), path, limits
+        )
         if e.name == "xl/_rels/workbook.xml.rels":
             rels = xml.rels
         elif e.name == "xl/workbook.xml":
@@ -1142,25 +1161,25 @@ def scan_package(data: bytes, path: str, kind: str) -> PackageScan:
         elif e.name == "content.xml":
             ods = xml.ods_tables
     count = len(ods) if kind == "ods" else len(book)
-    if count > LIMITS["sheets"]:
-        raise _refuse(path, "too-many-sheets", str(count), str(LIMITS["sheets"]))
+    if count > limits.sheets:
+        raise _refuse(path, "too-many-sheets", str(count), str(limits.sheets))
     scan.sheets = ods if kind == "ods" else _sheets_by_name(book, rels, sheets, path)
     return scan
 
 
-def _cells_text() -> tuple[str, str]:
-    return f"> {LIMITS['cells']} cells", f"{LIMITS['cells']} cells"
+def _cells_text(limits: Limits) -> tuple[str, str]:
+    return f"> {limits.cells} cells", f"{limits.cells} cells"
 
 
-def _check_cells(extents: list[SheetExtent], path: str) -> None:
+def _check_cells(extents: list[SheetExtent], path: str, limits: Limits) -> None:
     """Refuse a workbook whose sheets' ranges together are too many cells to hold.
 
     (The cells written are counted as they are parsed, and stop the scan at once.)
     """
     spanned = sum(e.rows * e.columns for e in extents if not e.too_large)
-    if spanned > LIMITS["cells"]:
+    if spanned > limits.cells:
         found = f"{spanned} cells"
-        raise _refuse(path, "workbook-too-large", found, f"{LIMITS['cells']} cells")
+        raise _refuse(path, "workbook-too-large", found, f"{limits.cells} cells")
 
 
 def _sheets_by_name(

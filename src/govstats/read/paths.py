@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.read.excel import ACCEPTED_SUFFIXES
-from govstats.read.package import LIMITS
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+def expand_paths(
+    paths: Iterable[str | Path], limits: Limits = DEFAULT_LIMITS
+) -> list[Path]:
     """Files as given, and the workbooks inside any folder given, sorted by name.
 
     Office lock files (``~$name.xlsx``) and hidden files in folders are skipped.
 
-    :raises GovstatsError: ``too-many-files`` past ``LIMITS["files"]`` workbooks,
+    :raises GovstatsError: ``too-many-files`` past ``limits.files`` workbooks,
         counted before any is read.
     """
-    limit = LIMITS["files"]
+    limit = limits.files
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():

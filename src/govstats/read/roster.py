@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.formats import Format, Group, RosterSpec
 
@@ -91,7 +92,11 @@ class Roster:
         return tuple(u.code for u in self.units)
 
 
-def read_roster(path: str | Path, spec: RosterSpec | None = None) -> Roster:
+def read_roster(
+    path: str | Path,
+    spec: RosterSpec | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Roster:
     """Read and check ``units.csv`` (UTF-8, with or without BOM).
 
     :param spec: the format's roster vocabulary; 层级 and 类别 must be among its
@@ -122,19 +127,17 @@ def read_roster(path: str | Path, spec: RosterSpec | None = None) -> Roster:
             )
         )
 
-    from govstats.read.package import LIMITS
-
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise os_error(exc, path) from exc
-    if size > LIMITS["file_bytes"]:
+    if size > limits.file_bytes:
         raise GovstatsError(
             Problem.make(
                 "file-too-large",
                 file=str(path),
                 found=f"{size / 1024 / 1024:.1f} MiB",
-                expected=f"{LIMITS['file_bytes'] / 1024 / 1024:.0f} MiB",
+                expected=f"{limits.file_bytes / 1024 / 1024:.0f} MiB",
             )
         )
     try:

@@ -100,7 +100,7 @@ class CellValue:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Workers send every cell to the main process (validate.load_units):
-        # with the value as text and shared strings this is 4x faster than
+        # with the value as text and shared strings this is much faster than
         # pickling Decimal objects, and the cells it rebuilds take less memory.
         value = None if self.value is None else str(self.value)
         fields = (self.code, self.sheet, self.row, self.column, self.raw, value)
