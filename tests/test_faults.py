@@ -189,7 +189,7 @@ import os, sys, time
 from pathlib import Path
 import govstats.check.validate as validate
 marks = Path(sys.argv[1])
-def stalled(path, format_id):
+def stalled(*args, **kwargs):
     (marks / str(os.getpid())).write_text("reading")
     time.sleep(600)
 validate._load_one = stalled
@@ -216,7 +216,11 @@ def test_a_killed_compile_leaves_no_worker_and_no_lock(tmp_path, sig, units):
     )
     try:
         # The workers are reading (stalled there), and the year is locked.
-        wait_for(lambda: any(marks.iterdir()), "a worker to start reading")
+        wait_for(
+            lambda: any(marks.iterdir()) or compile_.poll() is not None,
+            "a worker to start reading",
+        )
+        assert compile_.poll() is None, "the compile ended before it was killed"
         locked = runner.invoke(app, compile_args(tmp_path))
         assert locked.exit_code == 2 and "正在被另一次汇总写入" in locked.stderr
         workers = [int(p.name) for p in marks.iterdir()]
