@@ -477,7 +477,9 @@ def test_a_report_that_cannot_be_opened_is_a_problem_not_an_internal_error(
     monkeypatch.setattr(Path, "open", refuse)
     with pytest.raises(GovstatsError) as err:
         read_document(path)
-    assert err.value.problem.code == "file-unreadable"
+    assert (
+        err.value.problem.code == "input-unreadable"
+    )  # told as a file the user may not read (issue 20)
 
 
 HOSTILE_TEXTS = {

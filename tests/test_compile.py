@@ -273,12 +273,11 @@ def test_summary_validates_and_rolls_up(tmp_path):
 
 
 def test_lock_refuses_a_second_compile(tmp_path):
-    import fcntl
+    from govstats.core.lock import exclusive
 
     write_year(tmp_path)
     (tmp_path / "outputs").mkdir()
-    with (tmp_path / "outputs" / ".2017.lock").open("a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    with exclusive(tmp_path / "outputs" / ".2017.lock"):
         result = run(tmp_path)
     assert result.exit_code == 2
     assert "正在被另一次汇总写入" in result.stderr

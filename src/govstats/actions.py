@@ -52,7 +52,12 @@ def make_template(
     fmt = format_for_year(year, format_id)
     wb = build_template(fmt, year, unit_code=unit_code, unit_name=unit_name)
     path = Path(output)
-    write_workbook(wb, path)
+    try:
+        write_workbook(wb, path)
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, path, writing=True) from exc
     return path
 
 
@@ -102,6 +107,7 @@ def compile_year(
     templates: str | Path | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    strict_inputs: bool = False,
 ) -> Compilation:
     """Compile ``inputs/<year>/`` into the report's figures in ``outputs/<year>/``.
 
@@ -116,6 +122,8 @@ def compile_year(
     :param templates: a folder whose templates replace the shipped ones.
     :param progress: called after each workbook is read: (done, total, path).
     :param limits: what every file is checked against before it is read.
+    :param strict_inputs: refuse a workbook that is a symbolic link to a file
+        outside the year's folder (by default a warning).
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
         valid, or another compile of the same year is running.
     """
@@ -128,7 +136,15 @@ def compile_year(
     # the year is told at once, and an interrupted one is repaired first.
     with output_lock(Path(outputs) / str(year)):
         result, rendered = compile_in_memory(
-            year, inputs, outputs, partial, rounding, templates, progress, limits
+            year,
+            inputs,
+            outputs,
+            partial,
+            rounding,
+            templates,
+            progress,
+            limits,
+            strict_inputs,
         )
         if rendered:
             result.written = publish(result.outputs, rendered, locked=True)

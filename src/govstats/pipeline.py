@@ -96,18 +96,22 @@ def compile_in_memory(
     templates: str | Path | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    strict_inputs: bool = False,
 ) -> tuple[Compilation, dict[str, bytes]]:
     """Everything a compile does except writing: the result, and the bytes of every
     output by file name (empty when errors stop the compile).
 
     ``govstats compile`` publishes these bytes; ``govstats audit`` compares them
     with the published ones.
+
+    :param strict_inputs: a workbook that is a symbolic link to a file outside
+        ``inputs/<year>/`` is an error, not a warning.
     """
     from govstats.aggregate import aggregate
     from govstats.check.validate import load_units, validate_units
     from govstats.core.numbers import ROUNDINGS
     from govstats.formats import format_for_year
-    from govstats.read.paths import list_inputs
+    from govstats.read.paths import linked_from_outside, list_inputs
     from govstats.read.roster import read_roster
 
     if rounding not in ROUNDINGS:
@@ -124,6 +128,10 @@ def compile_in_memory(
         functools.partial(_prepare, templates, fmt.id),
         limits,
     )
+    linked = linked_from_outside(files, in_dir, strict_inputs)
+    for unit in units:
+        if unit.path in linked:
+            unit.problems.append(linked[unit.path])
     previous = (
         _previous_figures(Path(outputs) / str(year - 1)) if fmt.cross_year else None
     )

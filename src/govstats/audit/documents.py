@@ -89,29 +89,30 @@ class Document:
 def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read a report, choosing the reader by content and suffix.
 
-    :raises GovstatsError: ``file-not-found``; ``file-unreadable`` for a damaged
-        PDF; ``pdf-no-text`` for a PDF without a text layer (a scan);
+    :raises GovstatsError: ``file-not-found``; ``not-a-regular-file`` for a
+        folder or a FIFO; ``pdf-unreadable`` for a damaged PDF; ``pdf-no-text``
+        for a PDF without a text layer (a scan);
         ``text-too-large``, ``pdf-too-large`` and ``text-undecodable`` beyond the
         ``limits`` (text_bytes, file_bytes and the pdf_ ones).
     """
     from govstats.audit.limits import decode_text
 
     path = Path(path)
-    if not path.is_file():
-        raise GovstatsError(Problem.make("file-not-found", file=str(path)))
-    is_pdf = path.suffix.lower() == ".pdf"
     limit = limits.text_bytes
     # Read one byte more than any limit allows: a file beyond it is refused
     # without being read whole, even one that grows while it is read.
-    try:
-        with path.open("rb") as f:
-            data = f.read(max(limit, limits.file_bytes) + 1)
-    except OSError as exc:  # no permission, a device that fails
-        raise GovstatsError(
-            Problem.make("file-unreadable", file=str(path), found=type(exc).__name__)
-        ) from None
-    if data.startswith(b"%PDF") or is_pdf:
-        return pdf_document(data, str(path), limits)
+    data = _open_regular(path, max(limit, limits.file_bytes) + 1)
+    if data.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
+        try:
+            return pdf_document(data, str(path), limits)
+        except GovstatsError as exc:
+            if exc.problem.code != "file-unreadable":
+                raise
+            # A PDF, not a workbook: told so, not to save it as .xlsx.
+            problem = Problem.make(
+                "pdf-unreadable", file=str(path), found=exc.problem.found
+            )
+            raise GovstatsError(problem) from exc
     if len(data) > limit:
         raise _too_large(str(path), max(len(data), path.stat().st_size), limit)
     # Chinese government portals still publish GB18030/GBK pages and files.
@@ -129,6 +130,38 @@ def _too_large(path: str, size: int, limit: int) -> GovstatsError:
     from govstats.audit.limits import size_text, too_large
 
     return too_large(path, size_text(size), size_text(limit))
+
+
+def _open_regular(path: Path, most: int) -> bytes:
+    """At most ``most`` bytes of ``path``, a regular file: what it is instead
+    (missing, a folder or a FIFO, which is never opened: reading one would wait
+    forever, or one the user may not read) is told by its own problem (issue 21)."""
+    import stat
+
+    from govstats.core.oserrors import os_error
+
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise GovstatsError(Problem.make("file-not-found", file=str(path))) from None
+    except OSError as exc:
+        raise os_error(exc, path) from exc
+    if not stat.S_ISREG(mode):
+        kind = (
+            "文件夹 folder"
+            if stat.S_ISDIR(mode)
+            else "命名管道 FIFO"
+            if stat.S_ISFIFO(mode)
+            else "特殊文件 special file"
+        )
+        raise GovstatsError(
+            Problem.make("not-a-regular-file", file=str(path), found=kind)
+        )
+    try:
+        with path.open("rb") as f:
+            return f.read(most)
+    except OSError as exc:
+        raise os_error(exc, path) from exc
 
 
 # Plain text and Markdown

@@ -190,7 +190,9 @@ class AuditReport(Results[Check]):
         counts: dict[str, int] = {s: len(self.by_status(s)) for s in STATUSES}
         checked = counts["wrong"] + counts["note"] + counts["right"]
         if self.compared is not None:
-            checked = self.compared
+            # A comparison may find more than one thing wrong (two numbers of
+            # one line): the counts still add up, and none is ever negative.
+            checked = max(self.compared, counts["wrong"] + counts["note"])
             counts["right"] = checked - counts["wrong"] - counts["note"]
         return {"checked": checked, **counts}
 

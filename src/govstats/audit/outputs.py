@@ -73,7 +73,7 @@ def audit_year(
         raise GovstatsError(
             Problem.make("file-unreadable", file=str(figures_path), found=str(exc))
         ) from None
-    checks = _inputs(claimed.get("inputs", {}), in_dir, figures_path)
+    checks, inputs_compared = _inputs(claimed.get("inputs", {}), in_dir, figures_path)
     outdated = any(c.status == "wrong" for c in checks)
     rounding = str(claimed.get("rounding", "half-up"))
     audit = _Comparison(out_dir, outdated, rounding)
@@ -87,6 +87,7 @@ def audit_year(
         templates=templates,
     )
     if not rendered:
+        audit.compared += 1  # the inputs as a whole, which cannot be compiled
         audit.add(
             "input",
             "inputs-invalid",
@@ -100,12 +101,17 @@ def audit_year(
         subject=str(out_dir),
         kind="outputs",
         checks=audit.checks,
-        compared=audit.compared + len(checks),
+        # Every input's digest counts as compared, those that agree too: counting
+        # only those that differ printed "-1 项一致" after an input was deleted.
+        compared=audit.compared + inputs_compared,
     )
 
 
-def _inputs(recorded: dict[str, str], in_dir: Path, figures: Path) -> list[Check]:
-    """The inputs now against the SHA-256 recorded at the compile."""
+def _inputs(
+    recorded: dict[str, str], in_dir: Path, figures: Path
+) -> tuple[list[Check], int]:
+    """The inputs now against the SHA-256 recorded at the compile: those that
+    differ (added, removed, changed), and how many were compared."""
     from govstats.publish.figures_json import file_sha256
     from govstats.read.paths import expand_paths
 
@@ -136,7 +142,7 @@ def _inputs(recorded: dict[str, str], in_dir: Path, figures: Path) -> list[Check
                 context={"label": name},
             )
         )
-    return [c for c in out if c.status == "wrong"]
+    return [c for c in out if c.status == "wrong"], len(out)
 
 
 class _Comparison:

@@ -62,10 +62,9 @@ def annotate_workbooks(
     holding only the problem list.
 
     :returns: the paths written, in report order.
-    :raises GovstatsError: when a copy would overwrite any of the inputs.
+    :raises GovstatsError: when a copy would overwrite any of the inputs, or
+        the folder cannot be written.
     """
-    from govstats.core.output import write_workbook
-
     inputs = {Path(f.path).resolve() for f in result.report.files}
     stems = [Path(f.path).stem.casefold() for f in result.report.files]
     units = {str(u.path): u for u in result.units}
@@ -91,6 +90,25 @@ def annotate_workbooks(
             )
         taken.add(target.resolve())
         targets.append(target)
+    try:
+        _write_copies(files, folder, targets, units, lang, limits)
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, folder, writing=True) from exc
+    return targets
+
+
+def _write_copies(
+    files: list[FileReport],
+    folder: Path,
+    targets: list[Path],
+    units: dict[str, Any],
+    lang: str,
+    limits: Limits,
+) -> None:
+    from govstats.core.output import write_workbook
+
     folder.mkdir(parents=True, exist_ok=True)
     for file, target in zip(files, targets, strict=True):
         source = Path(file.path)
@@ -107,7 +125,6 @@ def annotate_workbooks(
             wb.remove(wb.active)
         _problem_sheet(wb, file, lang)
         write_workbook(wb, target)
-    return targets
 
 
 def _needs_copy(file: FileReport) -> bool:

@@ -13,12 +13,12 @@ The flow for any number of workbooks:
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,13 +113,10 @@ def load_units(
     memory = ScanMemory()
     while fmt is None and todo:  # the first readable workbook says which format
         path = todo.pop(0)
-        try:
-            raw = read_workbook(path, limits, memory)
-        except GovstatsError as exc:
-            units.append(_unreadable(path, exc))
-        else:
-            fmt = _stated_format(raw)
-            units.append(load_unit_from_raw(raw, fmt))
+        unit, stated = _first(path, limits)
+        units.append(unit)
+        if stated is not None:
+            fmt = load_format(stated)
         if progress is not None:
             progress(len(units), len(paths), path)
     fmt = fmt or load_format(list_formats()[0])
@@ -133,9 +130,10 @@ def load_units(
 # Reading is most of the work of a compile and every workbook is read on its own,
 # so many are read by a pool of processes (benchmarks/results.md measures the
 # gain). A pool costs a start and saves a little on each workbook; below
-# PARALLEL_MIN workbooks it is not worth a worker's memory, and MAX_JOBS bounds
-# the memory all workers take (each holds one workbook at a time, within the
-# limits of govstats.core.limits).
+# PARALLEL_MIN workbooks one worker reads them all, a workbook at a time (not
+# for speed: so that a reader's crash costs that workbook alone,
+# govstats.core.isolated), and MAX_JOBS bounds the memory all workers take (each
+# holds one workbook at a time, within the limits of govstats.core.limits).
 PARALLEL_MIN = 64
 MAX_JOBS = 4
 _CHUNK = 16  # workbooks per task: fewer round trips, yet an even spread
@@ -148,28 +146,24 @@ def _load_all(
     memory: ScanMemory,
     meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[UnitWorkbook]:
-    """The units of ``paths`` in order, read by several processes when many.
+    """The units of ``paths`` in order, each read in a worker process where one
+    can be forked (several when many), so that a workbook that crashes its reader
+    costs that workbook alone (``reader-crashed``), never the others.
 
     A worker reads its chunk of workbooks with a memory of its own (the parts
     and layouts of the chunk's first workbook serve the others).
     """
-    jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK)
-    if len(paths) < PARALLEL_MIN or jobs < 2:
+    many = len(paths) >= PARALLEL_MIN
+    jobs = min(MAX_JOBS, _cpus(), len(paths) // _CHUNK) if many else 1
+    context = _start_method()
+    if not paths or (many and jobs < 2) or (not many and not _forks(context)):
+        # Without fork (Windows) a process is slow to start: a few workbooks
+        # are then read here.
         yield from (_load_one(path, fmt.id, limits, memory) for path in paths)
         return
-    # Imported here: a clerk checking one workbook does not wait for them.
-    from concurrent.futures import ProcessPoolExecutor
+    from govstats.core.isolated import run_isolated
 
-    with ProcessPoolExecutor(
-        jobs,
-        mp_context=_start_method(),
-        initializer=_init_worker,
-        initargs=(gc.get_threshold(),),
-    ) as pool:
-        chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
-        units = chain.from_iterable(
-            pool.map(_load_chunk, chunks, repeat(fmt.id), repeat(limits))
-        )
+    def prepare() -> None:
         # While the workers read, build the schemas validate_units needs next:
         # importing pandas and pandera takes time that would otherwise leave a
         # core idle after the reading.
@@ -179,12 +173,34 @@ def _load_all(
         unit_schema(fmt, 10**fmt.max_places)
         if meanwhile is not None:
             meanwhile()
-        yield from map(_shared, units)
+
+    units = run_isolated(
+        paths,
+        functools.partial(_load_chunk, format_id=fmt.id, limits=limits),
+        _crashed,
+        jobs=jobs,
+        chunk=_CHUNK if many else 1,
+        context=context,
+        initializer=_init_worker,
+        initargs=(gc.get_threshold(), os.getpid()),
+        meanwhile=prepare,
+    )
+    yield from map(_shared, units)
 
 
-def _init_worker(thresholds: tuple[int, ...]) -> None:
+def _init_worker(thresholds: tuple[int, ...], parent: int | None = None) -> None:
     """A worker collects garbage as the main process does (a spawned one would
-    otherwise have the defaults, whatever the main process set)."""
+    otherwise have the defaults, whatever the main process set), and, given its
+    ``parent``'s process id, ends when the main process ends, however it ends."""
+    if parent is not None:
+        from govstats.core.processes import die_with_parent
+
+        die_with_parent(parent)
+        # A reader that crashes (a Rust panic) prints its backtrace: the file's
+        # problem (reader-crashed) says it, once, where the user reads results.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
     gc.set_threshold(*thresholds)
 
 
@@ -210,6 +226,46 @@ def _load_one(
     # Only the located figures are kept: memory grows with the number of
     # units by the size of their figures, not of their workbooks.
     return load_unit_from_raw(raw, load_format(format_id))
+
+
+def _crashed(path: Path) -> UnitWorkbook:
+    """The unit of a workbook whose reading ended its process, even alone."""
+    problem = Problem.make("reader-crashed", file=str(path))
+    return UnitWorkbook(path=path, problems=[problem])
+
+
+def _first(path: Path, limits: Limits) -> tuple[UnitWorkbook, str | None]:
+    """The first workbook read when no format is given, and the format of the
+    year it states (None when it cannot be read): in a worker process, alone,
+    where one can be forked."""
+    work = functools.partial(_load_first, limits=limits)
+    if not _forks(_start_method()):
+        return work([path])[0]
+    from govstats.core.isolated import run_isolated
+
+    (result,) = run_isolated(
+        [path],
+        work,
+        lambda p: (_crashed(p), None),
+        jobs=1,
+        chunk=1,
+        context=_start_method(),
+        initializer=_init_worker,
+        initargs=(gc.get_threshold(), os.getpid()),
+    )
+    return _shared(result[0]), result[1]
+
+
+def _load_first(
+    paths: list[Path], limits: Limits
+) -> list[tuple[UnitWorkbook, str | None]]:
+    (path,) = paths
+    try:
+        raw = read_workbook(path, limits)
+    except GovstatsError as exc:
+        return [(_unreadable(path, exc), None)]
+    fmt = _stated_format(raw)
+    return [(load_unit_from_raw(raw, fmt), fmt.id)]
 
 
 def _shared(unit: UnitWorkbook) -> UnitWorkbook:
@@ -241,6 +297,10 @@ def _start_method() -> BaseContext:
     if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
         return mp.get_context("fork")
     return mp.get_context("spawn")
+
+
+def _forks(context: BaseContext) -> bool:
+    return context.get_start_method() == "fork"
 
 
 def _stated_format(raw: Any) -> Format:

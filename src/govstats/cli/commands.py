@@ -101,6 +101,14 @@ def _run(
     except Exception as exc:
         if debug:
             raise
+        if isinstance(exc, OSError):
+            # A full disk or a read-only file system wherever it is met: the
+            # system's condition, not a bug of govstats.
+            from govstats.core.oserrors import system_problem
+
+            problem = system_problem(exc)
+            if problem is not None:
+                _fail([problem], 2, lang, output_format)
         line = _WORDS[lang]["internal"].format(error=f"{type(exc).__name__}: {exc}")
         typer.echo(line, err=True)
         if output_format is OutputFormat.json:
@@ -321,6 +329,14 @@ def compile_(
             "--templates", help="Folder of report templates replacing the shipped ones."
         ),
     ] = None,
+    strict_inputs: Annotated[
+        bool,
+        typer.Option(
+            "--strict-inputs",
+            help="Refuse a workbook that is a symbolic link to a file outside "
+            "inputs/<year>/ (by default a warning).",
+        ),
+    ] = False,
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = Lang.zh,
     debug: DebugOption = False,
@@ -343,7 +359,14 @@ def compile_(
     with _progress(lang.value) as progress:
         result = _run(
             lambda: compile_year(
-                year, inputs, outputs, partial, rounding.value, templates, progress
+                year,
+                inputs,
+                outputs,
+                partial,
+                rounding.value,
+                templates,
+                progress,
+                strict_inputs=strict_inputs,
             ),
             debug,
             lang.value,
@@ -605,7 +628,13 @@ def main() -> None:
     # A console or redirected stdout in GBK (Chinese Windows) cannot encode ✓ or ✗.
     tolerate()
     try:
-        app()
+        try:
+            app()
+        except SystemExit as exit_:
+            _results_written(exit_)
+            raise
+        except OSError as exc:  # writing the results failed: see _results_written
+            _results_unwritable(exc)
     finally:
         # On its way out the interpreter runs a full garbage collection over
         # every object it still holds (pandas, pandera, a compile's units), which
@@ -613,3 +642,53 @@ def main() -> None:
         # frozen here are left out of it; the memory goes back to the system
         # with the process, and everything written is closed by then.
         gc.freeze()
+
+
+def _results_written(exit_: SystemExit) -> None:
+    """Make sure the results reached stdout before the command's exit code counts.
+
+    Results are printed at the end of a command; stdout to a full disk
+    (``> /dev/full``) or a closed pipe fails then, or only when Python flushes
+    it at exit, after the exit code was chosen: exit 2 with one line on stderr,
+    not a traceback, nor exit 1 as if the data were invalid (click's way with a
+    closed pipe).
+    """
+    # click (vendored by typer) puts this wrapper on stdout when it met a closed
+    # pipe, and exits 1.
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        _results_unwritable(BrokenPipeError(32, "Broken pipe"))
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        _results_unwritable(exc)
+
+
+def _results_unwritable(exc: OSError) -> None:
+    """One line on stderr, exit code 2; stdout is pointed at nothing, so that
+    Python's own flush at exit cannot fail again and print more."""
+    import os
+
+    from govstats.core.problems import Problem
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    lang = "en" if _asked_lang(sys.argv) == "en" else "zh"
+    found = exc.strerror or type(exc).__name__
+    problem = Problem.make("stdout-unwritable", found=found)
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"govstats: {problem.message(lang)}\n")
+        sys.stderr.flush()
+    raise SystemExit(2)
+
+
+def _asked_lang(argv: list[str]) -> str:
+    for i, arg in enumerate(argv):
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+    return "zh"

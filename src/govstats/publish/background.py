@@ -134,8 +134,10 @@ class Background:
         if pid == 0:  # the child: do the work, send it, leave at once
             status = 1
             try:
+                from govstats.core.processes import die_with_parent
+
                 _leave_parents_files(keep=write)
-                _die_with_parent(parent)
+                die_with_parent(parent)
                 result = work()
                 with os.fdopen(write, "wb") as pipe:
                     pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
@@ -153,9 +155,9 @@ class Background:
 def _leave_parents_files(keep: int) -> None:
     """Close every file the child inherited but standard I/O and ``keep``.
 
-    Above all the compile's lock (``outputs/.<year>.lock``, an ``flock``, which
-    lasts while any process holds the file open): were the parent killed, a child
-    still holding it would refuse the next compile until the child ended.
+    The compile's lock (``outputs/.<year>.lock``) is a record lock, which a child
+    never holds (:mod:`govstats.core.lock`); its file, like any other, is still
+    not the child's to keep open.
     """
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
@@ -164,17 +166,3 @@ def _leave_parents_files(keep: int) -> None:
                 os.close(fd)
             except OSError:
                 pass  # the listing's own descriptor, closed already
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel end the child when the parent ends (Linux ``prctl``), so that
-    a killed compile leaves no process behind."""
-    import ctypes
-
-    PR_SET_PDEATHSIG = 1
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # it then ends at its next write to the parent's closed pipe
-    if os.getppid() != parent:  # the parent ended before prctl took effect
-        os._exit(1)

@@ -321,4 +321,14 @@ def _font_dirs() -> list[Path]:
         data_dirs = os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share"
         dirs = [Path(d, "fonts") for d in [data_home, *data_dirs.split(":")] if d]
         dirs.append(home / ".fonts")
-    return [d for d in dirs if d.is_dir()]
+    return [d for d in dirs if _is_dir(d)]
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; False for one the user may not look into
+    (a HOME without read permission: is_dir raises PermissionError there, and a
+    folder no one can read holds no font to draw with)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False

@@ -17,31 +17,29 @@ def output_lock(out_dir: Path) -> Iterator[None]:
     """Hold ``outputs/.<year>.lock`` for a whole compile: a second compile of the
     same year is refused at once (``compile-locked``) instead of racing the first.
 
-    The lock is an ``flock``: the kernel drops it when its process ends, however it
-    ends, so a killed compile never leaves a stale lock behind.
+    The lock (:func:`govstats.core.lock.exclusive`) is released by the system when
+    its process ends, however it ends, and is never held by a child process, so a
+    killed compile never leaves a lock behind; it works on Windows too.
+
+    :raises GovstatsError: ``compile-locked``; ``output-unwritable`` or
+        ``disk-full`` when the lock file cannot be made.
     """
-    import fcntl
+    from govstats.core.lock import Locked, exclusive
+    from govstats.core.oserrors import os_problem
 
     path = out_dir.parent / f".{out_dir.name}.lock"
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        fh = path.open("a+")
-    except OSError as exc:
-        raise GovstatsError(
-            Problem.make("file-unreadable", file=str(path), found=exc.strerror)
-        ) from exc
-    with fh:
+    with contextlib.ExitStack() as stack:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(exclusive(path))
+        except Locked:
             raise GovstatsError(
                 Problem.make("compile-locked", file=str(out_dir))
             ) from None
-        try:
-            recover(out_dir)
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+        except OSError as exc:
+            raise GovstatsError(os_problem(exc, path, writing=True)) from exc
+        recover(out_dir)
+        yield
 
 
 def recover(out_dir: Path) -> None:
@@ -77,6 +75,18 @@ def publish(out_dir: Path, files: dict[str, bytes], locked: bool = False) -> lis
     if not locked:
         with output_lock(out_dir):
             return publish(out_dir, files, locked=True)
+    try:
+        _publish(out_dir, files)
+    except OSError as exc:
+        # A full disk, a folder without write permission, a read-only file
+        # system: the previous outputs are untouched (the swap comes last).
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, out_dir, writing=True) from exc
+    return [out_dir / name for name in files]
+
+
+def _publish(out_dir: Path, files: dict[str, bytes]) -> None:
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
@@ -103,15 +113,17 @@ def publish(out_dir: Path, files: dict[str, bytes], locked: bool = False) -> lis
         _fsync_dir(out_dir.parent)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return [out_dir / name for name in files]
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically with Linux's renameat2; False where unsupported."""
-    import ctypes
     import sys
 
     if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+    except ImportError:  # a Python built without it: the two renames then
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -131,6 +143,8 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":  # a folder cannot be opened there; NTFS journals renames
+        return
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

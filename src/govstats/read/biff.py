@@ -79,11 +79,8 @@ def _stream(data: bytes, limits: Limits) -> bytes:
     if not records:
         raise _Damaged("no directory")
     root_start, root_size = struct.unpack("<IQ", records[0][0x74:0x80])
-    for entry in records:
-        length = struct.unpack("<H", entry[0x40:0x42])[0]
-        name = entry[: max(0, length - 2)].decode("utf-16-le", "replace")
-        if entry[0x42] != 2 or name not in ("Workbook", "Book"):
-            continue
+
+    def body_of(entry: bytes) -> bytes:
         start, stream_size = struct.unpack("<IQ", entry[0x74:0x80])
         if stream_size > limits.file_bytes:
             raise _Damaged("stream larger than the file")
@@ -99,7 +96,28 @@ def _stream(data: bytes, limits: Limits) -> bytes:
             parts = chain(start, mini_fat, min(root_size, len(mini_stream)) // 64 + 1)
             body = b"".join(mini_stream[s * 64 : (s + 1) * 64] for s in parts)
         return body[:stream_size]
-    raise _Damaged("no Workbook stream")
+
+    # The reader (calamine) takes the first entry named Workbook, whatever it is,
+    # and only without one the first named Book: exactly that stream is checked
+    # (issue 21). A Book that says otherwise than the Workbook is a file built to
+    # show one workbook to one program and another to the next: refused.
+    found: dict[str, bytes] = {}
+    for entry in records:
+        length = struct.unpack("<H", entry[0x40:0x42])[0]
+        name = entry[: max(0, length - 2)].decode("utf-16-le", "replace")
+        if name in ("Workbook", "Book") and name not in found:
+            found[name] = entry
+    chosen = "Workbook" if "Workbook" in found else "Book"
+    if chosen not in found:
+        raise _Damaged("no Workbook stream")
+    if found[chosen][0x42] != 2:
+        raise _Damaged(f"{chosen} is not a stream")
+    body = body_of(found[chosen])
+    if chosen == "Workbook" and "Book" in found:
+        other = found["Book"]
+        if other[0x42] != 2 or body_of(other) != body:
+            raise _Damaged("Workbook and Book streams differ")
+    return body
 
 
 def scan_xls(

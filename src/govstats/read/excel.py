@@ -129,7 +129,22 @@ class RawWorkbook:
                 return "formula-no-value", str(cell.value)
             if cell is not None and cell.data_type == "e":
                 return "excel-error", str(cell.value)
+        formula = self._ods_formulas.get((sheet, row, col))
+        if formula is not None:  # a formula without a cached value, never run
+            return "formula-no-value", formula
         return "value-blank", ""
+
+    @functools.cached_property
+    def _ods_formulas(self) -> dict[tuple[str, int, int], str]:
+        """The formulas of an .ods by cell (read once, for its blank cells)."""
+        if self.path.suffix.lower() != ".ods" or not self.data:
+            return {}
+        from govstats.read.formulas import ods_formulas
+
+        try:
+            return ods_formulas(self.data, None)
+        except Exception:  # noqa: BLE001 - diagnostics only, as above
+            return {}
 
 
 def _sniff(
@@ -149,8 +164,16 @@ def _sniff(
 
     suffix = path.suffix.lower()
     file = str(path)
-    if not path.exists():
-        raise GovstatsError(Problem.make("file-not-found", file=file))
+    try:
+        # Asked, not tested with exists(): a file in a folder the user may not
+        # read is told as such, not as missing.
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise GovstatsError(Problem.make("file-not-found", file=file)) from None
+    except OSError as exc:
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, path) from exc
     if not path.is_file():
         raise GovstatsError(
             Problem.make("file-unreadable", file=file, found="not a file")
@@ -173,9 +196,9 @@ def _sniff(
             if len(data) > size:  # it grows while being read
                 data += fh.read(limit + 1 - len(data))
     except OSError as exc:
-        raise GovstatsError(
-            Problem.make("file-unreadable", file=file, found=exc.strerror or str(exc))
-        ) from exc
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, path) from exc
     if len(data) > limit:  # it grew while being read
         raise _too_large(file, len(data), limit)
     problems: list[Problem] = []

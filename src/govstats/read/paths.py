@@ -48,7 +48,7 @@ def list_inputs(
     for p in map(Path, paths):
         if p.is_dir():
             found: list[Path] = []
-            for f in p.iterdir():
+            for f in _listing(p):
                 if (
                     f.name.startswith(("~$", "."))
                     or f.name.casefold() == ROSTER_NAME
@@ -91,6 +91,47 @@ def _is_workbook(path: Path, limits: Limits) -> bool:
     except OSError:
         return False
     return len(data) <= limit and content_kind(data) is not None
+
+
+def linked_from_outside(
+    paths: Iterable[Path], folder: Path, strict: bool = False
+) -> dict[Path, Problem]:
+    """The files among ``paths`` that are symbolic links to a file outside
+    ``folder`` (issue 21): their bytes are not the office's own copy, and the
+    SHA-256 recorded for them proves nothing about what the office holds.
+
+    :param strict: an error (the file is not compiled) instead of a warning.
+    """
+    try:
+        inside = folder.resolve()
+    except OSError:
+        return {}
+    out: dict[Path, Problem] = {}
+    for path in paths:
+        if not path.is_symlink():
+            continue
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a loop of links: reading it says so
+            continue
+        if not target.is_relative_to(inside):
+            out[path] = Problem.make(
+                "input-symlink",
+                severity="error" if strict else None,
+                file=str(path),
+                found=str(target),
+            )
+    return out
+
+
+def _listing(folder: Path) -> list[Path]:
+    """The entries of a folder; ``input-unreadable`` when the user may not list it."""
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        from govstats.core.oserrors import os_error
+
+        raise os_error(exc, folder) from exc
 
 
 def _too_many(where: Path, limit: int) -> GovstatsError:

@@ -111,11 +111,26 @@ def read_roster(
         (``roster-encoding``, ``roster-column-missing``, ``roster-code-duplicate``,
         ...), each naming its line.
     """
+    import stat
+
+    from govstats.core.oserrors import os_error
+
     path = Path(path)
-    if not path.is_file():
+    try:
+        # Asked, not tested with is_file(): a folder the user may not read is
+        # then told as such, not as a missing file.
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = 0
+    except OSError as exc:
+        raise os_error(exc, path) from exc
+    if not stat.S_ISREG(mode):
         raise GovstatsError(Problem.make("file-not-found", file=str(path)))
 
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise os_error(exc, path) from exc
     if size > limits.file_bytes:
         raise GovstatsError(
             Problem.make(
@@ -125,7 +140,11 @@ def read_roster(
                 expected=f"{limits.file_bytes / 1024 / 1024:.0f} MiB",
             )
         )
-    text = decode_roster(path.read_bytes())
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # no permission to read it, an I/O error
+        raise os_error(exc, path) from exc
+    text = decode_roster(data)
     if text is None:
         raise GovstatsError(
             Problem.make("roster-encoding", file=str(path), found=_sniff(path))

@@ -192,6 +192,7 @@ def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
     _read_info(raw, fmt, unit, plan, named)
     read = _read_tables(raw, fmt, unit, plan, named)
     _report_stray_values(raw, fmt, unit, plan, named, read)
+    _external_formulas(raw, fmt, unit)
     return unit
 
 
@@ -225,6 +226,35 @@ def _report_stray_values(
             plan.units,
         )
     )
+
+
+def _external_formulas(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> None:
+    """Warn of every figure read from the cached value of a formula that reaches
+    outside the workbook (``formula-external``): it came from a file nobody
+    submitted (:mod:`govstats.read.formulas`)."""
+    from govstats.read.formulas import external_formulas
+
+    cells = {
+        (c.sheet, c.row, c.column): c
+        for c in unit.cells.values()
+        if c.value is not None
+    }
+    found = external_formulas(raw.data, raw.path.suffix.lower(), cells)
+    for pos, (formula, target) in sorted(found.items()):
+        cell = cells[pos]
+        unit.problems.append(
+            Problem.make(
+                "formula-external",
+                file=str(raw.path),
+                sheet=cell.sheet,
+                row=cell.row,
+                column=cell.column,
+                indicator=cell.code,
+                found=formula,
+                expected=target,
+                context={"label": fmt.indicators[cell.code].label},
+            )
+        )
 
 
 def _oversized(raw: RawWorkbook, name: str) -> bool:
