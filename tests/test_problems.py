@@ -188,3 +188,30 @@ def test_validation_and_audit_report_on_one_model():
     assert report.flatten() == [["total-mismatch", "表3", "D4"]]
     assert audit.flatten() == [["total-mismatch", "表3!C4", "13", "12"]]
     assert problem.where == Location(file="a.xlsx", sheet="表3", cell="D4")
+
+
+def test_the_words_of_the_interface_are_in_the_catalogue_in_both_languages():
+    # Issue 13: every user-facing string in one place. Sections whose English
+    # is partial fall back to what click or the Chinese already print.
+    from govstats.core.problems import Words, _catalogue_file
+
+    sections = _catalogue_file()["_words"]
+    assert set(sections) == {
+        "report",
+        "compile",
+        "audit",
+        "command",
+        "annotate_headers",
+        "annotate_severity",
+        "usage",
+        "site",
+        "help",
+    }
+    for name in ("report", "compile", "audit", "command", "site"):
+        words = Words(name)
+        assert set(words["zh"]) == set(words["en"]), name
+        # Chinese first; the site's link to the other language is its own name.
+        chinese = [t for k, t in words["zh"].items() if k != "lang_other"]
+        assert all(re.search(r"[\u4e00-\u9fff]", t) for t in chinese), name
+    headers = Words("annotate_headers")
+    assert len(headers["zh"]) == len(headers["en"]) == 8

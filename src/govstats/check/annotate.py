@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govstats.core.limits import DEFAULT_LIMITS, Limits
-from govstats.core.problems import SEVERITIES, GovstatsError, Problem
+from govstats.core.problems import SEVERITIES, GovstatsError, Problem, Words
 from govstats.core.results import FileReport
 
 if TYPE_CHECKING:
@@ -25,23 +25,8 @@ __all__ = ["LIST_SHEET", "annotate_workbooks"]
 
 LIST_SHEET = "问题清单"
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "note": "DDEBF7"}
-HEADERS = {
-    "zh": (
-        "序号",
-        "严重程度",
-        "工作表",
-        "单元格",
-        "指标代码",
-        "问题代码",
-        "规则",
-        "说明",
-    ),
-    "en": ("No.", "severity", "sheet", "cell", "indicator", "code", "rule", "message"),
-}
-SEVERITY_WORDS = {
-    "zh": {"error": "错误", "warning": "警告", "note": "已说明"},
-    "en": {"note": "explained"},
-}
+HEADERS = Words("annotate_headers")
+SEVERITY_WORDS = Words("annotate_severity")
 
 
 def annotate_workbooks(

@@ -19,6 +19,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from govstats.cli.i18n import LocalCommand, LocalGroup
+from govstats.core.problems import Words
 
 app = typer.Typer(
     name="govstats",
@@ -37,18 +38,7 @@ T = TypeVar("T")
 
 # Words table: what the commands themselves print (the rest is in the catalogue
 # and govstats.cli.present).
-_WORDS = {
-    "zh": {
-        "annotated": "govstats：已写入标注副本 {path}",
-        "internal": "govstats：内部错误：{error}\n请使用 --debug 重新运行并报告此问题。",
-        "partial": "govstats：部分汇总已写出，{units} 个单位未纳入汇总（{errors} 个错误，{warnings} 个警告）。",
-    },
-    "en": {
-        "annotated": "govstats: annotated copy {path}",
-        "internal": "govstats: internal error: {error}\nRerun with --debug and report it.",
-        "partial": "govstats: partial compile written, {units} unit(s) left out ({errors} error(s), {warnings} warning(s)).",
-    },
-}
+_WORDS = Words("command")
 PROGRESS_MIN = 20  # workbooks; fewer are read too fast for a bar to help
 PROGRESS_EVERY = 0.1  # seconds between redraws of the bar
 

@@ -24,6 +24,8 @@ from typing import Any
 
 from typer.core import TyperCommand, TyperGroup
 
+from govstats.core.problems import Words
+
 __all__ = [
     "LocalCommand",
     "LocalGroup",
@@ -84,120 +86,25 @@ def current_lang() -> str:
 # is the commands' own (their docstrings and ``help=``), which ``docs/cli.md``
 # shows. Keyed by command name ("" for the group itself), then parameter name
 # ("" for the command's help text).
-HELP_ZH: dict[str, dict[str, str]] = {
-    "": {
-        "": "政府信息公开工作年度报告统计：模板、校验、汇总、审核。",
-        "lang": "帮助和提示的语言：zh（中文）或 en（英文）；默认按系统区域设置。",
-        "version": "显示版本号并退出。",
-    },
-    "template": {
-        "": "为一个填报单位生成本年度的空白工作簿。\n\n示例：\n\n"
-        "    govstats template --year 2017 --unit-code 430200-001 --unit-name 株洲市财政局",
-        "year": "报告年度（决定报表格式）。",
-        "unit_code": "单位代码。",
-        "unit_name": "单位名称。",
-        "output": "要写入的文件（默认：<单位代码>-<年度>.xlsx）。",
-    },
-    "validate": {
-        "": "校验工作簿，一次列出全部问题，定位到单元格。\n\n"
-        "没有任何文件有错误时退出码为 0（可以有警告），否则为 1；"
-        "命令行或文件无法使用时为 2。\n\n示例：\n\n"
-        "    govstats validate inputs/2017/ --roster inputs/2017/units.csv --year 2017",
-        "files": "工作簿，或存放工作簿的文件夹。",
-        "roster": "单位名册 units.csv：单位代码必须在其中。",
-        "year": "工作簿应填写的报告年度。",
-        "annotate": "把每个工作簿的副本写入此文件夹，标出有问题的单元格，并附“问题清单”工作表。",
-        "max_problems": "每个文件最多列出 N 个问题。",
-        "only": "只显示此代码或类别的问题。",
-    },
-    "compile": {
-        "": "校验、汇总，并写出报告的数字部分。\n\n"
-        "读取 inputs/<年度>/units.csv 及其旁的全部工作簿；把 report.md、report.html、"
-        "report.docx、tables.xlsx、figures.json、validation.json、validation.md 和 "
-        "summary.xlsx 一次写入 outputs/<年度>/。\n\n"
-        "退出码：0 已写出（--partial 未纳入部分单位时也为 0，并提示其数目）；"
-        "1 有工作簿出错，未写出任何文件；2 命令行或文件无法使用。\n\n示例：\n\n"
-        "    govstats compile 2017",
-        "year": "要汇总的报告年度。",
-        "inputs": "存放 <年度>/units.csv 和工作簿的文件夹。",
-        "outputs": "写入 <年度>/ 的文件夹。",
-        "partial": "即使有单位出错，也汇总通过校验的单位（输出中注明未纳入的单位）。",
-        "rounding": "half-up（四舍五入）或 half-even（GB/T 8170）。",
-        "templates": "替换内置报告模板的模板文件夹。",
-    },
-    "audit": {
-        "": "重新推算已公开的数字：由输入重算已汇总的年度，或核对报告的文字。\n\n"
-        "给出年度时，重新计算 inputs/<年度>/，并与 outputs/<年度>/ 的每个数字比对"
-        "（figures.json、report.md、tables.xlsx、summary.xlsx）：被手工改动的输出、"
-        "由旧输入生成的输出、占比公式与数值不符之处。给出 --text 文件时，核对报告"
-        "文字中的占比、合计、约数、比率和增减，以及遗留的模板占位文字；2019年起的"
-        "全国统一格式报告，还按格式规则核对表二至表四，并将文字中的数字与表格比对。\n\n"
-        "全部一致时退出码为 0（可以有提示），否则为 1；命令行有误（如该年度尚未汇总）时为 2。\n\n"
-        "示例：\n\n"
-        "    govstats audit 2017\n"
-        "    govstats audit --text 株洲市2017年政府信息公开工作年度报告.pdf --explain",
-        "year": "要由 inputs/<年度>/ 重新推算的已汇总年度。",
-        "text": "改为核对一份已公开的报告：.txt、.md、.html 或有文字层的 PDF。",
-        "inputs": "存放 <年度>/units.csv 和工作簿的文件夹。",
-        "outputs": "存放已汇总的 <年度>/ 的文件夹。",
-        "templates": "汇总该年度时使用的模板文件夹。",
-        "explain": "与 --text 同用：同时列出每处核对无误和未能核对的表述。",
-    },
-    # Options every command shares.
-    "*": {
-        "lang": "提示的语言：zh（中文，默认）或 en（英文）。",
-        "output_format": "text 供人阅读，json 供程序读取。",
-        "format_id": "使用指定的报表格式，而非该年度的格式。",
-        "debug": "出现意外错误时显示调用栈。",
-        "help": "显示此帮助并退出。",
-    },
-}
+def _help_zh() -> dict[str, dict[str, str]]:
+    """The Chinese help of each command by option name ("*": of every command)."""
+    help_zh: dict[str, Any] = Words("help")["zh"]
+    commands: dict[str, dict[str, str]] = help_zh["commands"]
+    return commands
+
 
 # Words table: what govstats says around the help and about a usage error. The
 # English of the help's headings and of the usage errors' details is the one click
 # itself prints; the Chinese replaces it.
-WORDS: dict[str, dict[str, str]] = {
-    "zh": {
-        "hint": "请运行“{helper}”查看帮助。",
-        "error": "错误：",
-        "aborted": "已中止。",
-        "missing": "缺少{kind} {hint}。",
-        "argument": "参数",
-        "option": "选项",
-        "invalid": "{hint} 的值无效：{reason}。",
-        "one_of": "应为 {choices} 之一",
-        "at_least": "应不小于 {bound}",
-        "at_most": "应不大于 {bound}",
-        "integer": "应为整数",
-        "malformed": "格式不对",
-        "no_option": "没有选项 {name}{maybe}。",
-        "maybe": "（可能是：{names}）",
-        "no_value": "选项 {name} 不接受值。",
-        "needs_value": "选项 {name} 需要一个值。",
-        "no_command": "没有命令“{0}”。",
-        "missing_command": "缺少命令。",
-        "extra": "多余的参数：{0}。",
-    },
-    "en": {
-        "hint": "Try '{helper}' for help.",
-        "error": "Error: ",
-        "aborted": "Aborted!",
-    },
-}
+WORDS = Words("usage")
+
 
 # Help headings click prints, and their Chinese.
-_HELP_WORDS_ZH = (
-    ("Usage: ", "用法："),
-    ("[OPTIONS]", "[选项]"),
-    ("COMMAND [ARGS]...", "命令 [参数]..."),
-    ("\nArguments:\n", "\n参数：\n"),
-    ("\nOptions:\n", "\n选项：\n"),
-    ("\nCommands:\n", "\n命令：\n"),
-    ("[default: ", "[默认："),
-    ("[default:", "[默认："),
-    ("[required]", "[必填]"),
-    ("Show this message and exit.", "显示此帮助并退出。"),
-)
+def _help_words_zh() -> list[tuple[str, str]]:
+    """What click prints around the help, and its Chinese."""
+    help_zh: dict[str, Any] = Words("help")["zh"]
+    return [(en, zh) for en, zh in help_zh["click"]]
+
 
 # Usage errors click words without a type of their own: its English, the key of
 # the Chinese in WORDS.
@@ -209,7 +116,7 @@ _USAGE_MESSAGES = (
 
 
 def _localize_words(text: str) -> str:
-    for en, zh in _HELP_WORDS_ZH:
+    for en, zh in _help_words_zh():
         text = text.replace(en, zh)
     return text
 
@@ -217,7 +124,7 @@ def _localize_words(text: str) -> str:
 @contextlib.contextmanager
 def _chinese_help(command: Any, name: str) -> Iterator[None]:
     """``command`` with its help and its options' help in Chinese, for a while."""
-    words = HELP_ZH.get(name, {})
+    words = _help_zh().get(name, {})
     saved = [(command, command.help, command.short_help)]
     if "" in words:
         # "\b" keeps click from re-wrapping a paragraph: it breaks lines only at
@@ -225,7 +132,7 @@ def _chinese_help(command: Any, name: str) -> Iterator[None]:
         command.help = "\n\n".join(f"\b\n{para}" for para in words[""].split("\n\n"))
         command.short_help = words[""].split("\n", 1)[0]
     for param in command.params:
-        text = words.get(param.name) or HELP_ZH["*"].get(param.name)
+        text = words.get(param.name) or _help_zh()["*"].get(param.name)
         if text and hasattr(param, "help"):
             saved.append((param, param.help, None))
             param.help = text

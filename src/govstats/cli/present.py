@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from govstats.core.problems import Words
 from govstats.core.results import Report
 from govstats.core.text import plain
 from govstats.publish.report_md import display_width
@@ -60,32 +61,7 @@ def report_text(report: Report, lang: str = "zh", totals: Report | None = None) 
     return "\n".join(lines) + "\n"
 
 
-_COMPILE_WORDS = {
-    "zh": {
-        "head": "{year}年汇总：{units} 个单位纳入汇总",
-        "partial": "部分汇总：未纳入 {names}",
-        "refused": "未采用的工作簿：{files}（其单位已由另一份工作簿纳入汇总）",
-        "failed": "汇总未进行：有错误的单位须先改正（或使用 --partial 只汇总通过校验的单位）。原有输出未改动。",
-        "written": "已写入 {path}",
-        "workbooks": "提交的工作簿",
-        "compiled": "纳入汇总的单位",
-        "left_out": "未纳入的单位",
-        "errors": "错误",
-        "warnings": "警告",
-    },
-    "en": {
-        "head": "{year}: {units} unit(s) compiled",
-        "partial": "Partial compile: left out {names}",
-        "refused": "Workbooks not used: {files} (their unit is compiled from another workbook)",
-        "failed": "Nothing compiled: fix the units with errors first (or use --partial to compile the valid ones). Previous outputs are untouched.",
-        "written": "wrote {path}",
-        "workbooks": "workbooks submitted",
-        "compiled": "units compiled",
-        "left_out": "units left out",
-        "errors": "errors",
-        "warnings": "warnings",
-    },
-}
+_COMPILE_WORDS = Words("compile")
 
 
 def _skipped(report: Report) -> int:
@@ -125,28 +101,7 @@ def compilation_text(result: Compilation, lang: str = "zh") -> str:
     return "\n".join(lines) + "\n"
 
 
-_AUDIT_WORDS = {
-    "zh": {
-        "error": "错误",
-        "warning": "提示",
-        "head": "{mark} {subject}：{wrong} 处有误，{note} 处提示",
-        "text_total": "共核对 {checked} 处数字表述：{right} 处无误，{wrong} 处有误，{note} 处提示；{unchecked} 处未能核对{hint}。",
-        "outputs_total": "共比对 {checked} 项：{right} 项一致，{wrong} 项不一致。",
-        "hint": "（使用 --explain 查看）",
-        "right": "核对无误（{n} 处）：",
-        "unchecked": "未能核对（{n} 处）：",
-    },
-    "en": {
-        "error": "error",
-        "warning": "note",
-        "head": "{mark} {subject}: {wrong} wrong, {note} note(s)",
-        "text_total": "Checked {checked} numeric claim(s): {right} right, {wrong} wrong, {note} note(s); {unchecked} not checked{hint}.",
-        "outputs_total": "Compared {checked} value(s): {right} agree, {wrong} differ.",
-        "hint": " (see --explain)",
-        "right": "Right ({n}):",
-        "unchecked": "Not checked ({n}):",
-    },
-}
+_AUDIT_WORDS = Words("audit")
 
 
 def _audit_where(report: AuditReport, c: Check) -> str:

@@ -8,7 +8,7 @@ message in Chinese and English rendered from the catalogue's templates.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -22,6 +22,7 @@ __all__ = [
     "Lang",
     "Severity",
     "Problem",
+    "Words",
     "ProblemType",
     "GovstatsError",
     "catalogue",
@@ -55,10 +56,13 @@ class ProblemType:
 @functools.cache
 def catalogue() -> dict[str, ProblemType]:
     """Every problem type by code, in catalogue order."""
-    from govstats.core.declarations import read_yaml
 
-    data = read_yaml(Path(__file__).with_name("catalogue.yaml"))
-    out = {code: ProblemType(code=code, **spec) for code, spec in data.items()}
+    data = _catalogue_file()
+    out = {
+        code: ProblemType(code=code, **spec)
+        for code, spec in data.items()
+        if not code.startswith("_")
+    }
     for t in out.values():
         info = t.category == "unchecked"
         if t.category not in get_args(Category) or (t.severity == "info") != info:
@@ -81,6 +85,40 @@ class _Blank(dict[str, Any]):
 
     def __missing__(self, key: str) -> str:
         return ""
+
+
+@functools.cache
+def _catalogue_file() -> dict[str, Any]:
+    from govstats.core.declarations import read_yaml
+
+    data: dict[str, Any] = read_yaml(Path(__file__).with_name("catalogue.yaml"))
+    return data
+
+
+class Words(Mapping[str, dict[str, str]]):
+    """The words of one part of the interface, by language: ``WORDS["zh"]["key"]``.
+
+    Every user-facing string lives in the catalogue (``core/catalogue.yaml``):
+    problems by their code, and under ``_words`` the words of reports, commands,
+    the help and the intake site by section. Read on first use, not at import.
+    """
+
+    def __init__(self, section: str) -> None:
+        self.section = section
+
+    def _data(self) -> dict[str, Any]:
+        data: dict[str, Any] = _catalogue_file()["_words"][self.section]
+        return data
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        words: dict[str, str] = self._data()[lang]
+        return words
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
 
 
 def fill_template(code: str, lang: str, values: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from govstats.core.problems import Problem
+from govstats.core.problems import Problem, Words
 from govstats.core.results import Report
 from govstats.core.text import plain
 from govstats.publish.report_md import markdown_text
@@ -48,26 +48,7 @@ def report_markdown(report: Report, lang: str = "zh", title: str = "") -> str:
     return "\n".join(out)
 
 
-REPORT_WORDS = {
-    "zh": {
-        "error": "错误",
-        "warning": "警告",
-        "note": "已说明",
-        "notes": "，{notes} 条已说明",
-        "ok": "通过",
-        "file": "{mark} {path}{unit}：{errors} 个错误，{warnings} 个警告",
-        "total": "共检查 {files} 个文件，{invalid} 个未通过；错误 {errors} 个，警告 {warnings} 个。",
-    },
-    "en": {
-        "error": "error",
-        "warning": "warning",
-        "note": "explained",
-        "notes": ", {notes} explained",
-        "ok": "ok",
-        "file": "{mark} {path}{unit}: {errors} error(s), {warnings} warning(s)",
-        "total": "Checked {files} file(s), {invalid} invalid; {errors} error(s), {warnings} warning(s).",
-    },
-}
+REPORT_WORDS = Words("report")
 
 
 def problem_where(p: Problem) -> str:
