@@ -18,48 +18,29 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium_options, needs_chromium, start_chromium
 from tests.conftest import consistent_values, set_value
 from tests.serve_site import make_office, server, workbook
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 DOCS_IMG = Path(__file__).parents[1] / "docs" / "img"
 PASSWORD = "办公室-pw-2017"
 
 pytestmark = [
-    pytest.mark.skipif(
-        not (CHROMIUM and CHROMEDRIVER),
-        reason="no browser: install Debian's chromium and chromium-driver "
-        "(apt-get install -y chromium chromium-driver), as .ci/run does",
-    ),
+    needs_chromium,
     pytest.mark.slow,
 ]
 pytest.importorskip("uvicorn")
 
 
 def chromium(profile: Path, downloads: Path, javascript: bool = True):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+    options = chromium_options(
         # No name resolves: the site is reached by its address, and a page that
         # asked for a CDN would fail to load it (checked below as well).
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         "--window-size=1000,760",
         "--lang=zh-CN",
         f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
+    )
     prefs = {
         "download.default_directory": str(downloads),
         "download.prompt_for_download": False,
@@ -67,7 +48,7 @@ def chromium(profile: Path, downloads: Path, javascript: bool = True):
     if not javascript:
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = start_chromium(options)
     driver.execute_cdp_cmd(
         "Browser.setDownloadBehavior",
         {"behavior": "allow", "downloadPath": str(downloads)},
