@@ -86,6 +86,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("new", type=Path)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("-o", "--output", type=Path)
+    parser.add_argument(
+        "--only", help="run only the cases whose label contains this text"
+    )
     args = parser.parse_args(argv)
     out = generate.DATA / "out" / "compare"
     lines = [
@@ -93,6 +96,8 @@ def main(argv: list[str]) -> int:
         "|---|---|---|---|---|---|---|",
     ]
     for label, command in cases(out):
+        if args.only and args.only not in label:
+            continue
         for src in (args.old, args.new):
             run(src, command)  # warm-up: bytecode, page cache
         times: dict[Path, list[tuple[float, float]]] = {args.old: [], args.new: []}

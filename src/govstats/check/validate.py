@@ -188,6 +188,13 @@ def _load_all(
     yield from map(_shared, units)
 
 
+# A worker process reads chunk after chunk: its scan memory lasts as long as the
+# worker, made by the pool's initializer (as a pool's worker holds a connection),
+# so the parts a template fixes are scanned once a worker, not once a chunk.
+# Only worker processes set it; the main process passes its memory explicitly.
+_worker_memory: ScanMemory | None = None
+
+
 def _init_worker(thresholds: tuple[int, ...], parent: int | None = None) -> None:
     """A worker collects garbage as the main process does (a spawned one would
     otherwise have the defaults, whatever the main process set), and, given its
@@ -202,13 +209,15 @@ def _init_worker(thresholds: tuple[int, ...], parent: int | None = None) -> None
         os.dup2(devnull, 2)
         os.close(devnull)
     gc.set_threshold(*thresholds)
+    global _worker_memory
+    _worker_memory = ScanMemory()
 
 
 def _load_chunk(
     paths: Sequence[Path], format_id: str, limits: Limits
 ) -> list[UnitWorkbook]:
-    """Read a worker's chunk of workbooks, with one scan memory for the chunk."""
-    memory = ScanMemory()
+    """Read a worker's chunk of workbooks, with the worker's scan memory."""
+    memory = _worker_memory if _worker_memory is not None else ScanMemory()
     return [_load_one(path, format_id, limits, memory) for path in paths]
 
 
