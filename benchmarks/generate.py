@@ -261,6 +261,52 @@ def varied(n: int, seed: int = DEFAULT_SEED, root: Path = DATA) -> Path:
     return inputs
 
 
+def resaved(n: int, seed: int = DEFAULT_SEED, root: Path = DATA) -> Path | None:
+    """The set of :func:`dataset`, every workbook opened and saved again by
+    LibreOffice Calc, as a clerk's office suite saves a filled-in template.
+
+    A real year's workbooks come from more than one program: LibreOffice writes
+    its own styles, shared strings and sheets' markup, and the document
+    properties of each file carry the moment it was saved, so no two workbooks
+    share every part. None when LibreOffice (``soffice``) is not installed.
+    """
+    import shutil
+    import tempfile
+
+    from govstats.core import libreoffice
+
+    plain = dataset(n, seed, root=root) / str(YEAR)
+    inputs = root / f"v{GENERATOR_VERSION}-seed{seed}" / f"n{n}-libreoffice" / "inputs"
+    year_dir = inputs / str(YEAR)
+    done = year_dir / ".complete"
+    if done.exists():
+        return inputs
+    if not libreoffice.available():
+        return None
+    year_dir.mkdir(parents=True, exist_ok=True)
+    names = [f"{unit_code(i)}.xlsx" for i in range(n)]
+    todo = [name for name in names if not (year_dir / name).exists()]
+    print(f"saving {len(todo)} workbooks again with LibreOffice", flush=True)
+    for k in range(0, len(todo), 200):  # one soffice start-up a batch
+        batch = todo[k : k + 200]
+        with tempfile.TemporaryDirectory(dir=year_dir.parent) as work:
+            out = libreoffice.convert(
+                [plain / name for name in batch],
+                "xlsx:Calc MS Excel 2007 XML",
+                Path(work),
+                timeout=1800,
+            )
+            for name in batch:
+                if (out / name).exists():
+                    shutil.move(out / name, year_dir / name)
+    missing = [name for name in names if not (year_dir / name).exists()]
+    if missing:
+        raise RuntimeError(f"LibreOffice did not save {len(missing)} workbooks")
+    atomic_write(year_dir / "units.csv", roster_csv(n))
+    done.touch()
+    return inputs
+
+
 def _own_parts(data: bytes, index: int) -> bytes:
     """A workbook whose XML parts' root elements declare a namespace of their own."""
     import re
@@ -289,7 +335,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--jobs", type=int, default=2, help="processes to build with")
     parser.add_argument("--root", type=Path, default=DATA, help="cache folder")
+    parser.add_argument(
+        "--libreoffice",
+        action="store_true",
+        help="the set saved again by LibreOffice (resaved)",
+    )
     args = parser.parse_args(argv)
+    if args.libreoffice:
+        print(resaved(args.n, args.seed, args.root))
+        return 0
     print(dataset(args.n, args.seed, args.jobs, args.root))
     return 0
 

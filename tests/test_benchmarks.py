@@ -17,6 +17,7 @@ import pytest
 
 from govstats.actions import compile_year, validate_workbooks
 from govstats.formats import load_format
+from tests.libreoffice import soffice
 
 BENCH = Path(__file__).parents[1] / "benchmarks"
 
@@ -194,3 +195,29 @@ def test_the_intake_sites_section_is_put_into_results_md_once():
     )
     assert run.with_site(once, site) == once
     assert "| new |" in run.with_site(once, ("## Intake site", "", "| new |", ""))
+
+
+@soffice
+def test_units_saved_again_by_libreoffice_compile_to_the_same_figures(
+    generate, tmp_path
+):
+    """The LibreOffice set: each workbook written by LibreOffice Calc, not by
+    openpyxl, yet the figures the plain set's."""
+    import zipfile
+
+    plain = generate.dataset(2, jobs=1, root=tmp_path, log=False)
+    resaved = generate.resaved(2, root=tmp_path)
+    assert sorted(p.name for p in (resaved / "2017").iterdir()) == [
+        ".complete",
+        "S000000.xlsx",
+        "S000001.xlsx",
+        "units.csv",
+    ]
+    with zipfile.ZipFile(resaved / "2017" / "S000001.xlsx") as zf:
+        assert b"LibreOffice" in zf.read("docProps/app.xml")
+    a = compile_year(2017, plain, tmp_path / "a")
+    b = compile_year(2017, resaved, tmp_path / "b")
+    assert a.compiled and b.compiled
+    assert a.figures is not None and b.figures is not None
+    assert a.figures.city == b.figures.city
+    assert a.figures.units == b.figures.units
