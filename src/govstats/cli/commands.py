@@ -441,12 +441,7 @@ def audit(
     from govstats.actions import audit_outputs, audit_text
 
     if (year is None) == (text is None):
-        message = (
-            "请给出要审核的年度（govstats audit 2017）或报告文件（--text 文件），二者取一。"
-            if lang is Lang.zh
-            else "Give either a year to audit (govstats audit 2017) or a report "
-            "(--text FILE), not both."
-        )
+        message = _WORDS[lang.value]["audit_one_of"]
         typer.echo(f"govstats: {message}", err=True)
         if output_format is OutputFormat.json:
             from govstats.cli.i18n import error_object
@@ -488,7 +483,7 @@ def _progress(lang: str) -> Iterator[Callable[[int, int, Path], None] | None]:
         return
     from rich.progress import Progress
 
-    label = "读取工作簿" if lang == "zh" else "Reading workbooks"
+    label = _WORDS[lang]["reading"]
     # Redrawn from here, not by rich's refresh thread: with a second thread
     # running, the workers could not be forked (they would be spawned, each
     # importing govstats anew) nor the outputs built in forked children
@@ -562,11 +557,9 @@ def serve(
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError:
-        typer.echo(
-            "govstats: 未安装网站组件，请运行 pip install 'govstats[serve]' "
-            "(the serve extra is not installed).",
-            err=True,
-        )
+        from govstats.cli.i18n import current_lang
+
+        typer.echo(_WORDS[current_lang()]["serve_missing"], err=True)
         raise typer.Exit(2) from None
     from govstats.serve import serve as run_site
 
