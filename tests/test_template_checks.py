@@ -449,3 +449,32 @@ def test_template_opens_in_libreoffice_as_it_was_made(tmp_path):
             ), ws.title
         results = {v[0] for v in _verdicts(opened, fmt).values()}
         assert results == {"✓"}
+
+
+@soffice
+def test_a_soft_rule_explained_in_its_remark_is_shown_as_explained(tmp_path):
+    """SQ-OPEN fails (3 requests received, none answered): ⚠ with what to do while
+    the 说明 of 已答复 is empty; once it is written, 已说明 with nothing to do, as
+    validate then lists the failure as a note, not a warning."""
+    fmt = load_format("gk2008")
+    values = complete_totals({"sq.ch.in_person": 3}, fmt)
+    paths = []
+    for name, remark in (("open", None), ("explained", "3件均在办理中")):
+        wb = build_template(fmt, 2017, f"U-{name}", "单位", values)
+        if remark is not None:
+            ws = wb["表3 依申请公开情况"]
+            ws["E9"] = remark  # the 说明 cell on 已答复's row (D9)
+        paths.append(tmp_path / f"{name}.xlsx")
+        write_workbook(wb, paths[-1])
+    severities = [
+        [(p.rule, p.severity) for p in f.problems]
+        for f in validate_workbooks(paths, year=2017).report.files
+    ]
+    assert severities == [[("SQ-OPEN", "warning")], [("SQ-OPEN", "note")]]
+    shown = []
+    for csv_path in sheet_as_csv(paths, CHECK_SHEET, tmp_path / "out"):
+        lines = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+        (line,) = [x for x in lines if x and x[0] == "SQ-OPEN"]
+        shown.append((line[RESULT_COLUMN - 1], line[RESULT_COLUMN]))
+    assert shown[0][0] == "⚠" and shown[0][1]
+    assert shown[1] == ("已说明", "")

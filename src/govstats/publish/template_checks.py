@@ -23,7 +23,7 @@ workbook and is left out; the compile checks it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from govstats.formats import PREV, Format, Rule
@@ -38,8 +38,9 @@ __all__ = [
 
 CHECK_SHEET = "校验"
 # What the result column shows: the rule holds, a hard rule fails, a soft rule
-# fails (explain it in 说明), a cell it reads holds no number (validate reports it).
-PASS, FAIL, WARN, INCOMPLETE = "✓", "✗", "⚠", "缺数"
+# fails (explain it in 说明), a soft rule fails and its 说明 explains it (validate
+# lists it as a note), a cell it reads holds no number (validate reports it).
+PASS, FAIL, WARN, NOTED, INCOMPLETE = "✓", "✗", "⚠", "已说明", "缺数"
 
 
 def checkable(fmt: Format) -> list[Rule]:
@@ -107,7 +108,10 @@ def _highlight(wb: Any, rule: Rule, places: Mapping[str, Place]) -> None:
     # every rule of the formats declared so far stays on one sheet.
     ref = {code: _on(places[code], here) for code in rule.codes}
     f = kind_of(rule).formula(rule, ref)
-    formula = f"AND({_complete(ref, rule)},NOT({f.passes}))"
+    failing = [_complete(ref, rule), f"NOT({f.passes})"]
+    if rule.severity != "error":  # explained in the subject's 说明: no more amber
+        failing.append(f'{_remark(places[rule.subject], here)}=""')
+    formula = f"AND({','.join(failing)})"
     cells = [
         f"{column_letter(p.column)}{p.row}"
         for code in dict.fromkeys(rule.codes)
@@ -131,6 +135,11 @@ def _on(place: Place, sheet: str) -> str:
 
     cell = f"${column_letter(place.column)}${place.row}"
     return cell if place.sheet == sheet else f"{quoted(place.sheet)}!{cell}"
+
+
+def _remark(place: Place, sheet: str) -> str:
+    """The 说明 cell beside an indicator's value, as a formula on ``sheet`` names it."""
+    return _on(replace(place, column=place.remark_column), sheet)
 
 
 def _complete(ref: Refs, rule: Rule) -> str:
@@ -173,7 +182,8 @@ def _check_sheet(
     ws.cell(
         1,
         1,
-        "校验：本表随填报自动计算，✓ 为通过，✗ 为错误（须改正），⚠ 为提示（请在“说明”列注明原因）",
+        "校验：本表随填报自动计算，✓ 为通过，✗ 为错误（须改正），⚠ 为提示（请在“说明”列注明原因），"
+        f"{NOTED} 为提示已在“说明”列注明原因",
     ).font = st["header_font"]
     ws.merge_cells(
         start_row=1, start_column=1, end_row=1, end_column=len(CHECK_COLUMNS)
@@ -219,12 +229,16 @@ def _check_sheet(
         put_formula(ws, r, 6, f"={f.expected}")
         if f.difference:
             put_formula(ws, r, 7, f"={f.difference}")
+        failed = f'"{FAIL}"'
+        if not hard:
+            remark = _remark(places[rule.subject], "")
+            failed = f'IF({remark}="","{WARN}","{NOTED}")'
         put_formula(
             ws,
             r,
             RESULT_COLUMN,
-            f'=IF({_complete(qualified, rule)},IF({f.passes},"{PASS}",'
-            f'"{FAIL if hard else WARN}"),"{INCOMPLETE}")',
+            f'=IF({_complete(qualified, rule)},IF({f.passes},"{PASS}",{failed}),'
+            f'"{INCOMPLETE}")',
         )
         # A quote in a formula's text is written twice.
         hint = (problem.title["zh"] if hard else problem.description["zh"]).replace(
@@ -234,8 +248,8 @@ def _check_sheet(
             ws,
             r,
             9,
-            f'=IF(${result}{r}="{PASS}","",IF(${result}{r}="{INCOMPLETE}",'
-            f'"有单元格不是数值","{hint}"))',
+            f'=IF(OR(${result}{r}="{PASS}",${result}{r}="{NOTED}"),"",'
+            f'IF(${result}{r}="{INCOMPLETE}","有单元格不是数值","{hint}"))',
         )
         decimals = max(fmt.indicators[c].places for c in rule.codes)
         for c in range(1, len(CHECK_COLUMNS) + 1):
