@@ -283,12 +283,13 @@ def test_respectively():
 
 def test_enumeration_parts_must_add_up():
     assert findings("共收到申请100件，其中当面申请30件，网络申请70件。") == []
-    report = audit("共收到申请100件，其中当面申请30件，网络申请60件。")
+    # Parts larger than their whole are always an error (issue 14).
+    report = audit("共收到申请100件，其中当面申请30件，网络申请80件。")
     assert report.flatten(("code", "where", "claimed", "recomputed")) == [
-        ["total-mismatch", "1:6", "100件", "90"]
+        ["total-mismatch", "1:6", "100件", "110"]
     ]
     assert report.findings[0].message() == (
-        "“共收到申请”为 100件，但各分项之和为 90（30 + 60）。"
+        "“共收到申请”为 100件，但各分项之和为 110（30 + 80）。"
     )
 
 

@@ -281,14 +281,14 @@ class _Paragraph:
 
     def _enumeration(self, enum: Enumeration) -> None:
         parts = [p.quantity for p in enum.parts]
-        unit = parts[0].unit
+        unit = next((q for q in parts if q.unit), parts[0])
         nearest = enum.candidates[0]
         total_sum = sum((q.value for q in parts), Fraction(0))
         detail = " + ".join(_show(q.value) for q in parts)
         snippet = self._quote(nearest.label_start, enum.end, keep="start")
         label = nearest.label or nearest.text
-        candidates = [c for c in enum.candidates if c.unit == unit]
-        if nearest.unit != unit:
+        candidates = [c for c in enum.candidates if c.same_unit(unit)]
+        if not nearest.same_unit(unit):
             self._add(
                 "enumeration", "unchecked", "units-differ", nearest.start, snippet,
                 nearest.text, "", "",
@@ -341,16 +341,29 @@ class _Paragraph:
             self._approximation(nearest, total_sum, detail, snippet)
             self._part_shares(enum, [total_sum], certain=True, rule="sum of parts")
             return
-        if len(distinct) == 1 and not nearest.approx:
+        exact = [c.value for c in candidates if not c.approx]
+        if exact and total_sum > max(exact) or (
+            len(distinct) == 1 and not nearest.approx and _all_of(enum)
+        ):
+            # Parts larger than every possible whole are always wrong; fewer than
+            # it only when the words say they are all of it.
             self._add(
                 "enumeration", "wrong", "total-mismatch", nearest.start, snippet,
                 nearest.text, _show(total_sum), rule, label=label, detail=detail,
             )  # fmt: skip
             self._part_shares(enum, [nearest.value, total_sum], certain=True)
             return
+        if len(distinct) == 1 and not nearest.approx:
+            self._add(
+                "enumeration", "unchecked", "parts-not-all", nearest.start, snippet,
+                nearest.text, "", "",
+            )  # fmt: skip
+            self._part_shares(enum, [nearest.value], certain=True)
+            return
         self._add(
-            "enumeration", "unchecked", "base-ambiguous", nearest.start, snippet,
-            nearest.text, "", "",
+            "enumeration", "unchecked",
+            "parts-not-all" if exact and total_sum < min(exact) else "base-ambiguous",
+            nearest.start, snippet, nearest.text, "", "",
         )  # fmt: skip
         bases = [c.value for c in candidates if not c.approx] + [total_sum]
         self._part_shares(enum, bases, certain=False)
@@ -608,6 +621,21 @@ class _Paragraph:
             detail=f"({_show(cur.value)} − {_show(prev.value)})/{_show(prev.value)}",
             exact=exact_percent(change, pct.places),
         )
+
+
+def _all_of(enum: Enumeration) -> bool:
+    """True when the text says the parts listed are all of the total: its words
+    (分别, …，共计), or their shares adding up to 100 % (each rounded: within half
+    a unit of the last printed decimal per share)."""
+    if enum.exhaustive:
+        return True
+    shares = [p.share for p in enum.parts]
+    if len(shares) < 2 or any(s is None for s in shares):
+        return False
+    printed = [s.value for s in shares if s is not None]
+    places = max(s.places for s in shares if s is not None)
+    slack = Decimal(len(printed)) * Decimal(5) / Decimal(10) ** (places + 1)
+    return abs(sum(printed, Decimal(0)) - 100) <= slack
 
 
 def _respectively_groups(percents: Iterable[Percent]) -> list[list[Percent]]:
