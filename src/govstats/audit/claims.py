@@ -31,7 +31,7 @@ import functools
 import re
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -46,6 +46,7 @@ __all__ = [
     "Subset",
     "normalize",
     "read_paragraphs",
+    "reread",
 ]
 
 # Counting units of the figures reports state (longest first where one is a prefix).
@@ -603,8 +604,19 @@ def _clean_label(text: str) -> str:
     return label
 
 
+def reread(para: Paragraph, values: Mapping[int, Fraction]) -> Paragraph:
+    """``para`` read again with some counts given other values (by where they
+    start): what its arithmetic says once a figure is corrected."""
+    again = _read_paragraph(para.text, para.start, (), values)
+    again.original = para.original
+    return again
+
+
 def _read_paragraph(
-    line: str, base: int, earlier: Sequence[Quantity] = ()
+    line: str,
+    base: int,
+    earlier: Sequence[Quantity] = (),
+    values: Mapping[int, Fraction] | None = None,
 ) -> Paragraph:
     para = Paragraph(start=base, text=line)
     if not _figure(line):
@@ -630,6 +642,8 @@ def _read_paragraph(
                 sentence=t.sentence,
                 included=words.strip(_LABEL_STRIP + _DELIMS).startswith(_INCLUDING),
             )
+            if values and t.start in values:
+                t.qty = replace(t.qty, value=values[t.start])
         elif t.kind == "pct" and t.pct is not None:
             # A clause is read back to its last punctuation, CLAUSE_MAX at most.
             clause_start = max(clause_start, t.start - CLAUSE_MAX)
