@@ -408,10 +408,13 @@ def test_cli_clean_report_exits_0(tmp_path):
     path.write_text(report(consistent_2021()), encoding="utf-8")
     result = runner.invoke(app, ["audit", "--text", str(path)])
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == [
-        f"✓ {path}：0 处有误，0 处提示",
-        "共核对 77 处数字表述：77 处无误，0 处有误，0 处提示；0 处未能核对。",  # with the balance of 一
-    ]
+    assert (
+        result.stdout.splitlines()
+        == [
+            f"✓ {path}：0 处有误，0 处提示",
+            "共核对 77 处数字表述：77 处无误，0 处有误，0 处提示；0 处未能核对。",  # with the balance of 一
+        ]
+    )
 
 
 def test_cli_prints_the_findings_on_their_cells(tmp_path):
@@ -485,7 +488,9 @@ def test_prose_figures_summed_or_named_in_short_words_are_compared():
 
 def test_a_changed_prose_count_is_one_finding():
     values = consistent_2021()
-    changed = (PROSE[0].replace("新收政府信息公开申请16件", "新收政府信息公开申请18件"),)
+    changed = (
+        PROSE[0].replace("新收政府信息公开申请16件", "新收政府信息公开申请18件"),
+    )
     result = audit(html_report(values, prose=changed))
     # The balance (18 + 3 ≠ 16 + 3) follows from it; its parts (12 + 4) fewer
     # than 18 are no error of their own.

@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 import io
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from govstats.actions import audit_text
@@ -15,6 +18,7 @@ from govstats.audit.claims import read_paragraphs
 from govstats.audit.documents import html_document, text_document
 from govstats.audit.text import audit_document
 from govstats.cli import app
+from govstats.core.numbers import quantize
 
 runner = CliRunner()
 ROOT = Path(__file__).parents[1]
@@ -562,7 +566,9 @@ def test_a_list_goes_on_over_sentences_and_lines():
     assert audit(sentences.replace("170件，占85%", "180件，占90%")).flatten(WHERE) == [
         ["total-mismatch", "1:6", "200件", "210"]
     ]
-    lines = "共受理申请200件，其中：\n1. 当面申请30件，占15%；\n2. 网络申请170件，占85%。"
+    lines = (
+        "共受理申请200件，其中：\n1. 当面申请30件，占15%；\n2. 网络申请170件，占85%。"
+    )
     assert [c.recomputed for c in audit(lines).checks if c.kind == "enumeration"] == [
         "200"
     ]
@@ -583,9 +589,9 @@ def test_parts_fewer_than_the_whole_are_not_an_error_unless_said_to_be_all():
     assert audit(
         "共收到申请100件，其中当面申请30件，占33.3%；网络申请60件，占66.7%。"
     ).flatten(WHERE) == [["total-mismatch", "1:6", "100件", "90"]]
-    assert audit(
-        "共收到申请100件，其中当面申请和网络申请分别为30件、60件。"
-    ).flatten(WHERE) == [["total-mismatch", "1:6", "100件", "90"]]
+    assert audit("共收到申请100件，其中当面申请和网络申请分别为30件、60件。").flatten(
+        WHERE
+    ) == [["total-mismatch", "1:6", "100件", "90"]]
     assert audit("共收到申请100件，其中当面申请30件、网络申请60件，共计90件。").flatten(
         WHERE
     )[:1] == [["total-mismatch", "1:6", "100件", "90"]]
@@ -623,3 +629,27 @@ def test_balances_are_checked():
     assert [c.status for c in audit("收到75件，办结71件，结转4件。").checks] == [
         "right"
     ]
+
+
+_LABELS = ["当面申请", "网络申请", "信函申请", "传真申请", "其他形式"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(1, 5000), min_size=2, max_size=5),
+    st.booleans(),
+    st.integers(0, 4),
+)
+def test_random_lists_of_shares_report_exactly_the_planted_error(parts, split, wrong):
+    # A total, its parts with their shares (in one sentence or one each), and at
+    # most one share printed 1 point off: then exactly one finding, on that share.
+    total = sum(parts)
+    sep = "。" if split else "；"
+    shares = [quantize(Fraction(n * 100, total), 1) for n in parts]
+    items = [f"{_LABELS[i]}{n}件，占{{}}%" for i, n in enumerate(parts)]
+    text = f"共收到申请{total}件，其中" + sep.join(items) + "。"
+    assert audit(text.format(*shares)).findings == []
+    if wrong < len(parts):
+        shares[wrong] += 1
+        found = audit(text.format(*shares)).flatten(("code", "claimed"))
+        assert found == [["share-mismatch", f"{shares[wrong]}%"]]

@@ -89,15 +89,15 @@ _NUMBER = re.compile(
 # A count printed without its unit (当面申请30，网络申请70): an integer right
 # after the words that name it and right before a delimiter (not a thousands
 # separator): a year, a date, a phone number or a code is never followed by one.
-_BARE = re.compile(
-    r"(?<=[\u4e00-\u9fff])(?P<num>\d{1,15})(?=[,，、;；。](?!\d))"
-)
+_BARE = re.compile(r"(?<=[\u4e00-\u9fff])(?P<num>\d{1,15})(?=[,，、;；。](?!\d))")
 # A count stated as the base of what follows: 已办结的412件中，… / 在…的60件当中;
 # not 中 beginning a word (中心, 中国, 中止, …).
 _BASE_WORDS = ("当中", "之中", "中")
 _NOT_BASE = frozenset("心国央华旬层级小期介标止断转学医药部文共")
 # A base stated by name: 在已公开信息当中，…
-_NAMED_BASE = re.compile(r"在(?P<name>[\u4e00-\u9fff“”]{2,20}?)(?:当中|之中|中)(?=[,，:：])")
+_NAMED_BASE = re.compile(
+    r"在(?P<name>[\u4e00-\u9fff“”]{2,20}?)(?:当中|之中|中)(?=[,，:：])"
+)
 _APPROX_BEFORE = re.compile(r"(?:大约|约|近|逾|超过|将近|接近)[ \u00a0]{0,4}$")
 # How far the reading looks around a figure (issue 20: reading a paragraph is
 # linear in its length). The words before a figure that say it is approximate;

@@ -39,7 +39,9 @@ __all__ = ["check_prose", "readings"]
 
 _PREVIOUS = re.compile(r"去年|上年|上一年|前一年|同期")
 # Words of time and totality before what a count states: 本年度共已答复 → 答复.
-_WORDS_BEFORE = re.compile(r"^(?:\d{4}年度?|本年度|本年|全年|年内|共计|共|累计|均已|已|全部)+")
+_WORDS_BEFORE = re.compile(
+    r"^(?:\d{4}年度?|本年度|本年|全年|年内|共计|共|累计|均已|已|全部)+"
+)
 # More readings of a subtotal than this are not tried (its parts each have two).
 _MAX_READINGS = 64
 
@@ -56,7 +58,16 @@ def readings(
     subtotal = next((s for s in fmt.subtotals if s.code == code), None)
     if subtotal is None or code in tables.blanks:
         return None
-    parts = [readings(p, tables, alternatives) for p in subtotal.parts]
+    return _sums(subtotal.parts, tables, alternatives)
+
+
+def _sums(
+    codes: Iterable[str],
+    tables: PublishedTables,
+    alternatives: dict[str, set[Decimal]],
+) -> set[Decimal] | None:
+    """Every sum of the readings of ``codes``; None when one was not read."""
+    parts = [readings(p, tables, alternatives) for p in codes]
     if any(p is None for p in parts):
         return None
     choices = [sorted(p) for p in parts if p is not None]
@@ -71,17 +82,10 @@ def _entry_readings(
 ) -> set[Decimal] | None:
     """Every value the tables give a figure the prose names: each of its sums
     of table figures (:func:`readings` of each); None when no sum can be made."""
-    out: set[Decimal] = set()
-    found = False
-    for codes in entry.sums:
-        parts = [readings(c, tables, alternatives) for c in codes]
-        if any(p is None for p in parts):
-            continue
-        found = True
-        choices = [sorted(p) for p in parts if p is not None]
-        for combo in itertools.islice(itertools.product(*choices), _MAX_READINGS):
-            out.add(sum(combo, Decimal(0)))
-    return out if found else None
+    found = [_sums(codes, tables, alternatives) for codes in entry.sums]
+    if all(f is None for f in found):
+        return None
+    return {v for f in found if f is not None for v in f}
 
 
 def _entry_printed(entry: ProseFigure, tables: PublishedTables) -> Decimal | None:

@@ -403,8 +403,10 @@ class _Paragraph:
             self._part_shares(enum, [total_sum], certain=True, rule="sum of parts")
             return
         exact = [c.value for c in candidates if not c.approx]
-        if exact and total_sum > max(exact) or (
-            len(distinct) == 1 and not nearest.approx and _all_of(enum)
+        if (
+            exact
+            and total_sum > max(exact)
+            or (len(distinct) == 1 and not nearest.approx and _all_of(enum))
         ):
             # Parts larger than every possible whole are always wrong; fewer than
             # it only when the words say they are all of it.
