@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 import io
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from govstats.actions import audit_text
@@ -15,6 +18,7 @@ from govstats.audit.claims import read_paragraphs
 from govstats.audit.documents import html_document, text_document
 from govstats.audit.text import audit_document
 from govstats.cli import app
+from govstats.core.numbers import quantize
 
 runner = CliRunner()
 ROOT = Path(__file__).parents[1]
@@ -283,12 +287,13 @@ def test_respectively():
 
 def test_enumeration_parts_must_add_up():
     assert findings("共收到申请100件，其中当面申请30件，网络申请70件。") == []
-    report = audit("共收到申请100件，其中当面申请30件，网络申请60件。")
+    # Parts larger than their whole are always an error (issue 14).
+    report = audit("共收到申请100件，其中当面申请30件，网络申请80件。")
     assert report.flatten(("code", "where", "claimed", "recomputed")) == [
-        ["total-mismatch", "1:6", "100件", "90"]
+        ["total-mismatch", "1:6", "100件", "110"]
     ]
     assert report.findings[0].message() == (
-        "“共收到申请”为 100件，但各分项之和为 90（30 + 60）。"
+        "“共收到申请”为 100件，但各分项之和为 110（30 + 80）。"
     )
 
 
@@ -502,3 +507,149 @@ def test_cli_usage_errors_exit_2(tmp_path):
     assert missing.exit_code == 2
     no = tmp_path / "no.txt"
     assert missing.stderr == f"govstats: {no}: 找不到文件“{no}”。\n"
+
+
+# Prose as real reports word it (issue 14)
+
+WHERE = ("code", "where", "claimed", "recomputed")
+
+
+def test_qi_zhong_binds_to_the_total_not_to_a_part_it_includes():
+    # 12 is included in 820 (包括): the 其中 after the sentence break lists 820.
+    text = "答复820件，包括上年结转12件。其中，予以公开530件，部分公开100件，不予公开190件。"
+    report = audit(text)
+    assert report.findings == []
+    assert [(c.kind, c.status, c.recomputed) for c in report.checks] == [
+        ("enumeration", "right", "820"),
+        ("subset", "right", "≤ 820件"),
+    ]
+    wrong = text.replace("530件", "540件")
+    assert audit(wrong).flatten(WHERE) == [["total-mismatch", "1:3", "820件", "830"]]
+    # A single part after the break: a part of 820, never larger than 12.
+    assert findings("答复820件，包括上年结转12件。其中，予以公开530件。") == []
+
+
+def test_bases_stated_before_the_parts():
+    right = "已办结的412件中，予以公开300件，占72.8%；不予公开112件，占27.2%。"
+    assert statuses(right, "share") == [("right", ""), ("right", "")]
+    assert audit(right.replace("72.8%", "73.8%")).flatten(WHERE) == [
+        ["share-mismatch", "1:21", "73.8%", "72.8%"]
+    ]
+    text = "在收到的申请中，涉及民生的60件中，予以公开50件，不予公开20件。"
+    assert audit(text).flatten(WHERE) == [["total-mismatch", "1:14", "60件", "70"]]
+    named = (
+        "主动公开政府信息22966条。\n"
+        "在已公开信息当中，政策类480条，占2.1%；其他22486条，占97.9%。"
+    )
+    report = audit(named)
+    assert report.findings == []
+    assert [(c.kind, c.status, c.recomputed) for c in report.checks][:1] == [
+        ("enumeration", "right", "22966")
+    ]
+    assert audit(named.replace("2.1%", "2.2%")).flatten(WHERE) == [
+        ["share-mismatch", "2:19", "2.2%", "2.1%"]
+    ]
+
+
+def test_a_list_of_shares_after_its_base_sentence_without_qi_zhong():
+    text = "共受理申请200件。当面申请30件，占15%；网络申请170件，占85%。"
+    assert [c.status for c in audit(text).checks] == ["right", "right", "right"]
+    assert audit(text.replace("占85%", "占80%")).flatten(WHERE) == [
+        ["share-mismatch", "1:34", "80%", "85%"]
+    ]
+
+
+def test_a_list_goes_on_over_sentences_and_lines():
+    sentences = "共受理申请200件，其中当面申请30件，占15%。网络申请170件，占85%。"
+    report = audit(sentences)
+    assert [(c.kind, c.recomputed) for c in report.checks][0] == ("enumeration", "200")
+    assert audit(sentences.replace("170件，占85%", "180件，占90%")).flatten(WHERE) == [
+        ["total-mismatch", "1:6", "200件", "210"]
+    ]
+    lines = (
+        "共受理申请200件，其中：\n1. 当面申请30件，占15%；\n2. 网络申请170件，占85%。"
+    )
+    assert [c.recomputed for c in audit(lines).checks if c.kind == "enumeration"] == [
+        "200"
+    ]
+    assert audit(lines.replace("占85%", "占75%")).flatten(WHERE) == [
+        ["share-mismatch", "3:14", "75%", "85%"]
+    ]
+
+
+def test_parts_fewer_than_the_whole_are_not_an_error_unless_said_to_be_all():
+    some = "共收到申请100件，其中当面申请30件，网络申请60件。"
+    report = audit(some)
+    assert report.findings == []
+    assert [(c.kind, c.code) for c in report.by_status("unchecked")] == [
+        ("enumeration", "parts-not-all")
+    ]
+    # Shares adding up to 100 %, 分别 or 共计 say the parts are all of it (the
+    # shares, of their sum 90, are right: the total is the one error).
+    assert audit(
+        "共收到申请100件，其中当面申请30件，占33.3%；网络申请60件，占66.7%。"
+    ).flatten(WHERE) == [["total-mismatch", "1:6", "100件", "90"]]
+    assert audit("共收到申请100件，其中当面申请和网络申请分别为30件、60件。").flatten(
+        WHERE
+    ) == [["total-mismatch", "1:6", "100件", "90"]]
+    assert audit("共收到申请100件，其中当面申请30件、网络申请60件，共计90件。").flatten(
+        WHERE
+    )[:1] == [["total-mismatch", "1:6", "100件", "90"]]
+    # More than the whole is always an error.
+    assert audit("共收到申请100件，其中当面申请50件，网络申请60件。").flatten(
+        WHERE
+    ) == [["total-mismatch", "1:6", "100件", "110"]]
+
+
+def test_units_that_count_the_same_and_counts_without_their_unit():
+    assert findings("共办理行政复议5件，其中维持3宗，纠正2起。") == []
+    assert audit("共办理行政复议5件，其中维持3宗，纠正3起。").flatten(WHERE) == [
+        ["total-mismatch", "1:8", "5件", "6"]
+    ]
+    assert findings("共收到申请100，其中当面申请30，网络申请70。") == []
+    assert audit("共收到申请100，其中当面申请30，网络申请80。").flatten(WHERE) == [
+        ["total-mismatch", "1:6", "100", "110"]
+    ]
+    # Years, dates, phone numbers are no counts.
+    assert audit("2017年1月1日至12月31日，电话:0731-28680652。").checks == []
+
+
+def test_balances_are_checked():
+    report = audit("收到75件、上年结转2件、办结71件、结转6件。")
+    assert [(c.kind, c.status) for c in report.checks] == [("balance", "right")]
+    wrong = audit("收到75件、上年结转2件、办结71件、结转5件。")
+    assert wrong.flatten(WHERE) == [["balance-mismatch", "1:3", "77", "76"]]
+    assert wrong.findings[0].message() == (
+        "勾稽关系不成立：收到75 + 上年结转2 = 77，但 办结71 + 结转5 = 76。"
+    )
+    # Without 上年结转 a balance that does not hold may be its omission.
+    report = audit("收到75件，办结71件，结转5件。")
+    assert report.findings == []
+    assert [c.code for c in report.by_status("unchecked")] == ["balance-incomplete"]
+    assert [c.status for c in audit("收到75件，办结71件，结转4件。").checks] == [
+        "right"
+    ]
+
+
+_LABELS = ["当面申请", "网络申请", "信函申请", "传真申请", "其他形式"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(1, 5000), min_size=2, max_size=5),
+    st.booleans(),
+    st.integers(0, 4),
+)
+def test_random_lists_of_shares_report_exactly_the_planted_error(parts, split, wrong):
+    # A total, its parts with their shares (in one sentence or one each), and at
+    # most one share printed 1 point off: then exactly one finding, on that share.
+    total = sum(parts)
+    sep = "。" if split else "；"
+    shares = [quantize(Fraction(n * 100, total), 1) for n in parts]
+    items = [f"{_LABELS[i]}{n}件，占{{}}%" for i, n in enumerate(parts)]
+    text = f"共收到申请{total}件，其中" + sep.join(items) + "。"
+    assert audit(text.format(*shares)).findings == []
+    if wrong < len(parts):
+        shares[wrong] += 1
+        found = audit(text.format(*shares)).flatten(("code", "claimed"))
+        assert found == [["share-mismatch", f"{shares[wrong]}%"]]

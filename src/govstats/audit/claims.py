@@ -30,7 +30,8 @@ import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -45,6 +46,7 @@ __all__ = [
     "Subset",
     "normalize",
     "read_paragraphs",
+    "reread",
 ]
 
 # Counting units of the figures reports state (longest first where one is a prefix).
@@ -71,6 +73,8 @@ UNITS = (
     "封",
 )
 MAGNITUDES = {"万": 10**4, "亿": 10**8}
+# Units that count the same things: 收到申请5件 … 行政复议2宗 … 行政诉讼1起.
+_COUNTED_AS = {"宗": "件", "起": "件"}
 # Every repetition below is bounded (issue 20): a figure has at most 15 digits and
 # 6 decimals, and at most 4 spaces stand before its unit, so that no run of digits
 # or spaces makes the expression backtrack over the whole line, and no figure is
@@ -81,6 +85,18 @@ _NUMBER = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,6})?|\d{1,15}(?:\.\d{1,6})?)"
     r"[ \u00a0]{0,4}(?P<mag>[万亿])?(?P<more>[余多])?[ \u00a0]{0,4}"
     r"(?:(?P<pct>%)|(?P<unit>" + "|".join(UNITS) + "))"
+)
+# A count printed without its unit (当面申请30，网络申请70): an integer right
+# after the words that name it and right before a delimiter (not a thousands
+# separator): a year, a date, a phone number or a code is never followed by one.
+_BARE = re.compile(r"(?<=[\u4e00-\u9fff])(?P<num>\d{1,15})(?=[,，、;；。](?!\d))")
+# A count stated as the base of what follows: 已办结的412件中，… / 在…的60件当中;
+# not 中 beginning a word (中心, 中国, 中止, …).
+_BASE_WORDS = ("当中", "之中", "中")
+_NOT_BASE = frozenset("心国央华旬层级小期介标止断转学医药部文共")
+# A base stated by name: 在已公开信息当中，…
+_NAMED_BASE = re.compile(
+    r"在(?P<name>[\u4e00-\u9fff“”]{2,20}?)(?:当中|之中|中)(?=[,，:：])"
 )
 _APPROX_BEFORE = re.compile(r"(?:大约|约|近|逾|超过|将近|接近)[ \u00a0]{0,4}$")
 # How far the reading looks around a figure (issue 20: reading a paragraph is
@@ -112,8 +128,11 @@ _RATE = re.compile(
     r"(?P<stem>[\u4e00-\u9fff]{1,8}?)率[ \u00a0]{0,4}"
     r"(?:达到|达|为|是|约为|约|高达|仅为)?[ \u00a0]{0,4}$"
 )
-_LABEL_STRIP = " \u00a0\t“”\"'‘’《》「」『』*_#>|"
+_LABEL_STRIP = " \u00a0\t\r\n“”\"'‘’《》「」『』*_#>|"
+_INCLUDING = ("包括", "包含", "含")
 _CONNECTORS = ("以及", "和", "及", "与")
+# Words after a list that say its parts are all of the total: …，共计100件.
+_ALL_WORDS = ("共计", "合计", "总计")
 
 
 def normalize(text: str) -> str:
@@ -159,11 +178,22 @@ class Quantity:
     role: str = "count"  # count | base | change | previous
     magnitude: int = 1  # 10**4 for a figure printed in 万
     label_start: int = 0  # where the words before it begin (for quoting)
+    included: bool = False  # 包括/含 …: a part of the count before it
 
     @property
     def is_total(self) -> bool:
         """True when its words say it is a total (共, 合计, 全部, ...)."""
         return any(w in self.label for w in _TOTAL_WORDS)
+
+    @property
+    def counted(self) -> str:
+        """The unit it counts in: 宗 and 起 count cases as 件 does; ``""`` for a
+        count printed without its unit."""
+        return _COUNTED_AS.get(self.unit, self.unit)
+
+    def same_unit(self, other: Quantity) -> bool:
+        """True when both count in the same unit, or one is printed without it."""
+        return self.counted == other.counted or not self.unit or not other.unit
 
 
 @dataclass(frozen=True)
@@ -210,6 +240,7 @@ class Enumeration:
     parts: list[Part]
     partial: bool = False
     end: int = 0
+    exhaustive: bool = False  # the words say the parts are all of it (分别, 共计)
 
     @property
     def start(self) -> int:
@@ -242,6 +273,7 @@ class _Token:
     sentence: int = 0
     qty: Quantity | None = None
     pct: Percent | None = None
+    name: str = ""  # a marker's base stated by name (在已公开信息当中)
 
 
 @dataclass
@@ -328,18 +360,65 @@ def read_paragraphs(text: str) -> list[Paragraph]:
     """Every paragraph of a document's text that states a figure, with its claims
     read (a paragraph without one holds no claim)."""
     out = []
-    offset = 0
+    # The last counts read, where a base named in words is looked for.
+    recent: deque[Quantity] = deque(maxlen=LOOKBACK)
     # Normalized once, character by character: its lines are those of the text.
-    normalized = normalize(text).split("\n")
-    for line, norm in zip(text.split("\n"), normalized, strict=True):
+    for offset, line, norm in _lines(text, normalize(text)):
         for start, original in _pieces(line):
             piece = norm[start : start + len(original)]
-            if original.strip() and _NUMBER.search(piece):  # no figure, no claim
-                para = _read_paragraph(piece, offset + start)
+            if original.strip() and _figure(piece):  # no figure, no claim
+                para = _read_paragraph(piece, offset + start, recent)
                 para.original = original
                 out.append(para)
-        offset += len(line) + 1
+                parts = {p.quantity.start for e in para.enumerations for p in e.parts}
+                recent.extend(
+                    q
+                    for q in para.quantities
+                    if q.depth == 0
+                    and q.role == "count"
+                    and not q.included
+                    and q.start not in parts
+                )
     return out
+
+
+def _figure(line: str) -> bool:
+    """True when a line states a figure (with its unit or without)."""
+    return bool(_NUMBER.search(line) or _BARE.search(line))
+
+
+def _lines(text: str, norm: str) -> list[tuple[int, str, str]]:
+    """The paragraphs of a text: its lines, except that a line ending with a colon
+    or a semicolon goes on in the next lines of prose (其中：\n1. 予以公开530件；\n
+    2. …), PARAGRAPH_MAX characters at most. Each is ``(offset, text, normalized)``,
+    the newlines kept so that offsets stay those of the text."""
+    lines = text.split("\n")
+    norms = norm.split("\n")
+    out: list[tuple[int, str, str]] = []
+    offset = 0
+    i = 0
+    while i < len(lines):
+        start, j = offset, i
+        end = offset + len(lines[i])
+        while (
+            norms[j].rstrip().endswith((":", ";", "：", "；"))
+            and j + 1 < len(lines)
+            and _prose(norms[j + 1])
+            and end - start + len(lines[j + 1]) < PARAGRAPH_MAX
+        ):
+            j += 1
+            end += 1 + len(lines[j])
+        out.append((start, text[start:end], norm[start:end]))
+        offset = end + 1
+        i = j + 1
+    return out
+
+
+def _prose(line: str) -> bool:
+    """True for a line of prose that may go on a list (not blank, not a table row,
+    not a heading)."""
+    stripped = line.strip()
+    return bool(stripped) and "\t" not in line and not stripped.startswith(("|", "#"))
 
 
 def _pieces(line: str) -> list[tuple[int, str]]:
@@ -418,6 +497,22 @@ def _quantity_or_percent(
     )
 
 
+def _bare(m: re.Match[str], base: int) -> Quantity:
+    """A count printed without its unit."""
+    return Quantity(
+        start=base + m.start(),
+        end=base + m.end(),
+        text=m.group(),
+        value=Fraction(int(m.group("num"))),
+        unit="",
+        approx=False,
+        step=Fraction(1),
+        label="",
+        depth=0,
+        sentence=0,
+    )
+
+
 def _tokens(line: str, base: int) -> list[_Token]:
     tokens: list[_Token] = []
     # Characters that are part of a figure or of a quoted name (1 = covered).
@@ -431,8 +526,29 @@ def _tokens(line: str, base: int) -> list[_Token]:
             tokens.append(_Token("qty", item.start, item.end, item.text, qty=item))
         else:
             tokens.append(_Token("pct", item.start, item.end, item.text, pct=item))
+    # Where each count ends (for 412件中).
+    counts = [t.end - base for t in tokens if t.qty is not None]
+    for m in _BARE.finditer(line):
+        if covered[m.start()] or (m.start() and line[m.start() - 1] == "第"):
+            continue
+        covered[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        q = _bare(m, base)
+        tokens.append(_Token("qty", q.start, q.end, q.text, qty=q))
+        counts.append(m.end())
     for m in re.finditer(_MARKER, line):
         tokens.append(_Token("marker", base + m.start(), base + m.end(), m.group()))
+    for end in counts:
+        # A count followed by 中 is the base of what follows: 已办结的412件中，…
+        word = next((w for w in _BASE_WORDS if line.startswith(w, end)), "")
+        after = end + len(word)
+        if word and (after == len(line) or line[after] not in _NOT_BASE):
+            tokens.append(_Token("marker", base + end, base + after, "中"))
+    for m in _NAMED_BASE.finditer(line):
+        if not covered[m.start()]:
+            name = m.group("name").strip("“”")
+            tokens.append(
+                _Token("marker", base + m.end() - 1, base + m.end(), "中", name=name)
+            )
     for m in _PUNCTUATION.finditer(line):
         i, ch = m.start(), m.group()
         if covered[i]:
@@ -488,9 +604,22 @@ def _clean_label(text: str) -> str:
     return label
 
 
-def _read_paragraph(line: str, base: int) -> Paragraph:
+def reread(para: Paragraph, values: Mapping[int, Fraction]) -> Paragraph:
+    """``para`` read again with some counts given other values (by where they
+    start): what its arithmetic says once a figure is corrected."""
+    again = _read_paragraph(para.text, para.start, (), values)
+    again.original = para.original
+    return again
+
+
+def _read_paragraph(
+    line: str,
+    base: int,
+    earlier: Sequence[Quantity] = (),
+    values: Mapping[int, Fraction] | None = None,
+) -> Paragraph:
     para = Paragraph(start=base, text=line)
-    if not _NUMBER.search(line):
+    if not _figure(line):
         # No figure, no claim: its punctuation is not read (a text of nothing but
         # punctuation costs no token), and it is one sentence.
         para.sentences.append((base, base + len(line)))
@@ -511,7 +640,10 @@ def _read_paragraph(line: str, base: int) -> Paragraph:
                 label_start=prev_end + lead,
                 depth=t.depth,
                 sentence=t.sentence,
+                included=words.strip(_LABEL_STRIP + _DELIMS).startswith(_INCLUDING),
             )
+            if values and t.start in values:
+                t.qty = replace(t.qty, value=values[t.start])
         elif t.kind == "pct" and t.pct is not None:
             # A clause is read back to its last punctuation, CLAUSE_MAX at most.
             clause_start = max(clause_start, t.start - CLAUSE_MAX)
@@ -524,8 +656,9 @@ def _read_paragraph(line: str, base: int) -> Paragraph:
     _respectively(tokens)
     para.quantities = [t.qty for t in tokens if t.qty is not None]
     para.percents = [t.pct for t in tokens if t.pct is not None]
-    para.enumerations = _enumerations(tokens, line, base)
+    para.enumerations, included = _enumerations(tokens, line, base, earlier)
     para.subsets, para.approximations = _parentheses(tokens, line, base)
+    para.subsets += included
     return para
 
 
@@ -615,32 +748,120 @@ def _respectively(tokens: list[_Token]) -> None:
 # Enumerations
 
 
-def _enumerations(tokens: list[_Token], line: str, base: int) -> list[Enumeration]:
+def _enumerations(
+    tokens: list[_Token], line: str, base: int, earlier: Sequence[Quantity] = ()
+) -> tuple[list[Enumeration], list[Subset]]:
+    """The enumerations of a paragraph, and the parts a count states it includes
+    (``答复820件，包括上年结转12件``: 12 is a part of 820, never the total of
+    what follows).
+
+    :param earlier: the last counts of the paragraphs before (LOOKBACK at most),
+        where a base named in words (在已公开信息当中) may have been stated.
+    """
     found: list[Enumeration] = []
+    subsets: list[Subset] = []
     part_of: dict[int, Enumeration] = {}
     # One pass keeps what _totals needs at each marker: the last count (depth 0)
-    # before it, and whether a token other than a delimiter opens its sentence.
+    # before it that is not a part it includes, the last such counts of each
+    # sentence, and whether a token other than a delimiter opens its sentence.
     last: Quantity | None = None
+    heads: dict[int, list[Quantity]] = {}
+    recent: deque[Quantity] = deque(earlier, maxlen=LOOKBACK)
+    including: Subset | None = None
     sentence, opened = 0, False
     for i, t in enumerate(tokens):
         if t.sentence != sentence:
-            sentence, opened = t.sentence, False
-        if t.kind != "marker" or t.depth > 0:
-            if t.kind != "delim":
-                opened = True
-            if t.qty is not None and t.depth == 0 and t.qty.role == "count":
-                last = t.qty
+            sentence, opened, including = t.sentence, False, None
+        q = t.qty
+        implicit = (
+            not opened
+            and q is not None
+            and t.depth == 0
+            and q.role == "count"
+            and q.start not in part_of
+            and _share_follows(tokens, i)
+        )
+        if (t.kind == "marker" and t.depth == 0) or implicit:
+            if t.name:
+                candidates = _named(t.name, recent)
+            else:
+                candidates = _totals(t, last, opened, part_of, heads)
+            opened = True
+            if implicit:
+                enum = _parts(tokens, i, t.start, False, line, base)
+            else:
+                enum = _parts(tokens, i + 1, t.start, _colon(tokens, i), line, base)
+            if enum.parts and candidates:
+                enum.candidates = candidates
+                found.append(enum)
+                for part in enum.parts:
+                    part_of[part.quantity.start] = enum
+            if not implicit:
+                continue
+        if t.kind != "delim":
+            opened = True
+        elif t.text != "、":
+            including = None
+        if q is None or t.depth > 0 or q.role != "count":
             continue
-        candidates = _totals(t, last, opened, part_of)
-        opened = True
-        enum = _parts(tokens, i, line, base)
-        if not enum.parts or not candidates:
+        if q.start in part_of:
+            last = q
             continue
-        enum.candidates = candidates
-        found.append(enum)
-        for part in enum.parts:
-            part_of[part.quantity.start] = enum
-    return found
+        if including is not None and q.same_unit(including.whole):
+            including.parts.append(q)
+            continue
+        if q.included and last is not None and last.sentence == q.sentence:
+            if q.same_unit(last):
+                including = Subset(last, [q])
+                subsets.append(including)
+            continue
+        last = q
+        kept = heads.setdefault(t.sentence, [])
+        kept.append(q)
+        del kept[:-NESTING_MAX]
+        recent.append(q)
+    return found, subsets
+
+
+def _share_follows(tokens: list[_Token], i: int) -> bool:
+    """True when the count at ``i`` is followed by its share (…22件，占4.2%)."""
+    t = tokens[i] if i < len(tokens) else None
+    if t is None or t.qty is None or t.depth or t.qty.role != "count":
+        return False
+    j = i + 1
+    if j < len(tokens) and tokens[j].kind == "delim" and tokens[j].text in ",，":
+        j += 1
+    p = tokens[j].pct if j < len(tokens) else None
+    return p is not None and p.cue == "share" and not p.respectively
+
+
+def _colon(tokens: list[_Token], index: int) -> bool:
+    """True when the marker at ``index`` is followed by a colon (其中：)."""
+    marker = tokens[index]
+    return any(
+        t.kind == "delim" and t.text in "：:"
+        for t in tokens[index + 1 : index + 2]
+        if t.start == marker.end
+    )
+
+
+def _named(name: str, recent: Iterable[Quantity]) -> list[Quantity]:
+    """The count a base named in words stands for (在已公开信息当中: the last
+    count of 主动公开政府信息), when the recent counts so named agree."""
+    key = name
+    for word in ("已经", "已", "全部", "所有", "上述"):
+        key = key.removeprefix(word)
+    key = key.removesuffix("的")
+    found = [q for q in recent if _subsequence(key, q.label)]
+    if len(key) < 2 or not found or len({q.value for q in found}) != 1:
+        return []
+    return [found[-1]]
+
+
+def _subsequence(key: str, label: str) -> bool:
+    """True when the characters of ``key`` appear in ``label`` in order."""
+    it = iter(label)
+    return all(ch in it for ch in key)
 
 
 def _totals(
@@ -648,11 +869,13 @@ def _totals(
     last: Quantity | None,
     opened: bool,
     part_of: dict[int, Enumeration],
+    heads: dict[int, list[Quantity]],
 ) -> list[Quantity]:
     """The possible totals of the enumeration at ``marker``: ``last``, the last
     count before it, when it is in the marker's sentence (or in the sentence before
     when 其中 opens one, ``opened`` being False), then the totals it is a part of,
-    NESTING_MAX in all."""
+    then (when 其中 opens a sentence) the other counts of the sentence before,
+    nearest first: NESTING_MAX in all."""
     if last is None:
         return []
     if last.sentence != marker.sentence and (
@@ -669,27 +892,47 @@ def _totals(
                 out.append(q)
                 seen.add(q.start)
         nearest = enclosing[0]
+    if last.sentence != marker.sentence:
+        for q in reversed(heads.get(last.sentence, [])):
+            if q.start not in seen and len(out) < NESTING_MAX:
+                out.append(q)
+                seen.add(q.start)
     return out
 
 
-def _parts(tokens: list[_Token], index: int, line: str, base: int) -> Enumeration:
-    marker = tokens[index]
-    colon = any(
-        t.kind == "delim" and t.text in "：:"
-        for t in tokens[index + 1 : index + 2]
-        if t.start == marker.end
-    )
-    enum = Enumeration(marker=marker.start, candidates=[], parts=[])
+def _parts(
+    tokens: list[_Token],
+    first: int,
+    marker: int,
+    colon: bool,
+    line: str,
+    base: int,
+) -> Enumeration:
+    """The parts listed from the token at ``first`` on. The list goes on into the
+    next sentence when each part so far carries its share and so does the count
+    that opens the next one (a list of shares, a sentence each)."""
+    enum = Enumeration(marker=marker, candidates=[], parts=[])
     sep: str | None = None
     pending: list[str] = []
-    last_end = marker.end
-    for t in tokens[index + 1 :]:
+    continued = False
+    last_end = tokens[first - 1].end if first else marker
+    k = first
+    while k < len(tokens):
+        t = tokens[k]
+        k += 1
         if t.depth > 0 or t.kind in ("open", "close"):
             continue
         if t.kind == "marker":
             break
         if t.kind == "delim":
             if t.text in _SENTENCE_ENDS:
+                if (
+                    enum.parts
+                    and all(p.share is not None for p in enum.parts)
+                    and _share_follows(tokens, k)
+                ):
+                    continued, pending = True, []
+                    continue
                 break
             if enum.parts:
                 pending.append(t.text)
@@ -713,15 +956,22 @@ def _parts(tokens: list[_Token], index: int, line: str, base: int) -> Enumeratio
             joined = q.label.startswith(_CONNECTORS) or _connected(
                 line, base, t, pending
             )
-            ok, sep = _separated(pending, sep, enum.parts[0], colon, joined)
-            if not ok or q.unit != enum.parts[0].quantity.unit:
+            if continued:
+                ok = True
+            else:
+                ok, sep = _separated(pending, sep, enum.parts[0], colon, joined)
+            if not ok or not q.same_unit(enum.parts[0].quantity):
                 break
         enum.parts.append(Part(q))
         pending = []
+        continued = False
         last_end = t.end
     enum.end = last_end
-    tail = line[last_end - base : last_end - base + 2]
+    tail = line[last_end - base : last_end - base + 3]
     enum.partial = tail.startswith("等")
+    enum.exhaustive = tail.lstrip(",，").startswith(_ALL_WORDS) or any(
+        "分别" in p.quantity.label for p in enum.parts
+    )
     return enum
 
 

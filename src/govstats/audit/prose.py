@@ -38,6 +38,10 @@ from govstats.formats import Format, ProseFigure
 __all__ = ["check_prose", "readings"]
 
 _PREVIOUS = re.compile(r"去年|上年|上一年|前一年|同期")
+# Words of time and totality before what a count states: 本年度共已答复 → 答复.
+_WORDS_BEFORE = re.compile(
+    r"^(?:\d{4}年度?|本年度|本年|全年|年内|共计|共|累计|均已|已|全部)+"
+)
 # More readings of a subtotal than this are not tried (its parts each have two).
 _MAX_READINGS = 64
 
@@ -54,7 +58,16 @@ def readings(
     subtotal = next((s for s in fmt.subtotals if s.code == code), None)
     if subtotal is None or code in tables.blanks:
         return None
-    parts = [readings(p, tables, alternatives) for p in subtotal.parts]
+    return _sums(subtotal.parts, tables, alternatives)
+
+
+def _sums(
+    codes: Iterable[str],
+    tables: PublishedTables,
+    alternatives: dict[str, set[Decimal]],
+) -> set[Decimal] | None:
+    """Every sum of the readings of ``codes``; None when one was not read."""
+    parts = [readings(p, tables, alternatives) for p in codes]
     if any(p is None for p in parts):
         return None
     choices = [sorted(p) for p in parts if p is not None]
@@ -62,6 +75,27 @@ def readings(
     for combo in itertools.islice(itertools.product(*choices), _MAX_READINGS):
         out.add(sum(combo, Decimal(0)))
     return out
+
+
+def _entry_readings(
+    entry: ProseFigure, tables: PublishedTables, alternatives: dict[str, set[Decimal]]
+) -> set[Decimal] | None:
+    """Every value the tables give a figure the prose names: each of its sums
+    of table figures (:func:`readings` of each); None when no sum can be made."""
+    found = [_sums(codes, tables, alternatives) for codes in entry.sums]
+    if all(f is None for f in found):
+        return None
+    return {v for f in found if f is not None for v in f}
+
+
+def _entry_printed(entry: ProseFigure, tables: PublishedTables) -> Decimal | None:
+    """The figure as the tables print it: its first sum whose figures are all
+    printed."""
+    for codes in entry.sums:
+        parts = [_printed(c, tables) for c in codes]
+        if all(p is not None for p in parts):
+            return sum((p for p in parts if p is not None), Decimal(0))
+    return None
 
 
 def _printed(code: str, tables: PublishedTables) -> Decimal | None:
@@ -88,15 +122,20 @@ def _table_number(code: str, fmt: Format) -> str:
 
 
 def _stated(q: Quantity, entries: Iterable[ProseFigure]) -> list[ProseFigure]:
-    """The declared figures whose phrase ends the words before ``q``, longest
-    phrase first; words about last year before the phrase rule it out."""
+    """The declared figures whose phrase ends the words before ``q`` (or is the
+    whole of them, for a ``whole`` phrase), longest phrase first; words about last
+    year before the phrase rule it out."""
     label = label_key(q.label)
+    bare = _WORDS_BEFORE.sub("", label)
     found: list[tuple[int, ProseFigure]] = []
     for entry in entries:
         for phrase in entry.phrases:
             key = label_key(phrase)
             if label.endswith(key) and not _PREVIOUS.search(label[: -len(key)]):
                 found.append((len(key), entry))
+        for phrase in entry.whole:
+            if bare == label_key(phrase):
+                found.append((len(bare), entry))
     found.sort(key=lambda item: -item[0])
     longest = found[0][0] if found else 0
     return [e for n, e in found if n == longest]
@@ -122,11 +161,12 @@ def check_prose(
             continue  # a table row, not prose
         ties = _ties(para, fmt)
         for q in para.quantities:
-            code = ties.get(q.start)
-            if code is None:
+            entry = ties.get(q.start)
+            if entry is None:
                 continue
+            code = entry.code
             snippet = para.snippet(q.label_start, q.end).strip()
-            values = readings(code, tables, alternatives)
+            values = _entry_readings(entry, tables, alternatives)
             where = doc.locate(q.start)
             if values is None:
                 out.append(
@@ -136,8 +176,9 @@ def check_prose(
                     )
                 )  # fmt: skip
                 continue
-            printed = _printed(code, tables)
+            printed = _entry_printed(entry, tables)
             shown = format_decimal(printed if printed is not None else min(values))
+            number = _table_number(entry.sums[0][0], fmt)
             ok = Decimal(q.value.numerator) / q.value.denominator in values
             out.append(
                 Check.make(
@@ -151,9 +192,9 @@ def check_prose(
                     rule=f"prose = table: {code}",
                     context={
                         "label": q.label,
-                        "table": _table_number(code, fmt),
-                        "other_label": label_of(fmt, code),
-                        "detail": f"表{_table_number(code, fmt)} {code} = {shown}",
+                        "table": number,
+                        "other_label": entry.label or label_of(fmt, code),
+                        "detail": f"表{number} {_sum_text(entry)} = {shown}",
                     },
                 )
             )
@@ -161,32 +202,40 @@ def check_prose(
     return out
 
 
-def _ties(para: Paragraph, fmt: Format) -> dict[int, str]:
+def _sum_text(entry: ProseFigure) -> str:
+    """``t3.r.public.total + t3.r.partial.total`` (the first sum of a figure)."""
+    return " + ".join(entry.sums[0])
+
+
+def _ties(para: Paragraph, fmt: Format) -> dict[int, ProseFigure]:
     """The figure each count of a paragraph states, by the count's start."""
-    ties: dict[int, str] = {}
+    ties: dict[int, ProseFigure] = {}
     counts = [q for q in para.quantities if q.role == "count" and not q.approx]
     plain = [e for e in fmt.audit.prose if not e.within]
     for q in counts:
-        found = {e.code for e in _stated(q, plain)}
+        found = {e.code: e for e in _stated(q, plain)}
         if len(found) == 1:
-            ties[q.start] = found.pop()
+            ties[q.start] = found.popitem()[1]
     # A part of an enumeration whose total states the figure ``within``.
     totals = {
-        p.quantity.start: ties.get(e.candidates[0].start, "")
+        p.quantity.start: tie.code
         for e in para.enumerations
+        if (tie := ties.get(e.candidates[0].start)) is not None
         for p in e.parts
     }
     scoped = [e for e in fmt.audit.prose if e.within]
     for q in counts:
         total = totals.get(q.start, "")
-        found = {e.code for e in _stated(q, scoped) if e.within == total}
+        found = {e.code: e for e in _stated(q, scoped) if e.within == total}
         if total and len(found) == 1:
-            ties[q.start] = found.pop()
-    units = {q.start: q.unit for q in counts}
+            ties[q.start] = found.popitem()[1]
+    # 宗 and 起 count as 件 does; a count printed without its unit is the
+    # figure's.
+    units = {q.start: q.counted for q in counts}
     return {
-        start: code
-        for start, code in ties.items()
-        if _unit_of(code, fmt) == units[start]
+        start: entry
+        for start, entry in ties.items()
+        if units[start] in ("", _unit_of(entry.sums[0][0], fmt))
     }
 
 
@@ -194,7 +243,7 @@ def _shares(
     para: Paragraph,
     doc: Document,
     tables: PublishedTables,
-    ties: dict[int, str],
+    ties: dict[int, ProseFigure],
     judged: set[str],
 ) -> list[Check]:
     from govstats.audit.judging import SNIPPET_MAX, exact_percent, judge_percent
@@ -209,7 +258,8 @@ def _shares(
         if pct.cue != "share" or str(where) in judged:
             continue
         part = _part_of(pct, para)
-        code = ties.get(part.start) if part is not None else None
+        tie = ties.get(part.start) if part is not None else None
+        code = tie.code if tie is not None else None
         if part is None or code is None or code not in bases:
             continue
         num, den = _printed(code, tables), _printed(bases[code], tables)

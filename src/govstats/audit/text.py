@@ -36,6 +36,7 @@ from govstats.audit.claims import (
     Percent,
     Quantity,
     read_paragraphs,
+    reread,
 )
 from govstats.audit.documents import Document
 from govstats.audit.findings import AuditReport, Check, Status
@@ -53,6 +54,10 @@ __all__ = ["PLACEHOLDERS", "audit_document", "judge_percent"]
 
 _INCREASE = ("增加", "增长", "上升", "提高", "增幅")
 _TOTAL_NAMES = ("总数", "总量", "总计", "合计", "全部", "总", "")
+# The four figures of an applications balance (收到 + 上年结转 = 办结 + 结转).
+_CARRIED_IN = re.compile(r"(上年|上一年|去年|上年度)[^,，;；。]{0,6}结转")
+_RECEIVED = re.compile(r"(收到|新收|受理)[^,，;；。]{0,12}$")
+_CONCLUDED = re.compile(r"(办结|办理完结|答复|处理完毕)[^,，;；。]{0,12}$")
 _RATE_SYNONYMS = {"回复": ("回复", "答复"), "答复": ("答复", "回复")}
 
 
@@ -74,11 +79,66 @@ def audit_document(
     if doc.encoding_note is not None:
         checks.append(_encoding_note(doc))
     paragraphs = read_paragraphs(doc.text)
-    for para in paragraphs:
-        checks += _Paragraph(para, doc).checks()
+    own = [_Paragraph(para, doc).checks() for para in paragraphs]
+    for para_checks in own:
+        checks += para_checks
     checks += _placeholders(doc)
     checks = audit_tables(doc, paragraphs, checks)
+    checks = _follows_tables(checks, paragraphs, own, doc)
     return AuditReport(subject=doc.path, kind="text", checks=checks, explain=explain)
+
+
+def _follows_tables(
+    checks: list[Check],
+    paragraphs: list[Paragraph],
+    own: list[list[Check]],
+    doc: Document,
+) -> list[Check]:
+    """One finding per prose count the tables contradict: the arithmetic of its
+    paragraph that holds once the count is the table's (a total, a balance, a
+    share computed from it) is listed as following from that finding, not
+    reported again."""
+    table = {
+        str(c.where): Fraction(Decimal(c.recomputed))
+        for c in checks
+        if c.kind == "prose" and c.code == "prose-table-mismatch"
+    }
+    if not table:
+        return checks
+    follows: set[tuple[str, str]] = set()
+    for para, para_checks in zip(paragraphs, own, strict=True):
+        if not any(c.is_finding for c in para_checks):
+            continue
+        values = {
+            q.start: table[where]
+            for q in para.quantities
+            if (where := str(doc.locate(q.start))) in table
+        }
+        if not values:
+            continue
+        again = {
+            (c.kind, str(c.where)): c.status
+            for c in _Paragraph(reread(para, values), doc).checks()
+        }
+        follows |= {
+            key
+            for c in para_checks
+            if c.is_finding
+            and again.get(key := (c.kind, str(c.where))) in ("right", "unchecked")
+        }
+    return [
+        Check.make(
+            c.kind,
+            "unchecked",
+            "follows-table-mismatch",
+            c.where,
+            snippet=c.snippet,
+            claimed=c.claimed,
+        )
+        if c.is_finding and c.kind != "prose" and (c.kind, str(c.where)) in follows
+        else c
+        for c in checks
+    ]
 
 
 def _encoding_note(doc: Document) -> Check:
@@ -160,6 +220,7 @@ class _Paragraph:
             )
             if status == "wrong":
                 self._fix(claimed=_show(total), recomputed=_show(whole.value))
+        self._balance()
         for appr in self.para.approximations:
             self._approximation(appr.approx, appr.exact.value, appr.exact.text)
         for group in _respectively_groups(self.para.percents):
@@ -281,14 +342,14 @@ class _Paragraph:
 
     def _enumeration(self, enum: Enumeration) -> None:
         parts = [p.quantity for p in enum.parts]
-        unit = parts[0].unit
+        unit = next((q for q in parts if q.unit), parts[0])
         nearest = enum.candidates[0]
         total_sum = sum((q.value for q in parts), Fraction(0))
         detail = " + ".join(_show(q.value) for q in parts)
         snippet = self._quote(nearest.label_start, enum.end, keep="start")
         label = nearest.label or nearest.text
-        candidates = [c for c in enum.candidates if c.unit == unit]
-        if nearest.unit != unit:
+        candidates = [c for c in enum.candidates if c.same_unit(unit)]
+        if not nearest.same_unit(unit):
             self._add(
                 "enumeration", "unchecked", "units-differ", nearest.start, snippet,
                 nearest.text, "", "",
@@ -341,16 +402,31 @@ class _Paragraph:
             self._approximation(nearest, total_sum, detail, snippet)
             self._part_shares(enum, [total_sum], certain=True, rule="sum of parts")
             return
-        if len(distinct) == 1 and not nearest.approx:
+        exact = [c.value for c in candidates if not c.approx]
+        if (
+            exact
+            and total_sum > max(exact)
+            or (len(distinct) == 1 and not nearest.approx and _all_of(enum))
+        ):
+            # Parts larger than every possible whole are always wrong; fewer than
+            # it only when the words say they are all of it.
             self._add(
                 "enumeration", "wrong", "total-mismatch", nearest.start, snippet,
                 nearest.text, _show(total_sum), rule, label=label, detail=detail,
             )  # fmt: skip
             self._part_shares(enum, [nearest.value, total_sum], certain=True)
             return
+        if len(distinct) == 1 and not nearest.approx:
+            self._add(
+                "enumeration", "unchecked", "parts-not-all", nearest.start, snippet,
+                nearest.text, "", "",
+            )  # fmt: skip
+            self._part_shares(enum, [nearest.value], certain=True)
+            return
         self._add(
-            "enumeration", "unchecked", "base-ambiguous", nearest.start, snippet,
-            nearest.text, "", "",
+            "enumeration", "unchecked",
+            "parts-not-all" if exact and total_sum < min(exact) else "base-ambiguous",
+            nearest.start, snippet, nearest.text, "", "",
         )  # fmt: skip
         bases = [c.value for c in candidates if not c.approx] + [total_sum]
         self._part_shares(enum, bases, certain=False)
@@ -414,6 +490,58 @@ class _Paragraph:
             "approximation = exact at its precision",
             label=q.label or q.text,
             detail=f"{detail} = {_show(exact)}" if "+" in detail else _show(exact),
+        )
+
+    # Balances
+
+    def _balance(self) -> None:
+        """收到75件、上年结转2件、办结71件、结转6件: received and carried over add
+        up to concluded and carried forward. Checked when the paragraph states
+        each of them once (one value each, in one unit, not as a part of a list);
+        without a figure carried over, a balance that does not hold is listed
+        unchecked, since the text may have left it out."""
+        parts = {p.quantity.start for e in self.para.enumerations for p in e.parts}
+        found: dict[str, list[Quantity]] = {}
+        for q in self.para.quantities:
+            if q.depth or q.role != "count" or q.approx or q.included:
+                continue
+            if q.start in parts:
+                continue
+            role = _balance_role(q.label)
+            if role:
+                found.setdefault(role, []).append(q)
+        if any(len({q.value for q in found.get(r, [])}) > 1 for r in _ROLES):
+            return
+        got = {r: qs[0] for r, qs in found.items()}
+        if any(r not in got for r in ("received", "concluded", "carried_out")):
+            return
+        figures = list(got.values())
+        if any(not q.same_unit(figures[0]) for q in figures):
+            return
+        left = [got[r] for r in ("received", "carried_in") if r in got]
+        right = [got["concluded"], got["carried_out"]]
+        into = sum((q.value for q in left), Fraction(0))
+        out = sum((q.value for q in right), Fraction(0))
+        first = min(figures, key=_start)
+        last = max(figures, key=_start)
+        status: Status = "right" if into == out else "wrong"
+        code = "" if into == out else "balance-mismatch"
+        if status == "wrong" and "carried_in" not in got:
+            status, code = "unchecked", "balance-incomplete"
+        self._add(
+            "balance",
+            status,
+            code,
+            first.start,
+            self._quote(first.label_start, last.end, keep="start"),
+            _show(into),
+            _show(out),
+            "received + carried over = concluded + carried forward",
+            left=" + ".join(f"{q.label}{_show(q.value)}" for q in left),
+            right=" + ".join(f"{q.label}{_show(q.value)}" for q in right),
+            detail=" + ".join(_show(q.value) for q in left)
+            + " = "
+            + " + ".join(_show(q.value) for q in right),
         )
 
     # Shares, rates, changes outside enumerations
@@ -608,6 +736,37 @@ class _Paragraph:
             detail=f"({_show(cur.value)} − {_show(prev.value)})/{_show(prev.value)}",
             exact=exact_percent(change, pct.places),
         )
+
+
+_ROLES = ("received", "carried_in", "concluded", "carried_out")
+
+
+def _balance_role(label: str) -> str:
+    """Which figure of an applications balance a count's words state, if any."""
+    if _CARRIED_IN.search(label):
+        return "carried_in"
+    if "结转" in label or "转入下一年度" in label or "转入下年" in label:
+        return "carried_out"
+    if _RECEIVED.search(label):
+        return "received"
+    if _CONCLUDED.search(label):
+        return "concluded"
+    return ""
+
+
+def _all_of(enum: Enumeration) -> bool:
+    """True when the text says the parts listed are all of the total: its words
+    (分别, …，共计), or their shares adding up to 100 % (each rounded: within half
+    a unit of the last printed decimal per share)."""
+    if enum.exhaustive:
+        return True
+    shares = [p.share for p in enum.parts]
+    if len(shares) < 2 or any(s is None for s in shares):
+        return False
+    printed = [s.value for s in shares if s is not None]
+    places = max(s.places for s in shares if s is not None)
+    slack = Decimal(len(printed)) * Decimal(5) / Decimal(10) ** (places + 1)
+    return abs(sum(printed, Decimal(0)) - 100) <= slack
 
 
 def _respectively_groups(percents: Iterable[Percent]) -> list[list[Percent]]:

@@ -233,6 +233,20 @@ class ProseFigure:
     code: str
     phrases: tuple[str, ...]
     within: str = ""
+    #: Phrases that state the figure only as the whole of a count's words, save
+    #: for the words of time and totality before them (本年度共答复 but not
+    #: 当场答复: the short words 答复, 办结, 受理).
+    whole: tuple[str, ...] = ()
+    #: The values the figure may have, each a sum of figures of the tables (the
+    #: tables print no subtotal of 予以公开及部分公开: (一) + (二)); by default
+    #: ``code`` itself. ``code`` then names the figure and ``label`` says it.
+    readings: tuple[tuple[str, ...], ...] = ()
+    label: str = ""
+
+    @property
+    def sums(self) -> tuple[tuple[str, ...], ...]:
+        """Each figure's sum of table figures, at least ``(code,)``."""
+        return self.readings or ((self.code,),)
 
 
 @dataclass(frozen=True)
@@ -533,14 +547,26 @@ def _build_audit(
             )
     prose = []
     for spec in data.get("prose", []):
-        for name in (spec["code"], spec.get("within", "")):
+        readings = tuple(tuple(r) for r in spec.get("readings", []))
+        names = [spec.get("within", ""), *(c for r in readings for c in r)]
+        if not readings:
+            names.append(spec["code"])
+        elif spec["code"] in codes or not spec.get("label"):
+            raise ValueError(
+                f"{path}: audit prose {spec['code']!r} with readings needs a new"
+                " code and a label"
+            )
+        for name in names:
             if name and name not in codes:
                 raise ValueError(f"{path}: audit prose code {name!r} is not a figure")
         prose.append(
             ProseFigure(
                 code=spec["code"],
-                phrases=tuple(spec["phrases"]),
+                phrases=tuple(spec.get("phrases", [])),
                 within=spec.get("within", ""),
+                whole=tuple(spec.get("whole", [])),
+                readings=readings,
+                label=spec.get("label", ""),
             )
         )
     return AuditSpec(tables=tuple(data.get("tables", [])), prose=tuple(prose))
