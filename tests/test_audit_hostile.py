@@ -230,20 +230,24 @@ _FIGURES = st.builds(
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(_FRAGMENTS, _FIGURES), min_size=4, max_size=30))
 @example(["）", "分别占", "1%", "1件"])
+@example(["共收到申请 1件 "])
 def test_any_text_doubled_on_its_line_costs_at_most_twice_the_work(parts):
-    # Hypothesis draws the text; it is repeated 70, 140 and 280 times on one line.
+    # Hypothesis draws the text; it is repeated 160, 320 and 640 times on one line.
     # The work of the second doubling is compared with the first's: linear work
     # doubles its increment (quadratic work would quadruple it), whatever the
     # fixed cost or the ramp-up before the LOOKBACK window of 64 counts fills.
     # Comparing the totals of 70 and 140 alone failed on a linear text whose
     # ramp-up ends near 70 repetitions ("）分别占1%1件": 1,850 a repetition from
-    # 140 on, less before).
+    # 140 on, less before), and so did 70, 140 and 280 on "共收到申请 1件 ", whose
+    # work a repetition grows until 140 (the windows of counts a base is looked
+    # for in fill up), then stays: 13,251 from 70 to 140, 35,280 from 140 to 280,
+    # 70,560 from 280 to 560.
     unit = "".join(parts)
-    audit_txt(unit * 70)()  # once unmeasured: first calls fill caches
+    audit_txt(unit * 160)()  # once unmeasured: first calls fill caches
     with pytest.MonkeyPatch.context() as mp:
-        small = work(audit_txt(unit * 70), mp)
-        middle = work(audit_txt(unit * 140), mp)
-        large = work(audit_txt(unit * 280), mp)
+        small = work(audit_txt(unit * 160), mp)
+        middle = work(audit_txt(unit * 320), mp)
+        large = work(audit_txt(unit * 640), mp)
     assert large - middle <= GROWTH * max(middle - small, 1), (
         unit,
         small,
