@@ -27,10 +27,10 @@ __all__ = [
     "YearChange",
     "aggregate",
     "approx_wan",
-    "compare_years",
     "format_value",
     "label_of",
     "places_of",
+    "with_previous",
     "with_subtotals",
 ]
 
@@ -245,7 +245,7 @@ def aggregate(
     return figures
 
 
-def compare_years(figures: Figures, previous: Previous) -> None:
+def with_previous(figures: Figures, previous: Previous) -> None:
     """Set ``figures.previous`` and the change of every figure the format marks as
     compared (``report.compared``) that last year's figures hold too."""
     figures.previous = previous

@@ -113,6 +113,7 @@ def compile_in_memory(
     limits: Limits = DEFAULT_LIMITS,
     strict_inputs: bool = False,
     previous: str | Path | None = None,
+    compare_years: bool = True,
 ) -> tuple[Compilation, dict[str, bytes]]:
     """Everything a compile does except writing: the result, and the bytes of every
     output by file name (empty when errors stop the compile).
@@ -124,8 +125,10 @@ def compile_in_memory(
         ``inputs/<year>/`` is an error, not a warning.
     :param previous: last year's figures (a ``figures.json`` or a summary
         workbook); by default ``outputs/<year-1>/figures.json`` when it exists.
+    :param compare_years: False to read no figures of last year at all (the audit
+        of a year compiled without them).
     """
-    from govstats.aggregate import aggregate, compare_years
+    from govstats.aggregate import aggregate, with_previous
     from govstats.check.validate import load_units, validate_units
     from govstats.core.numbers import ROUNDINGS
     from govstats.formats import format_for_year
@@ -150,7 +153,7 @@ def compile_in_memory(
     for unit in units:
         if unit.path in linked:
             unit.problems.append(linked[unit.path])
-    last = read_previous(year, outputs, previous, limits)
+    last = read_previous(year, outputs, previous, limits) if compare_years else None
     validation = validate_units(
         units,
         fmt,
@@ -186,7 +189,7 @@ def compile_in_memory(
         result.excluded = result.left_out.names
     result.figures = aggregate(validation, roster, included, rounding, year)
     if last is not None:
-        compare_years(result.figures, last)
+        with_previous(result.figures, last)
         carried = _cross_year_totals(result.figures, last)
         if carried:
             report.files.append(FileReport(last.file, problems=carried))

@@ -24,14 +24,25 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from govstats.aggregate import Figures, format_value, label_of, places_of
 from govstats.core.numbers import format_decimal
+from govstats.core.problems import GovstatsError, Problem
 from govstats.read.roster import Roster
 
-__all__ = ["ALL_UNITS", "FOLDER", "RESOURCES", "datapackage_files"]
+__all__ = [
+    "ALL_UNITS",
+    "FOLDER",
+    "RESOURCES",
+    "Trend",
+    "TrendRow",
+    "datapackage_files",
+    "read_trend",
+]
 
 FOLDER = "datapackage"
 #: the ``group`` of the row that sums every unit compiled
@@ -394,3 +405,110 @@ def _csv(header: list[str], rows: Iterable[list[str]]) -> bytes:
     writer.writerow(header)
     writer.writerows(rows)
     return buf.getvalue().encode()
+
+
+# Reading packages back
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One figure over the years: its code, its title, a value per year (None where
+    that year's package has no such field)."""
+
+    code: str
+    label: str
+    values: tuple[Decimal | None, ...]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The sums of all units (``groups.csv``, row ``全部``) of several years'
+    packages, figure by figure (``govstats trend``)."""
+
+    years: tuple[int, ...]
+    rows: tuple[TrendRow, ...]
+    missing: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "years": list(self.years),
+            "missing": list(self.missing),
+            "figures": [
+                {
+                    "code": r.code,
+                    "label": r.label,
+                    "values": {
+                        str(y): None if v is None else _json_value(v)
+                        for y, v in zip(self.years, r.values, strict=True)
+                    },
+                }
+                for r in self.rows
+            ],
+        }
+
+
+def _json_value(value: Decimal) -> int | str:
+    # Counts as JSON integers (the CSV prints them without a point), amounts as
+    # decimal strings as printed (never binary floats).
+    text = format_decimal(value)
+    return int(text) if "." not in text else text
+
+
+def read_trend(outputs: Path, years: Sequence[int]) -> Trend:
+    """Each figure of ``outputs/<year>/datapackage/`` over ``years``.
+
+    A year whose package is missing is listed in ``missing``; the figures are
+    those of every package read, in the order the first package that has each
+    lists them.
+
+    :raises GovstatsError: ``outputs-missing`` when no year has a package;
+        ``file-unreadable`` when a package cannot be read.
+    """
+    found: list[tuple[int, dict[str, str], dict[str, Decimal]]] = []
+    missing = []
+    for year in years:
+        folder = outputs / str(year) / FOLDER
+        if not (folder / "datapackage.json").is_file():
+            missing.append(year)
+            continue
+        found.append((year, *_read_groups(folder)))
+    if not found:
+        raise GovstatsError(
+            Problem.make("outputs-missing", file=str(outputs / str(years[0])))
+        )
+    labels: dict[str, str] = {}
+    for _year, titles, _values in found:
+        for code, title in titles.items():
+            labels.setdefault(code, title)
+    rows = tuple(
+        TrendRow(code, label, tuple(values.get(code) for _y, _t, values in found))
+        for code, label in labels.items()
+    )
+    return Trend(tuple(y for y, _t, _v in found), rows, tuple(missing))
+
+
+def _read_groups(folder: Path) -> tuple[dict[str, str], dict[str, Decimal]]:
+    """The titles of the indicator fields of ``groups.csv`` and its ``全部`` row."""
+    import json
+
+    path = folder / "datapackage.json"
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        resource = next(r for r in descriptor["resources"] if r["name"] == "groups")
+        fields = resource["schema"]["fields"][1:]  # after `group`
+        path = folder / str(resource["path"])
+        with path.open(encoding="utf-8", newline="") as fh:
+            row = next(r for r in csv.DictReader(fh) if r["group"] == ALL_UNITS)
+        titles = {str(f["name"]): str(f.get("title", f["name"])) for f in fields}
+        return titles, {code: Decimal(row[code]) for code in titles}
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        StopIteration,
+        ArithmeticError,
+    ) as exc:
+        raise GovstatsError(
+            Problem.make("file-unreadable", file=str(path), found=str(exc))
+        ) from None
