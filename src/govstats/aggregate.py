@@ -102,6 +102,7 @@ class Previous:
     :param totals: last year's sums over all units, by code.
     :param units: last year's figures of each unit by unit code (only a
         figures.json has them; the cross-year rules of each unit read them).
+    :param given: the file was given (``--previous``), not found in outputs/.
     """
 
     year: int
@@ -109,6 +110,7 @@ class Previous:
     sha256: str
     totals: dict[str, Decimal]
     units: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    given: bool = False
 
 
 @dataclass(frozen=True)

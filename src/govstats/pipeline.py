@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -244,6 +244,7 @@ def read_previous(
             ) from None
     else:
         found = _previous_workbook(path, year - 1, limits)
+    found = replace(found, given=True)
     if found.year != year - 1:
         raise GovstatsError(
             Problem.make(

@@ -75,7 +75,11 @@ def audit_year(
         ) from None
     checks, inputs_compared = _inputs(claimed.get("inputs", {}), in_dir, figures_path)
     recorded = (claimed.get("year_on_year") or {}).get("previous") or {}
-    last_year = _previous(recorded)
+    given = bool(recorded.get("given"))
+    last_file = Path(str(recorded.get("file", "")))
+    if recorded and not given:  # outputs/<year-1>/figures.json, wherever it is now
+        last_file = out_dir.parent / str(year - 1) / "figures.json"
+    last_year = _previous(recorded, last_file)
     checks += last_year
     outdated = any(c.status == "wrong" for c in checks)
     rounding = str(claimed.get("rounding", "half-up"))
@@ -91,7 +95,7 @@ def audit_year(
         # Last year's figures as the compile read them (issue 19): the file it
         # names, or none when it compared nothing (a year compiled before its
         # previous year was is not told it is edited).
-        previous=recorded.get("file") if recorded else None,
+        previous=last_file if given else None,
         compare_years=bool(recorded) and last_year[0].code != "input-removed",
     )
     if not rendered:
@@ -115,15 +119,15 @@ def audit_year(
     )
 
 
-def _previous(recorded: dict[str, Any]) -> list[Check]:
-    """Last year's figures, which the year-on-year statements compare with, now
-    against the SHA-256 ``figures.json`` records: changed or removed since the
-    compile, they make the statements outdated; nothing when none were read."""
+def _previous(recorded: dict[str, Any], path: Path) -> list[Check]:
+    """Last year's figures (``path``), which the year-on-year statements compare
+    with, now against the SHA-256 ``figures.json`` records: changed or removed
+    since the compile, they make the statements outdated; nothing when none were
+    read."""
     from govstats.publish.figures_json import file_sha256
 
     if not recorded:
         return []
-    path = Path(str(recorded.get("file", "")))
     then = str(recorded.get("sha256", ""))
     now = file_sha256(path) if path.is_file() else ""
     status: Status = "right" if now == then else "wrong"

@@ -175,9 +175,17 @@ def _year_on_year(figures: Figures) -> dict[str, Any]:
     last = figures.previous
     if last is None or not figures.changes:
         return {}
+    # Found beside this year's outputs, it is named from there, so that the
+    # outputs folder can move (govstats audit finds it again); given, as given.
+    file = last.file if last.given else f"../{last.year}/figures.json"
     return {
         "year_on_year": {
-            "previous": {"year": last.year, "file": last.file, "sha256": last.sha256},
+            "previous": {
+                "year": last.year,
+                "file": file,
+                "given": last.given,
+                "sha256": last.sha256,
+            },
             "changes": {code: c.to_dict() for code, c in figures.changes.items()},
         }
     }
