@@ -12,9 +12,9 @@ from govstats.read.paths import expand_paths
 
 if TYPE_CHECKING:
     from govstats.audit.findings import AuditReport
-    from govstats.publish.datapackage import Trend
     from govstats.check.validate import Validation
     from govstats.pipeline import Compilation
+    from govstats.publish.datapackage import Trend
 
 __all__ = [
     "audit_outputs",

@@ -554,7 +554,6 @@ class _Paragraph:
         ).startswith(("个百分点", "百分点")):
             self._unchecked("change", pct, "percentage-points")
             return
-        index = self.para.index
         stated = self._stated_change(pct)
         if stated is not None:
             cur, prev = stated
