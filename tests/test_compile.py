@@ -47,8 +47,10 @@ def write_year(root: Path, units=ROSTER, values=None, year=2017) -> Path:
 
 def digest(folder: Path) -> dict[str, str]:
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.iterdir())
+        # datapackage/ (issue 19) by its files, named from the folder
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 

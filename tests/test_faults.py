@@ -64,8 +64,10 @@ def compile_args(root: Path, *extra: str) -> list[str]:
 
 def hashes(folder: Path) -> dict[str, str]:
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.iterdir())
+        # datapackage/ (issue 19) by its files, named from the folder
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
