@@ -36,6 +36,7 @@ demo: setup
 
 inputs: setup
 	$(PY) scripts/make_inputs_2017.py
+	$(PY) scripts/make_inputs_2024.py
 	$(PY) scripts/make_inputs_2025.py
 
 test: setup

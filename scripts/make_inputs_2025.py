@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -112,7 +112,9 @@ TOWNSHIPS = [
     ("430281-106", "醴陵市王仙镇人民政府",         1,  0,  0,  0,  0,  0,    0,   0,    0,    0, "routine"),
 ]
 # fmt: on
-SECTIONS = [
+# A section of the roster: its rows, their 层级 and their 类别.
+Section = tuple[list[tuple[str | int, ...]], str, str]
+SECTIONS: list[Section] = [
     (GOVERNMENT, "本级", "政府"),
     (DEPARTMENTS, "本级", "政府工作部门"),
     (TOWNSHIPS, "乡镇（街道）", "乡镇（街道）"),
@@ -230,10 +232,11 @@ SURNAMES = "袁丁胡邓文钟曾贺谢廖"
 GIVEN_NAMES = "红玲斌霞亮娟平慧涛琴"
 
 
-def roster() -> list[Unit]:
-    """The units of 2025 in roster order: the government, departments, townships."""
+def roster(sections: Sequence[Section] | None = None) -> list[Unit]:
+    """The units of 2025 (or of ``sections``) in roster order: the government,
+    departments, townships."""
     units = []
-    for rows, level, kind in SECTIONS:
+    for rows, level, kind in SECTIONS if sections is None else sections:
         for code, name, *counts, mix in rows:
             nums = [int(n) for n in counts]
             units.append(
@@ -271,8 +274,16 @@ def apportion(n: int, weights: Mapping[str, int]) -> dict[str, int]:
     return shares
 
 
-def unit_figures(unit: Unit, fmt: Format) -> Figures:
+def unit_figures(
+    unit: Unit,
+    fmt: Format,
+    appeals: Mapping[str, Mapping[str, tuple[int, int, int, int]]] = APPEALS,
+    published: Mapping[str, tuple[int, int, int, int, int, int, str]] = PUBLISHED,
+) -> Figures:
     """All figures of one unit's workbook, totals included.
+
+    :param appeals: table 四 by unit code (default: 2025's).
+    :param published: table 二 by unit code (default: 2025's).
 
     :raises ValueError: when a unit carries out more requests of a column than it
         had in it.
@@ -290,12 +301,12 @@ def unit_figures(unit: Unit, fmt: Format) -> Figures:
         # What was in hand and not carried out was handled in the year (T3-ID).
         for row, count in apportion(handled, MIXES[unit.mix]).items():
             v[f"t3.{row}.{col}"] = count
-    for block, parts in APPEALS.get(unit.code, {}).items():
+    for block, parts in appeals.get(unit.code, {}).items():
         for col, count in zip(
             ("upheld", "corrected", "other", "pending"), parts, strict=True
         ):
             v[f"t4.{block}.{col}"] = count
-    issued, repealed, in_force, license_, penalty, coercion, fees = PUBLISHED.get(
+    issued, repealed, in_force, license_, penalty, coercion, fees = published.get(
         unit.code, (0, 0, 0, 0, 0, 0, "0")
     )
     v.update(
@@ -315,12 +326,13 @@ def unit_figures(unit: Unit, fmt: Format) -> Figures:
     return complete_totals(v, fmt)
 
 
-def contact(index: int) -> dict[str, str]:
-    """The 填报人, 联系电话 and 填报日期 of the unit at ``index`` in the roster."""
+def contact(index: int, year: int = YEAR) -> dict[str, str]:
+    """The 填报人, 联系电话 and 填报日期 (in January after ``year``) of the unit at
+    ``index`` in the roster."""
     return {
         "filler": SURNAMES[index % 10] + GIVEN_NAMES[(index // 10 + index) % 10],
         "phone": f"0731-2321{index:04d}",
-        "date": f"2026-01-{10 + index % 10:02d}",
+        "date": f"{year + 1}-01-{10 + index % 10:02d}",
     }
 
 

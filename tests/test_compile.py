@@ -17,7 +17,7 @@ from govstats.actions import compile_year, validate_workbooks
 from govstats.cli import app
 from govstats.core.output import write_workbook
 from govstats.formats import load_format
-from govstats.pipeline import OUTPUT_FILES
+from govstats.pipeline import DATAPACKAGE_FILES, OUTPUT_FILES
 from govstats.publish.template_xlsx import build_template
 from tests.conftest import consistent_values
 
@@ -47,8 +47,10 @@ def write_year(root: Path, units=ROSTER, values=None, year=2017) -> Path:
 
 def digest(folder: Path) -> dict[str, str]:
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.iterdir())
+        # datapackage/ (issue 19) by its files, named from the folder
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -72,7 +74,17 @@ def test_compile_writes_every_output(tmp_path):
     result = run(tmp_path)
     assert result.exit_code == 0, result.output
     out = tmp_path / "outputs" / "2017"
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*OUTPUT_FILES, "datapackage"]
+    )
+    # gk2008 compares nothing with last year: no changes.csv (issue 19).
+    assert sorted(p.name for p in (out / "datapackage").iterdir()) == [
+        "datapackage.json",
+        "figures.csv",
+        "groups.csv",
+        "percentages.csv",
+        "units.csv",
+    ]
     figures = json.loads((out / "figures.json").read_text(encoding="utf-8"))
     assert figures["city"]["sq.received"] == 48
     assert figures["city"]["zd.portal_visits"] == "50.00"
@@ -127,7 +139,14 @@ def test_outputs_are_the_same_without_a_child_process(tmp_path, monkeypatch):
     _, forked = compile_in_memory(2017, tmp_path / "inputs", tmp_path / "outputs")
     monkeypatch.setattr(govstats.publish.background, "can_fork", lambda: False)
     _, serial = compile_in_memory(2017, tmp_path / "inputs", tmp_path / "outputs")
-    assert list(forked) == list(serial) == list(OUTPUT_FILES)
+    assert (
+        list(forked)
+        == list(serial)
+        == [
+            *OUTPUT_FILES,
+            *(n for n in DATAPACKAGE_FILES if n != "datapackage/changes.csv"),
+        ]
+    )
     assert forked == serial
 
 

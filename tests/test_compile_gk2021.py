@@ -99,6 +99,24 @@ def test_cross_year_rules_warn(tmp_path):
             "2",
         ),
         ("D1.xlsx", "prior-year-mismatch", "T3-CARRY", "t3.carried_in.total", "6", "3"),
+        # The sums too: 2025's report carries in 3 more than 2024's carried out
+        # (issue 19).
+        (
+            "figures.json",
+            "prior-year-total-mismatch",
+            "T3-CARRY",
+            "t3.carried_in.natural",
+            "9",
+            "6",
+        ),
+        (
+            "figures.json",
+            "prior-year-total-mismatch",
+            "T3-CARRY",
+            "t3.carried_in.total",
+            "12",
+            "9",
+        ),
     ]
     p = result.report.problems[0]
     assert p.severity == "warning"

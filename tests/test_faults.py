@@ -64,8 +64,10 @@ def compile_args(root: Path, *extra: str) -> list[str]:
 
 def hashes(folder: Path) -> dict[str, str]:
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.iterdir())
+        # datapackage/ (issue 19) by its files, named from the folder
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -136,7 +138,9 @@ def test_every_command_runs_without_fcntl_and_ctypes(tmp_path):
     assert checked.returncode == 0, checked.stderr
     compiled = govstats("compile", "2017")
     assert compiled.returncode == 0, compiled.stderr
-    assert sorted(os.listdir(tmp_path / "outputs" / "2017")) == sorted(OUTPUT_FILES)
+    assert sorted(os.listdir(tmp_path / "outputs" / "2017")) == sorted(
+        [*OUTPUT_FILES, "datapackage"]
+    )
     assert leftovers(tmp_path / "outputs") == []  # the fallback's lock is gone
     again = govstats("compile", "2017")  # a second compile takes the lock again
     assert again.returncode == 0, again.stderr
@@ -535,7 +539,9 @@ def test_a_reader_that_crashes_costs_one_file_not_the_compile(tmp_path, units):
     assert "reader-crashed" in done.stdout
     assert "X9.xls" in done.stdout
     assert "内部错误" not in done.stderr and "BrokenProcessPool" not in done.stderr
-    assert sorted(os.listdir(tmp_path / "outputs" / "2017")) == sorted(OUTPUT_FILES)
+    assert sorted(os.listdir(tmp_path / "outputs" / "2017")) == sorted(
+        [*OUTPUT_FILES, "datapackage"]
+    )
     figures = (tmp_path / "outputs" / "2017" / "figures.json").read_text()
     assert figures.count('"code": "U') == units - 1
 

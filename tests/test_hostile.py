@@ -352,7 +352,12 @@ def _compile_cmd(root: Path) -> list[str]:
 
 
 def _set(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    # datapackage/ (issue 19) by its files, named from the folder
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _write_units(root: Path, received: int) -> None:
@@ -382,7 +387,9 @@ def test_a_compile_killed_at_any_moment_leaves_a_whole_set(tmp_path):
     out = tmp_path / "outputs" / "2017"
     previous = _set(out)
     _write_units(tmp_path, 20)
-    assert sorted(previous) == sorted(new) == sorted(OUTPUT_FILES)
+    assert sorted(previous) == sorted(new)
+    assert set(OUTPUT_FILES) < set(new)
+    assert "datapackage/datapackage.json" in new  # issue 19: swapped with the rest
     assert previous != new
 
     rng = random.Random(6)  # seeded: the same moments on every run
@@ -521,5 +528,5 @@ def test_a_second_compile_of_the_year_is_refused_while_the_first_runs(tmp_path):
         assert "正在被另一次汇总写入" in second.stderr
     assert first.wait() == 0 and held
     assert sorted(p.name for p in (tmp_path / "outputs" / "2017").iterdir()) == sorted(
-        OUTPUT_FILES
+        [*OUTPUT_FILES, "datapackage"]
     )

@@ -51,6 +51,7 @@ def test_templates_name_only_known_placeholders(code):
         "table",
         "row",
         "column",
+        "last_year",
     }
     for lang in LANGS:
         names = set(re.findall(r"{(\w+)}", catalogue()[code].template[lang]))
@@ -206,8 +207,9 @@ def test_the_words_of_the_interface_are_in_the_catalogue_in_both_languages():
         "usage",
         "site",
         "help",
+        "trend",
     }
-    for name in ("report", "compile", "audit", "command", "site"):
+    for name in ("report", "compile", "audit", "command", "site", "trend"):
         words = Words(name)
         assert set(words["zh"]) == set(words["en"]), name
         # Chinese first; the site's link to the other language is its own name.

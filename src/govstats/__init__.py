@@ -16,6 +16,7 @@ _ACTIONS = (
     "audit_text",
     "compile_year",
     "make_template",
+    "trend",
     "validate_workbooks",
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "audit_text",
     "compile_year",
     "make_template",
+    "trend",
     "validate_workbooks",
 ]
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
         audit_text,
         compile_year,
         make_template,
+        trend,
         validate_workbooks,
     )
 

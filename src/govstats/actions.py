@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from govstats.audit.findings import AuditReport
     from govstats.check.validate import Validation
     from govstats.pipeline import Compilation
+    from govstats.publish.datapackage import Trend
 
 __all__ = [
     "audit_outputs",
@@ -21,6 +22,7 @@ __all__ = [
     "compile_year",
     "expand_paths",
     "make_template",
+    "trend",
     "validate_workbooks",
 ]
 
@@ -108,13 +110,19 @@ def compile_year(
     progress: Callable[[int, int, Path], None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     strict_inputs: bool = False,
+    previous: str | Path | None = None,
 ) -> Compilation:
     """Compile ``inputs/<year>/`` into the report's figures in ``outputs/<year>/``.
 
     Every workbook is validated and the roster checked (units missing, units not in
     it, two workbooks for one unit); with no error, the units are added up and
     report.md, report.html, report.docx, tables.xlsx, figures.json,
-    validation.json/.md and summary.xlsx are written at once. With errors nothing is written, unless ``partial``.
+    validation.json/.md, summary.xlsx and the open data of ``datapackage/`` are
+    written at once. With errors nothing is written, unless ``partial``.
+
+    With last year's figures (``outputs/<year-1>/figures.json``, or ``previous``)
+    the report states the change of every figure its format compares, and the sums
+    are checked against last year's (上年结转 = last year's 结转下年度).
 
     :param partial: compile the valid units even when others have errors; every
         output then says it is partial and names the units left out.
@@ -124,6 +132,9 @@ def compile_year(
     :param limits: what every file is checked against before it is read.
     :param strict_inputs: refuse a workbook that is a symbolic link to a file
         outside the year's folder (by default a warning).
+    :param previous: last year's ``figures.json`` or summary workbook
+        (summary.xlsx as govstats writes it), instead of
+        ``outputs/<year-1>/figures.json``.
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
         valid, or another compile of the same year is running.
     """
@@ -145,10 +156,26 @@ def compile_year(
             progress,
             limits,
             strict_inputs,
+            previous,
         )
         if rendered:
             result.written = publish(result.outputs, rendered, locked=True)
     return result
+
+
+def trend(first: int, last: int, outputs: str | Path = "outputs") -> Trend:
+    """Each figure of the years ``first`` to ``last`` from their data packages
+    (``outputs/<year>/datapackage/``, written by every compile): the sums over all
+    units, figure by figure. Years not compiled are listed in ``missing``.
+
+    :raises GovstatsError: ``outputs-missing`` when no year of the range has a
+        package; ``file-unreadable`` when one cannot be read.
+    """
+    from govstats.publish.datapackage import read_trend
+
+    if last < first:
+        first, last = last, first
+    return read_trend(Path(outputs), list(range(first, last + 1)))
 
 
 def audit_text(

@@ -23,11 +23,14 @@ if TYPE_CHECKING:
 __all__ = [
     "Derived",
     "Figures",
+    "Previous",
+    "YearChange",
     "aggregate",
     "approx_wan",
     "format_value",
     "label_of",
     "places_of",
+    "with_previous",
     "with_subtotals",
 ]
 
@@ -90,6 +93,87 @@ def _formula(d: Derived) -> str:
     return f"{d.numerator} / {d.denominator} × 100"
 
 
+@dataclass(frozen=True)
+class Previous:
+    """Last year's figures, as the compile found them (issue 19).
+
+    :param file: the file read (``outputs/<year-1>/figures.json``, or the
+        ``--previous`` file), as the compile was given it.
+    :param totals: last year's sums over all units, by code.
+    :param units: last year's figures of each unit by unit code (only a
+        figures.json has them; the cross-year rules of each unit read them).
+    :param given: the file was given (``--previous``), not found in outputs/.
+    """
+
+    year: int
+    file: str
+    sha256: str
+    totals: dict[str, Decimal]
+    units: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    given: bool = False
+
+
+@dataclass(frozen=True)
+class YearChange:
+    """A figure the format marks as compared, this year against last year.
+
+    ``value`` is the change in per cent of last year's figure, from the exact
+    fraction rounded once as every share is; None when last year's figure was 0
+    (the report then states the increase without a percentage).
+    """
+
+    code: str
+    label: str
+    unit: str
+    places: int
+    current: Decimal
+    previous: Decimal
+    rounding: str
+    value: Decimal | None
+
+    @property
+    def difference(self) -> Decimal:
+        return self.current - self.previous
+
+    @property
+    def direction(self) -> str:
+        """增加, 减少 or 持平."""
+        if self.difference == 0:
+            return "持平"
+        return "增加" if self.difference > 0 else "减少"
+
+    @property
+    def printed(self) -> str:
+        """The change's size as the report prints it (``9.1%``); ``""`` when last
+        year's figure was 0."""
+        return "" if self.value is None else format_percent(abs(self.value))
+
+    @property
+    def shown_difference(self) -> str:
+        """The difference's size as the report prints it: ``20``."""
+        return format_value(abs(self.difference), self.places)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "label": self.label,
+            "previous": _json_number(self.previous, self.places),
+            "current": _json_number(self.current, self.places),
+            "difference": _json_number(self.difference, self.places),
+            "direction": self.direction,
+            "formula": "(current - previous) / previous × 100",
+            "places": PLACES,
+            "rounding": self.rounding,
+            "value": None if self.value is None else format_decimal(self.value),
+            "printed": self.printed,
+        }
+
+
+def _json_number(value: Decimal, places: int) -> int | str:
+    # Counts are JSON integers; amounts decimal strings, as in figures.json.
+    return int(value) if places == 0 else format_value(value, places)
+
+
 @dataclass
 class Figures:
     """The compiled figures of a year."""
@@ -100,6 +184,10 @@ class Figures:
     units: list[tuple[Unit, dict[str, Decimal]]]
     sums: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
+    #: last year's figures, when known; then ``changes`` by code, in the
+    #: order the format lists its compared figures
+    previous: Previous | None = None
+    changes: dict[str, YearChange] = field(default_factory=dict)
 
     @property
     def city(self) -> dict[str, Decimal]:
@@ -157,6 +245,27 @@ def aggregate(
         )
     _derive(figures)
     return figures
+
+
+def with_previous(figures: Figures, previous: Previous) -> None:
+    """Set ``figures.previous`` and the change of every figure the format marks as
+    compared (``report.compared``) that last year's figures hold too."""
+    figures.previous = previous
+    figures.changes = {}
+    for c in figures.fmt.report.compared:
+        if c.code not in previous.totals:
+            continue  # last year's format had no such figure: nothing is said
+        current, before = figures.value(c.code), previous.totals[c.code]
+        figures.changes[c.code] = YearChange(
+            code=c.code,
+            label=c.label,
+            unit=c.unit,
+            places=places_of(figures.fmt, c.code),
+            current=current,
+            previous=before,
+            rounding=figures.rounding,
+            value=percent(current - before, before, PLACES, figures.rounding),
+        )
 
 
 def with_subtotals(fmt: Format, values: dict[str, Decimal]) -> dict[str, Decimal]:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.aggregate import Figures
+from govstats.aggregate import Figures, Previous
 from govstats.check.coverage import LeftOut, left_out, roster_report
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport, Report
 from govstats.publish.context import report_context
+from govstats.publish.datapackage import datapackage_files
 from govstats.publish.environment import report_environment
 from govstats.publish.figures_json import figures_dict, figures_json, json_bytes
 from govstats.publish.report_docx import report_docx
@@ -32,9 +33,11 @@ from govstats.read.roster import Roster, government_name
 from govstats.read.workbook import UnitWorkbook
 
 __all__ = [
+    "DATAPACKAGE_FILES",
     "OUTPUT_FILES",
     "Compilation",
     "compile_in_memory",
+    "read_previous",
     "render_outputs",
     "year_inputs",
 ]
@@ -48,6 +51,18 @@ OUTPUT_FILES = (
     "validation.json",
     "validation.md",
     "summary.xlsx",
+)
+# The open data of every compile (issue 19), written with the files above.
+DATAPACKAGE_FILES = tuple(
+    f"datapackage/{name}"
+    for name in (
+        "datapackage.json",
+        "figures.csv",
+        "groups.csv",
+        "percentages.csv",
+        "changes.csv",
+        "units.csv",
+    )
 )
 
 
@@ -97,6 +112,8 @@ def compile_in_memory(
     progress: Callable[[int, int, Path], None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     strict_inputs: bool = False,
+    previous: str | Path | None = None,
+    compare_years: bool = True,
 ) -> tuple[Compilation, dict[str, bytes]]:
     """Everything a compile does except writing: the result, and the bytes of every
     output by file name (empty when errors stop the compile).
@@ -106,8 +123,12 @@ def compile_in_memory(
 
     :param strict_inputs: a workbook that is a symbolic link to a file outside
         ``inputs/<year>/`` is an error, not a warning.
+    :param previous: last year's figures (a ``figures.json`` or a summary
+        workbook); by default ``outputs/<year-1>/figures.json`` when it exists.
+    :param compare_years: False to read no figures of last year at all (the audit
+        of a year compiled without them).
     """
-    from govstats.aggregate import aggregate
+    from govstats.aggregate import aggregate, with_previous
     from govstats.check.validate import load_units, validate_units
     from govstats.core.numbers import ROUNDINGS
     from govstats.formats import format_for_year
@@ -132,10 +153,14 @@ def compile_in_memory(
     for unit in units:
         if unit.path in linked:
             unit.problems.append(linked[unit.path])
-    previous = (
-        _previous_figures(Path(outputs) / str(year - 1)) if fmt.cross_year else None
+    last = read_previous(year, outputs, previous, limits) if compare_years else None
+    validation = validate_units(
+        units,
+        fmt,
+        year,
+        roster,
+        previous=last.units if last is not None and fmt.cross_year else None,
     )
-    validation = validate_units(units, fmt, year, roster, previous=previous)
     roster_file = roster_report(roster, units)
     # Files of the folder that are no workbook are said after the workbooks.
     report = Report(
@@ -163,6 +188,11 @@ def compile_in_memory(
         result.left_out = left_out(roster, units, included)
         result.excluded = result.left_out.names
     result.figures = aggregate(validation, roster, included, rounding, year)
+    if last is not None:
+        with_previous(result.figures, last)
+        carried = _cross_year_totals(result.figures, last)
+        if carried:
+            report.files.append(FileReport(last.file, problems=carried))
     # The outputs need a unit's file and digest, not its cells nor the frames it
     # was checked in: freed before they are built (and before the processes
     # that build them are forked), so that the peak does not hold them.
@@ -181,20 +211,122 @@ def year_inputs(inputs: str | Path, year: int) -> Path:
     return in_dir
 
 
-def _previous_figures(folder: Path) -> dict[str, dict[str, Decimal]] | None:
-    """Last year's figures of each unit from its compiled ``figures.json``, if any.
+def read_previous(
+    year: int,
+    outputs: str | Path = "outputs",
+    given: str | Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Previous | None:
+    """Last year's figures: from ``given`` (a ``figures.json``, or a summary
+    workbook as govstats writes it) or else ``outputs/<year-1>/figures.json``.
 
-    They feed the cross-year rules (carried in = last year's carried out, …); a
-    missing or unreadable file only means those rules are not checked.
+    Without ``given``, a missing or unreadable file only means there is nothing to
+    compare with (no year-on-year sentence, no cross-year rule is checked).
+
+    :raises GovstatsError: when ``given`` cannot be read (``file-not-found``,
+        ``file-unreadable``) or is not of the year before (``year-mismatch``).
     """
-    try:
-        data = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
-        return {
+    if given is None:
+        path = Path(outputs) / str(year - 1) / "figures.json"
+        try:
+            return _previous_json(path)
+        except (OSError, ValueError, KeyError, TypeError, ArithmeticError):
+            return None
+    path = Path(given)
+    if not path.is_file():
+        raise GovstatsError(Problem.make("file-not-found", file=str(path)))
+    if path.suffix.lower() == ".json":
+        try:
+            found = _previous_json(path)
+        except (OSError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            raise GovstatsError(
+                Problem.make("file-unreadable", file=str(path), found=str(exc))
+            ) from None
+    else:
+        found = _previous_workbook(path, year - 1, limits)
+    found = replace(found, given=True)
+    if found.year != year - 1:
+        raise GovstatsError(
+            Problem.make(
+                "year-mismatch", file=str(path), found=found.year, expected=year - 1
+            )
+        )
+    return found
+
+
+def _previous_json(path: Path) -> Previous:
+    """Last year's figures from its compiled ``figures.json``: its sums, and each
+    unit's figures for the cross-year rules (carried in = last year's carried out)."""
+    from govstats.publish.figures_json import file_sha256
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Previous(
+        year=int(data["year"]),
+        file=str(path),
+        sha256=file_sha256(path),
+        totals={str(k): Decimal(str(v)) for k, v in data["city"].items()},
+        units={
             str(u["code"]): {str(k): Decimal(str(v)) for k, v in u["values"].items()}
             for u in data["units"]
-        }
-    except (OSError, ValueError, KeyError, TypeError, ArithmeticError):
-        return None
+        },
+    )
+
+
+def _previous_workbook(path: Path, year: int, limits: Limits) -> Previous:
+    """Last year's sums from the summary workbook its compile wrote (summary.xlsx),
+    read and checked as any workbook of that year."""
+    from govstats.aggregate import with_subtotals
+    from govstats.check.validate import load_units, validate_units
+
+    fmt, units = load_units([path], year, None, limits=limits)
+    checked = validate_units(units, fmt, year)
+    if not checked.report.valid:
+        first = checked.report.errors[0]
+        raise GovstatsError(
+            Problem.make("file-unreadable", file=str(path), found=first.message("en"))
+        )
+    return Previous(
+        year=year,
+        file=str(path),
+        sha256=units[0].sha256 or "",
+        totals=with_subtotals(fmt, checked.unit_values(0)),
+    )
+
+
+def _cross_year_totals(figures: Figures, last: Previous) -> list[Problem]:
+    """The format's cross-year equalities (``eq`` rules on a ``prev:`` code, such
+    as 上年结转 = last year's 结转下年度) on the sums: what this year's report says
+    against what last year's said (``prior-year-total-mismatch``)."""
+    from govstats.aggregate import label_of
+    from govstats.core.numbers import format_decimal
+    from govstats.formats import PREV
+
+    problems = []
+    for rule in figures.fmt.rules:
+        a, b = rule.params.get("a", ""), str(rule.params.get("b", ""))
+        if rule.kind != "eq" or not b.startswith(PREV):
+            continue
+        bare = b.removeprefix(PREV)
+        if bare not in last.totals or a not in figures.city:
+            continue
+        now, then = figures.city[a], last.totals[bare]
+        if now != then:
+            problems.append(
+                Problem.make(
+                    "prior-year-total-mismatch",
+                    file=last.file,
+                    rule=rule.id,
+                    indicator=a,
+                    found=format_decimal(now),
+                    expected=format_decimal(then),
+                    context={
+                        "label": label_of(figures.fmt, a),
+                        "other_label": label_of(figures.fmt, bare),
+                        "last_year": str(last.year),
+                    },
+                )
+            )
+    return problems
 
 
 # Render
@@ -231,6 +363,7 @@ def render_outputs(
             "figures.json": figures_json(
                 figures_dict(figures, government, roster, units, result.excluded)
             ),
+            **datapackage_files(figures, government, roster, result.excluded),
             "validation.json": json_bytes(result.report.to_dict("zh")),
             "validation.md": report_markdown(
                 result.report, "zh", f"{result.year}年统计报表校验结果"
@@ -253,7 +386,9 @@ def render_outputs(
         }
         out.update(tables.result())
         out.update(others.result())
-    return {name: out[name] for name in OUTPUT_FILES}
+    return {
+        name: out[name] for name in (*OUTPUT_FILES, *DATAPACKAGE_FILES) if name in out
+    }
 
 
 def _prepare(templates: str | Path | None, format_id: str) -> None:

@@ -124,6 +124,7 @@ _TOTAL_WORDS = ("共", "合计", "总计", "累计", "总数", "总量", "全年
 _CHANGE_VERB = re.compile(r"(增加|增长|上升|减少|下降|降低|提高|回落|增幅|降幅)")
 _CHANGE_REF = re.compile(r"(比|较|同比|环比|相比)")
 _PREVIOUS_WORDS = re.compile(r"(去年|上年|上一年|前一年|同期)")
+_CHANGE_ONLY = re.compile(r"(增长|增加|上升|下降|减少|降低|提高|回落)了?")
 _RATE = re.compile(
     r"(?P<stem>[\u4e00-\u9fff]{1,8}?)率[ \u00a0]{0,4}"
     r"(?:达到|达|为|是|约为|约|高达|仅为)?[ \u00a0]{0,4}$"
@@ -718,6 +719,24 @@ def _roles(tokens: list[_Token]) -> None:
         verb = _CHANGE_VERB.search(t.qty.label)
         if verb and _CHANGE_REF.search(t.qty.label[: verb.start()]):
             t.qty = replace(t.qty, role="change")
+    # 比上年增加20件，增长9.1%: a percentage whose clause is only a verb of change,
+    # right after a change stated as a count, is that change in per cent (issue 19).
+    for i, t in enumerate(tokens):
+        if t.kind != "pct" or t.pct is None or t.pct.cue != "other":
+            continue
+        if not _CHANGE_ONLY.fullmatch(t.pct.clause.strip()):
+            continue
+        j = i - 1
+        while j >= 0 and tokens[j].kind == "delim" and tokens[j].text in "，,":
+            j -= 1
+        before = tokens[j] if j >= 0 else None
+        if (
+            before is not None
+            and before.qty is not None
+            and before.qty.role == "change"
+            and before.sentence == t.sentence
+        ):
+            t.pct = replace(t.pct, cue="change")
 
 
 def _clause_quantities(tokens: list[_Token], index: int, start: int) -> list[_Token]:

@@ -74,6 +74,13 @@ def audit_year(
             Problem.make("file-unreadable", file=str(figures_path), found=str(exc))
         ) from None
     checks, inputs_compared = _inputs(claimed.get("inputs", {}), in_dir, figures_path)
+    recorded = (claimed.get("year_on_year") or {}).get("previous") or {}
+    given = bool(recorded.get("given"))
+    last_file = Path(str(recorded.get("file", "")))
+    if recorded and not given:  # outputs/<year-1>/figures.json, wherever it is now
+        last_file = out_dir.parent / str(year - 1) / "figures.json"
+    last_year = _previous(recorded, last_file)
+    checks += last_year
     outdated = any(c.status == "wrong" for c in checks)
     rounding = str(claimed.get("rounding", "half-up"))
     audit = _Comparison(out_dir, outdated, rounding)
@@ -85,6 +92,11 @@ def audit_year(
         partial=bool(claimed.get("partial", False)),
         rounding=rounding,
         templates=templates,
+        # Last year's figures as the compile read them (issue 19): the file it
+        # names, or none when it compared nothing (a year compiled before its
+        # previous year was is not told it is edited).
+        previous=last_file if given else None,
+        compare_years=bool(recorded) and last_year[0].code != "input-removed",
     )
     if not rendered:
         audit.compared += 1  # the inputs as a whole, which cannot be compiled
@@ -103,8 +115,34 @@ def audit_year(
         checks=audit.checks,
         # Every input's digest counts as compared, those that agree too: counting
         # only those that differ printed "-1 项一致" after an input was deleted.
-        compared=audit.compared + inputs_compared,
+        compared=audit.compared + inputs_compared + len(last_year),
     )
+
+
+def _previous(recorded: dict[str, Any], path: Path) -> list[Check]:
+    """Last year's figures (``path``), which the year-on-year statements compare
+    with, now against the SHA-256 ``figures.json`` records: changed or removed
+    since the compile, they make the statements outdated; nothing when none were
+    read."""
+    from govstats.publish.figures_json import file_sha256
+
+    if not recorded:
+        return []
+    then = str(recorded.get("sha256", ""))
+    now = file_sha256(path) if path.is_file() else ""
+    status: Status = "right" if now == then else "wrong"
+    code = "" if now == then else ("input-changed" if now else "input-removed")
+    return [
+        Check.make(
+            "input",
+            status,
+            code,
+            Location(file=str(path), path="year_on_year.previous"),
+            snippet=path.name,
+            claimed=then,
+            recomputed=now,
+        )
+    ]
 
 
 def _inputs(
@@ -193,6 +231,20 @@ class _Comparison:
                 self._lines(path, rendered[name].decode())
             else:
                 self._workbook(path, rendered[name], shares=name == "tables.xlsx")
+        # The open data (issue 19): its descriptor value by value, its CSV files
+        # line by line as report.md.
+        for name in sorted(n for n in rendered if n.startswith("datapackage/")):
+            path = self.out_dir / name
+            if not path.is_file():
+                self.add("value", "output-missing", Location(file=str(path)), "", "")
+            elif name.endswith(".json"):
+                try:
+                    have = json.loads(path.read_text(encoding="utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    have = None
+                self._json(have, json.loads(rendered[name]), str(path), [])
+            else:
+                self._lines(path, rendered[name].decode())
 
     # figures.json
 

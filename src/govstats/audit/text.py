@@ -24,12 +24,15 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
 from govstats.audit.claims import (
+    _CHANGE_ONLY,
     _CHANGE_VERB,
     _PREVIOUS_WORDS,
+    CLAUSE_MAX,
     LOOKBACK,
     Enumeration,
     Paragraph,
@@ -53,6 +56,7 @@ from govstats.core.numbers import format_decimal, quantize
 __all__ = ["PLACEHOLDERS", "audit_document", "judge_percent"]
 
 _INCREASE = ("增加", "增长", "上升", "提高", "增幅")
+_DECREASE = re.compile("(减少|下降|降低|回落)")
 _TOTAL_NAMES = ("总数", "总量", "总计", "合计", "全部", "总", "")
 # The four figures of an applications balance (收到 + 上年结转 = 办结 + 结转).
 _CARRIED_IN = re.compile(r"(上年|上一年|去年|上年度)[^,，;；。]{0,6}结转")
@@ -279,7 +283,6 @@ class _Paragraph:
         )
 
     def _fix(self, claimed: str, recomputed: str) -> None:
-        from dataclasses import replace
 
         self.out[-1] = replace(self.out[-1], claimed=claimed, recomputed=recomputed)
 
@@ -679,6 +682,48 @@ class _Paragraph:
         ).startswith(("个百分点", "百分点")):
             self._unchecked("change", pct, "percentage-points")
             return
+        stated = self._stated_change(pct)
+        if stated is not None:
+            cur, prev = stated
+        else:
+            found = self._counts_of_change(pct)
+            if found is None:
+                return
+            cur, prev = found
+        self._judge_change(pct, cur, prev)
+
+    def _stated_change(self, pct: Percent) -> tuple[Quantity, Quantity] | None:
+        """``173件，比上年增加38件，增长28.1%`` (issue 19): this year's count and
+        last year's, which is that count less the change stated before the
+        percentage; None when the percentage is not worded so."""
+        if not _CHANGE_ONLY.fullmatch(pct.clause.strip()):
+            return None
+        start = max(pct.clause_start - CLAUSE_MAX, self.para.start)
+        changes = [
+            q
+            for q in self.para.index.between(start, pct.start)
+            if q.role == "change" and q.sentence == pct.sentence and q.depth == 0
+        ]
+        if not changes:
+            return None
+        diff = changes[-1]
+        current = [
+            q
+            for q in self.para.index.counts_before(diff.start, pct.sentence)
+            if q.depth == 0 and q.unit == diff.unit and q.end <= diff.start
+        ]
+        if not current:
+            return None
+        cur = current[-1]
+        down = _DECREASE.search(diff.label) is not None
+        before = cur.value + diff.value if down else cur.value - diff.value
+        if before <= 0:
+            return None  # from 0 last year no percentage is meaningful
+        return cur, replace(diff, value=before, role="previous")
+
+    def _counts_of_change(self, pct: Percent) -> tuple[Quantity, Quantity] | None:
+        """This year's and last year's counts of a change whose words state last
+        year's (``比去年同期的137405个增加7.3%``); None (told unchecked) without."""
         index = self.para.index
         if pct.sentence not in self.previous:
             # Once per sentence: its counts of last year, kept as one of each value
@@ -697,7 +742,7 @@ class _Paragraph:
         ] or self.previous[pct.sentence]
         if len({q.value for q in previous}) != 1:
             self._unchecked("change", pct, "no-previous")
-            return
+            return None
         prev = previous[0]
         current = [
             q
@@ -709,8 +754,10 @@ class _Paragraph:
         ]
         if not current:
             self._unchecked("change", pct, "no-previous")
-            return
-        cur = current[-1]
+            return None
+        return current[-1], prev
+
+    def _judge_change(self, pct: Percent, cur: Quantity, prev: Quantity) -> None:
         change = (cur.value - prev.value) * 100 / prev.value
         rising = any(w in pct.clause for w in _INCREASE)
         status, code, up = judge_percent(abs(change), pct.value, pct.places)

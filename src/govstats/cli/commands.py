@@ -327,6 +327,14 @@ def compile_(
             "inputs/<year>/ (by default a warning).",
         ),
     ] = False,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            help="Last year's figures.json or summary.xlsx, for the year-on-year "
+            "sentences (default: outputs/<year-1>/figures.json if compiled).",
+        ),
+    ] = None,
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = Lang.zh,
     debug: DebugOption = False,
@@ -335,7 +343,9 @@ def compile_(
 
     Reads inputs/<year>/units.csv and every workbook beside it; writes report.md,
     report.html, report.docx, tables.xlsx, figures.json, validation.json,
-    validation.md and summary.xlsx to outputs/<year>/, all at once. Exit code 0 when
+    validation.md, summary.xlsx and the open data datapackage/ to outputs/<year>/,
+    all at once. With last year's figures the report states how each figure the
+    format compares moved since last year. Exit code 0 when
     the outputs were written (with --partial also when units were left out: their
     count is on stderr), 1 when a workbook has errors and nothing was written, 2
     when the command cannot run.
@@ -357,6 +367,7 @@ def compile_(
                 templates,
                 progress,
                 strict_inputs=strict_inputs,
+                previous=previous,
             ),
             debug,
             lang.value,
@@ -564,6 +575,55 @@ def serve(
     from govstats.serve import serve as run_site
 
     _run(lambda: run_site(root, host, port), debug)
+
+
+class TrendFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+@app.command(cls=LocalCommand)
+def trend(
+    first: Annotated[int, typer.Argument(help="The first year.")],
+    last: Annotated[int, typer.Argument(help="The last year.")],
+    outputs: Annotated[
+        Path, typer.Option("--outputs", help="Folder holding the compiled years.")
+    ] = Path("outputs"),
+    output_format: Annotated[
+        TrendFormat,
+        typer.Option("--format", help="text for people, json or csv for programs."),
+    ] = TrendFormat.text,
+    lang: LangOption = Lang.zh,
+    debug: DebugOption = False,
+) -> None:
+    """Print each figure over the years, from the years' data packages.
+
+    Reads outputs/<year>/datapackage/ of every year from FIRST to LAST (written by
+    every compile) and prints the sums of all units, a row per indicator code and
+    a column per year. Years not compiled are named on stderr. Exit code 0, 2 when
+    no year of the range was compiled.
+
+    Example:
+
+        govstats trend 2024 2025 --format csv
+    """
+    from govstats.actions import trend as read_trend
+    from govstats.cli.present import trend_csv, trend_text
+
+    fmt = OutputFormat.json if output_format is TrendFormat.json else OutputFormat.text
+    result = _run(lambda: read_trend(first, last, outputs), debug, lang.value, fmt)
+    if result.missing:
+        years = "、".join(str(y) for y in result.missing)
+        typer.echo(_WORDS[lang.value]["trend_missing"].format(years=years), err=True)
+    if output_format is TrendFormat.json:
+        from govstats.cli.streams import json_text
+
+        typer.echo(json_text(result.to_dict()))
+    elif output_format is TrendFormat.csv:
+        sys.stdout.write(trend_csv(result, lang.value))
+    else:
+        sys.stdout.write(trend_text(result, lang.value))
 
 
 @app.command()

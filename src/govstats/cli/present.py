@@ -18,11 +18,14 @@ from govstats.publish.validation import (
 if TYPE_CHECKING:
     from govstats.audit.findings import AuditReport, Check, Status
     from govstats.pipeline import Compilation
+    from govstats.publish.datapackage import Trend
 
 __all__ = [
     "audit_report_text",
     "compilation_text",
     "report_text",
+    "trend_csv",
+    "trend_text",
 ]
 
 
@@ -146,3 +149,45 @@ def audit_report_text(report: AuditReport, lang: str = "zh") -> str:
     else:
         lines.append(w["outputs_total"].format(**s))
     return "\n".join(lines) + "\n"
+
+
+# Trend
+
+_TREND_WORDS = Words("trend")
+
+
+def _trend_cells(trend: Trend, lang: str) -> list[list[str]]:
+    """The table of ``govstats trend``: a header, then a row per figure."""
+    from govstats.core.numbers import format_decimal
+
+    w = _TREND_WORDS[lang]
+    rows = [[w["code"], w["label"], *(str(y) for y in trend.years)]]
+    for r in trend.rows:
+        shown = ["" if v is None else format_decimal(v) for v in r.values]
+        rows.append([r.code, r.label, *shown])
+    return rows
+
+
+def trend_text(trend: Trend, lang: str = "zh") -> str:
+    """Each figure over the years as an aligned table: its code, a column per year
+    (right-aligned), then its label, which may be long (CJK counted two columns)."""
+    rows = [[r[0], *r[2:], r[1]] for r in _trend_cells(trend, lang)]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - display_width(cell))
+            cells.append(cell + pad if i in (0, len(row) - 1) else pad + cell)
+        lines.append(plain("  ".join(cells).rstrip()))
+    return "\n".join(lines) + "\n"
+
+
+def trend_csv(trend: Trend, lang: str = "zh") -> str:
+    """Each figure over the years as CSV: code, label, a column per year."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(_trend_cells(trend, lang))
+    return buf.getvalue()

@@ -30,6 +30,7 @@ __all__ = [
     "Block",
     "Chart",
     "Column",
+    "Compared",
     "Format",
     "Group",
     "Rate",
@@ -282,6 +283,18 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Compared:
+    """A figure whose change since last year the report states (issue 19):
+    ``比上年增加20件，增长9.1%``, with ``label`` naming it in that sentence; when
+    ``chart``, report.html draws it in the two-year bar chart."""
+
+    code: str
+    label: str
+    unit: str
+    chart: bool = False
+
+
+@dataclass(frozen=True)
 class ReportSpec:
     """What the compiled report of a format contains."""
 
@@ -289,6 +302,7 @@ class ReportSpec:
     tables: tuple[ReportTable, ...] = ()
     rates: tuple[Rate, ...] = ()
     charts: tuple[Chart, ...] = ()
+    compared: tuple[Compared, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -609,7 +623,19 @@ def _build_report(
         _build_chart(c, codes, {t.id: t for t in tables}, labels, units)
         for c in data.get("charts", [])
     )
-    return ReportSpec(groups=groups, tables=tables, rates=rates, charts=charts)
+    compared = tuple(
+        Compared(
+            code=code,
+            label=str(c.get("label", labels[code])),
+            unit=units[code],
+            chart=bool(c.get("chart", False)),
+        )
+        for c in data.get("compared", [])
+        for code in expand_codes([c["code"]], codes)
+    )
+    return ReportSpec(
+        groups=groups, tables=tables, rates=rates, charts=charts, compared=compared
+    )
 
 
 def _build_chart(

@@ -35,7 +35,17 @@ if TYPE_CHECKING:
 
     from govstats.aggregate import Figures
 
-__all__ = ["FONT_STACK", "Bar", "ChartData", "chart_data", "chart_png", "chart_svg"]
+__all__ = [
+    "FONT_STACK",
+    "YEARS_CHART",
+    "Bar",
+    "ChartData",
+    "chart_by_id",
+    "chart_data",
+    "chart_png",
+    "chart_svg",
+    "years_chart_data",
+]
 
 # The CJK fonts that may draw a chart, in order (report.html's `--sans`), each with
 # the file names its regular face is installed under: Debian, Fedora, Arch and
@@ -121,6 +131,50 @@ def chart_data(
             share = d.printed if d.value is not None else ""
         bars.append(Bar(code, label, float(figures.value(code)), value(code), share))
     return ChartData(chart.id, chart.section, chart.title, chart.unit, tuple(bars))
+
+
+#: the id of the two-year bar chart (issue 19), drawn only with last year's figures
+YEARS_CHART = "years"
+
+
+def years_chart_data(figures: Figures, value: Callable[[str], str]) -> ChartData | None:
+    """The two-year bar chart: last year's bar and this year's for each figure the
+    format compares and marks ``chart``; None without last year's figures, or
+    where it would not help (every such figure 0 in both years)."""
+    from govstats.aggregate import format_value
+
+    charted = {c.code for c in figures.fmt.report.compared if c.chart}
+    changes = [c for code, c in figures.changes.items() if code in charted]
+    if figures.previous is None or not any(c.current or c.previous for c in changes):
+        return None
+    last, year = figures.previous.year, figures.year
+    bars = []
+    for c in changes:
+        bars.append(
+            Bar(
+                f"{c.code}@{last}",
+                f"{c.label}（{last}年）",
+                float(c.previous),
+                format_value(c.previous, c.places),
+                "",
+            )
+        )
+        bars.append(
+            Bar(c.code, f"{c.label}（{year}年）", float(c.current), value(c.code), "")
+        )
+    title = f"主要数据与{last}年比较"
+    return ChartData(YEARS_CHART, "一", title, changes[0].unit, tuple(bars))
+
+
+def chart_by_id(
+    chart_id: str, figures: Figures, value: Callable[[str], str]
+) -> ChartData | None:
+    """The numbers of the chart ``chart_id``: one the format declares, or the
+    two-year chart (None when it is not drawn)."""
+    if chart_id == YEARS_CHART:
+        return years_chart_data(figures, value)
+    spec = next(c for c in figures.fmt.report.charts if c.id == chart_id)
+    return chart_data(spec, figures, value)
 
 
 # Layout

@@ -47,4 +47,8 @@ def report_context(
         "rate": lambda key: figures.derived[key],
         "wan": lambda code: approx_wan(figures.value(code), figures.rounding),
         "sum_note": lambda table_id: share_sum_note(figures, table_id),
+        # Year on year (issue 19): the changes of the figures the format compares,
+        # empty without last year's figures (then no sentence is written).
+        "changes": list(figures.changes.values()),
+        "last_year": figures.previous.year if figures.previous else figures.year - 1,
     }

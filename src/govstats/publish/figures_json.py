@@ -144,6 +144,8 @@ def figures_dict(
         "city": block(figures.city),
         "groups": {k: block(v) for k, v in figures.sums.items() if k},
         "derived": {k: d.to_dict() for k, d in figures.derived.items()},
+        # Only when last year's figures were known: never an invented comparison.
+        **_year_on_year(figures),
         # made one at a time as figures.json is written: every unit's block at
         # once would grow memory with the number of units
         "units": (
@@ -165,3 +167,25 @@ def figures_dict(
 def file_sha256(path: Path) -> str:
     """The SHA-256 (hex) of a file, as figures.json records an input's."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _year_on_year(figures: Figures) -> dict[str, Any]:
+    """``year_on_year``: last year's file and, for each figure the format compares,
+    both years' values and the change (issue 19); nothing without last year's."""
+    last = figures.previous
+    if last is None or not figures.changes:
+        return {}
+    # Found beside this year's outputs, it is named from there, so that the
+    # outputs folder can move (govstats audit finds it again); given, as given.
+    file = last.file if last.given else f"../{last.year}/figures.json"
+    return {
+        "year_on_year": {
+            "previous": {
+                "year": last.year,
+                "file": file,
+                "given": last.given,
+                "sha256": last.sha256,
+            },
+            "changes": {code: c.to_dict() for code, c in figures.changes.items()},
+        }
+    }

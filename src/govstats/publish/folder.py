@@ -91,13 +91,21 @@ def _publish(out_dir: Path, files: dict[str, bytes]) -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        from govstats.core.output import normal_mode
+
+        # A name may hold a folder (datapackage/figures.csv): made in the fresh
+        # folder, so that it is swapped in with the rest.
+        folders = sorted({tmp / Path(name).parent for name in files} - {tmp})
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(folder, normal_mode(directory=True))
         for name, data in files.items():
             with (tmp / name).open("wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-        from govstats.core.output import normal_mode
-
+        for folder in folders:
+            _fsync_dir(folder)
         os.chmod(tmp, normal_mode(directory=True))
         _fsync_dir(tmp)
         if out_dir.exists() and _exchange(tmp, out_dir):

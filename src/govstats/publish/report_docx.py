@@ -455,10 +455,10 @@ def _unbroken_ems(run: str) -> float:
 
 def report_docx(html: str, context: dict[str, Any], figures: Figures) -> bytes:
     """report.docx: the sections and tables of report.html as a Word document."""
-    from govstats.publish.charts import chart_data, chart_png
+    from govstats.publish.charts import chart_by_id, chart_png
 
     def picture(chart_id: str) -> bytes | None:
-        spec = next(c for c in figures.fmt.report.charts if c.id == chart_id)
-        return chart_png(chart_data(spec, figures, context["v"]))
+        data = chart_by_id(chart_id, figures, context["v"])
+        return chart_png(data) if data is not None else None
 
     return html_docx(html, picture)

@@ -15,15 +15,17 @@ def report_html(env: Any, context: dict[str, Any], figures: Figures) -> str:
     """
     from markupsafe import Markup
 
-    from govstats.publish.charts import chart_data, chart_svg
+    from govstats.publish.charts import chart_by_id, chart_svg
     from govstats.publish.grid import format_grid, share_grid
 
     fmt = figures.fmt
     v = context["v"]
 
-    def chart(chart_id: str) -> dict[str, Any]:
-        spec = next(c for c in fmt.report.charts if c.id == chart_id)
-        data = chart_data(spec, figures, v)
+    def chart(chart_id: str) -> dict[str, Any] | None:
+        # None for the two-year chart when it is not drawn (no last year).
+        data = chart_by_id(chart_id, figures, v)
+        if data is None:
+            return None
         # charts.py's own SVG, whose text it escapes; nothing from a workbook.
         return {"data": data, "svg": Markup(chart_svg(data))}
 
