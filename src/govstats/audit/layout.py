@@ -192,7 +192,9 @@ def _grid_lines(
         for cell in row:
             while c in grid[r]:
                 c += 1
-            where = Location(file=path, line=cell.line, column=cell.column)
+            where = Location(
+                file=path, page=cell.page or None, line=cell.line, column=cell.column
+            )
             rowspan, colspan = min(cell.rowspan, len(rows) - r), cell.colspan
             if rowspan * colspan > room:
                 rowspan = colspan = 1
