@@ -113,6 +113,9 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
                 "pdf-unreadable", file=str(path), found=exc.problem.found
             )
             raise GovstatsError(problem) from exc
+    office = _office(data, str(path), limits)
+    if office is not None:
+        return office
     if len(data) > limit:
         raise _too_large(str(path), max(len(data), path.stat().st_size), limit)
     # Chinese government portals still publish GB18030/GBK pages and files.
@@ -124,6 +127,67 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
         doc = text_document(text, str(path))
     doc.encoding_note = note
     return doc
+
+
+def _office(data: bytes, path: str, limits: Limits) -> Document | None:
+    """A word-processor file read by :mod:`govstats.audit.office`: its paragraphs
+    one per line, each table row a line of cells apart by tabs, and its tables as
+    marked up (a line is a paragraph or a row, in body order; its column counts its
+    characters). None for a file that is no office file; a workbook is refused."""
+    from govstats.audit.office import office_blocks, office_kind
+
+    kind = office_kind(data, path)
+    if kind is None:
+        return None
+    if len(data) > limits.file_bytes:
+        raise _too_large(path, len(data), limits.file_bytes)
+    parts: list[str] = []
+    anchors: list[tuple[int, int, int, int]] = []
+    tables: list[list[list[SourceCell]]] = []
+    length = 0
+    number = 0
+
+    def line(texts: list[str]) -> list[int]:
+        nonlocal length, number
+        number += 1
+        columns, column = [], 1
+        for i, text in enumerate(texts):
+            columns.append(column)
+            if not text:
+                continue
+            if i and parts and parts[-1] != "\n":
+                parts.append("\t")
+                length += 1
+                column += 1
+            anchors.append((length, 0, number, column))
+            columns[-1] = column
+            parts.append(text)
+            length += len(text)
+            column += len(text)
+        if parts and parts[-1] != "\n":
+            parts.append("\n")
+            length += 1
+        return columns
+
+    for block in office_blocks(data, path, kind, limits):
+        if not block.rows:
+            if block.text.strip():
+                line([block.text.strip()])
+            continue
+        table = []
+        for row in block.rows:
+            columns = line([c.text for c in row])
+            table.append(
+                [
+                    SourceCell(c.text, number, col, c.rowspan, c.colspan)
+                    for c, col in zip(row, columns, strict=True)
+                ]
+            )
+        tables.append(table)
+    text = "".join(parts).rstrip("\n")
+    if len(text.encode("utf-8")) > limits.text_bytes:
+        raise _too_large(path, len(text.encode("utf-8")), limits.text_bytes)
+    return Document(path, text, anchors, tables)
 
 
 def _too_large(path: str, size: int, limit: int) -> GovstatsError:
