@@ -156,25 +156,22 @@ def _check_package(data: bytes, path: str, limits: Limits) -> None:
 
 
 def _blocks(body: Any) -> list[OfficeBlock]:
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
     out: list[OfficeBlock] = []
     for child in body.iterchildren():
         if child.tag == f"{_W}p":
-            out.append(OfficeBlock(text=Paragraph(child, None).text))
+            out.append(OfficeBlock(text=child.text))
         elif child.tag == f"{_W}tbl":
-            out.append(OfficeBlock(rows=_rows(Table(child, None))))
+            out.append(OfficeBlock(rows=_rows(child)))
     return out
 
 
-def _rows(table: Any) -> list[list[OfficeCell]]:
+def _rows(tbl: Any) -> list[list[OfficeCell]]:
     """A Word table's rows as marked up: a cell merged down (``vMerge``) is kept
     once, in its first row, with the rows it covers as its rowspan."""
     rows: list[list[OfficeCell]] = []
     # The cell starting a vertical merge, by grid column.
     above: dict[int, OfficeCell] = {}
-    for tr in table._tbl.tr_lst:
+    for tr in tbl.tr_lst:
         row: list[OfficeCell] = []
         column = tr.grid_before
         for tc in tr.tc_lst:
@@ -183,7 +180,7 @@ def _rows(table: Any) -> list[list[OfficeCell]]:
             if merge == "continue" and column in above:
                 above[column].rowspan += 1
             else:
-                text = " ".join(p.text.strip() for p in _paragraphs(tc)).strip()
+                text = " ".join(p.text.strip() for p in tc.iter(f"{_W}p")).strip()
                 cell = OfficeCell(" ".join(text.split()), 1, span)
                 row.append(cell)
                 if merge == "restart":
@@ -193,9 +190,3 @@ def _rows(table: Any) -> list[list[OfficeCell]]:
             column += span
         rows.append(row)
     return rows
-
-
-def _paragraphs(tc: Any) -> list[Any]:
-    from docx.text.paragraph import Paragraph
-
-    return [Paragraph(p, None) for p in tc.iter(f"{_W}p")]
