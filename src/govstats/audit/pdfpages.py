@@ -71,6 +71,8 @@ class PdfCell:
     column: int
     rowspan: int = 1
     colspan: int = 1
+    left: float = 0.0  # where the cell's box starts and ends on the page
+    right: float = 0.0
 
 
 @dataclass
@@ -93,13 +95,17 @@ class _Item:
     right: float = 0.0  # where a prose line ends
     size: float = 0.0  # its characters' size
     row: bool = False  # a table row (never joined to the next line)
+    table: int = -1  # the page's table it is a row of
 
 
 @dataclass
 class _Page:
     number: int
     items: list[_Item] = field(default_factory=list)
-    tables: list[list[list[PdfCell]]] = field(default_factory=list)
+    # Each table's rows and its left and right edges.
+    tables: list[tuple[list[list[PdfCell]], tuple[int, int]]] = field(
+        default_factory=list
+    )
 
 
 def read_geometry(data: bytes) -> PdfText:
@@ -123,7 +129,9 @@ def _read_page(page: Any, number: int) -> _Page:
     chars: list[Char] = [c for c in page.chars if c.get("upright", True)]
     out = _Page(number)
     positions = _positions(chars)
-    tables = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.columns) >= 2]
+    # A table of one row is kept: it may be the first row of one that goes on on
+    # the next page.
+    tables = [t for t in page.find_tables() if len(t.columns) >= 2]
     boxes = [t.bbox for t in tables]
     inside: list[list[Char]] = [[] for _ in tables]
     prose: list[Char] = []
@@ -135,9 +143,11 @@ def _read_page(page: Any, number: int) -> _Page:
                 break
         else:
             prose.append(c)
-    for table, table_chars in zip(tables, inside, strict=True):
-        rows, items = _table(table, table_chars, positions)
-        out.tables.append(rows)
+    for k, (table, table_chars) in enumerate(zip(tables, inside, strict=True)):
+        rows, items, width = _table(table, table_chars, positions)
+        out.tables.append((rows, width))
+        for row_item in items:
+            row_item.table = k
         out.items += items
     for line in _lines(prose):
         item = _prose_line(line, positions)
@@ -258,7 +268,7 @@ def _join_cell_lines(lines: list[str]) -> str:
 
 def _table(
     table: Any, chars: list[Char], positions: dict[int, tuple[int, int]]
-) -> tuple[list[list[PdfCell]], list[_Item]]:
+) -> tuple[list[list[PdfCell]], list[_Item], tuple[int, int]]:
     """A ruled table as rows of cells with their spans (the positions a merged cell
     covers left out, as HTML marks it up), and its rows as lines of text."""
     cells: list[Box] = [
@@ -312,7 +322,7 @@ def _table(
                 row_position = row_position or (line, column)
             else:
                 line, column = row_position or (0, 1)
-            row.append(PdfCell(text, 0, line, column, rowspan, colspan))
+            row.append(PdfCell(text, 0, line, column, rowspan, colspan, box[0], box[2]))
             if text:
                 if texts:
                     length += 1
@@ -331,7 +341,7 @@ def _table(
         for cell in row:
             if cell.line == 0:
                 cell.line = first_line
-    return rows, items
+    return rows, items, (round(xs[0]), round(right))
 
 
 def _candidates(
@@ -357,6 +367,19 @@ def _span(edges: list[float], start: float, end: float) -> int:
     return max(b - a, 1)
 
 
+def _respan(rows: list[list[PdfCell]]) -> None:
+    """The column spans of a table joined from parts on two pages: each part
+    knows only the column lines it draws (a page that prints no row of the
+    narrower label columns draws none between them), so every cell's span is
+    counted again on the column lines of both."""
+    edges = sorted({round(c.left) for row in rows for c in row})
+    for row in rows:
+        for c in row:
+            a = bisect.bisect_left(edges, round(c.left) - 1)
+            b = bisect.bisect_left(edges, round(c.right) - 1)
+            c.colspan = max(b - a, 1)
+
+
 def _assemble(pages: list[_Page]) -> PdfText:
     """One document: prose lines joined where the layout wrapped them, table rows
     one per line with their cells apart by tabs."""
@@ -367,13 +390,33 @@ def _assemble(pages: list[_Page]) -> PdfText:
     tables: list[list[list[PdfCell]]] = []
     length = 0
     joined = False  # the last line was joined to what follows
+    last_edges: tuple[int, int] | None = None  # of the table the last page ended with
     for page in pages:
         longest = max((len(i.text) for i in page.items if not i.row), default=0)
-        for table in page.tables:
+        # A table that goes on from the foot of the last page to the head of
+        # this one (its edges where the last one's were) is one table.
+        follows = (
+            last_edges is not None
+            and page.items
+            and page.items[0].table == 0
+            and all(
+                abs(a - b) <= 2
+                for a, b in zip(page.tables[0][1], last_edges, strict=True)
+            )
+        )
+        for k, (table, _width) in enumerate(page.tables):
             for row in table:
                 for cell in row:
                     cell.page = page.number
-            tables.append(table)
+            if k == 0 and follows:
+                tables[-1].extend(table)
+                _respan(tables[-1])
+            else:
+                tables.append(table)
+        last = page.items[-1] if page.items else None
+        last_edges = (
+            page.tables[last.table][1] if last is not None and last.table >= 0 else None
+        )
         for item in page.items:
             if joined and item.row:
                 parts.append("\n")
