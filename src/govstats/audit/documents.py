@@ -27,6 +27,7 @@ __all__ = [
     "Document",
     "SourceCell",
     "html_document",
+    "office_document",
     "read_document",
     "text_document",
 ]
@@ -113,7 +114,7 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
                 "pdf-unreadable", file=str(path), found=exc.problem.found
             )
             raise GovstatsError(problem) from exc
-    office = _office(data, str(path), limits)
+    office = office_document(data, str(path), limits)
     if office is not None:
         return office
     if len(data) > limit:
@@ -129,7 +130,9 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
     return doc
 
 
-def _office(data: bytes, path: str, limits: Limits) -> Document | None:
+def office_document(
+    data: bytes, path: str, limits: Limits = DEFAULT_LIMITS
+) -> Document | None:
     """A word-processor file read by :mod:`govstats.audit.office`: its paragraphs
     one per line, each table row a line of cells apart by tabs, and its tables as
     marked up (a line is a paragraph or a row, in body order; its column counts its
