@@ -188,21 +188,33 @@ def test_a_word_file_without_libreoffice_says_how_to_install_it(tmp_path, monkey
 # PDF tables from the page geometry
 
 
-def ruled_pdf(values) -> bytes:
+def ruled_pdf(values, repeat: int = 1) -> bytes:
     """Tables 三 and 四 drawn with ruling lines in narrow columns (labels and
     headings wrap; 行政复议's 总计 column is one digit wide), and prose lines
-    broken by the margin mid-sentence."""
-    from reportlab.lib import colors
+    broken by the margin mid-sentence; all of it ``repeat`` times (5: 11 pages,
+    for the benchmark of benchmarks/hostile.py)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     style = ParagraphStyle("p", fontName="STSong-Light", fontSize=10, leading=12)
     cell = ParagraphStyle("c", fontName="STSong-Light", fontSize=8, leading=9)
-    story = [
+    story: list[object] = []
+    for _ in range(repeat):
+        story += _story(values, style, cell)
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, invariant=1).build(story)
+    return buf.getvalue()
+
+
+def _story(values, style, cell) -> list[object]:
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    story: list[object] = [
         Paragraph("某县人民政府2025年政府信息公开工作年度报告", style),
         Paragraph(
             "2025年，本机关因政府信息公开被申请行政复议4件，其中结果维持2件，结果纠正1件，"
@@ -236,9 +248,7 @@ def ruled_pdf(values) -> bytes:
             TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), *spans])
         )
         story.append(table)
-    buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, invariant=1).build(story)
-    return buf.getvalue()
+    return story
 
 
 def test_a_ruled_pdf_table_is_read_from_its_geometry():
