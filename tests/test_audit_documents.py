@@ -316,3 +316,20 @@ def test_cli_reads_a_docx(tmp_path):
     assert [(c.kind, c.status) for c in result.checks if c.kind == "share"] == [
         ("share", "right")
     ]
+
+
+def test_a_damaged_or_empty_word_file_is_a_problem_not_a_clean_audit(tmp_path):
+    import docx
+
+    damaged = tmp_path / "damaged.docx"
+    with zipfile.ZipFile(damaged, "w") as z:
+        z.writestr("word/document.xml", "<not xml")
+    empty = tmp_path / "empty.docx"
+    docx.Document().save(str(empty))
+    for path, found in ((damaged, "KeyError"), (empty, "no text")):
+        with pytest.raises(GovstatsError) as err:
+            read_document(path)
+        assert (err.value.problem.code, err.value.problem.found) == (
+            "report-unreadable",
+            found,
+        )

@@ -190,7 +190,11 @@ def office_document(
     text = "".join(parts).rstrip("\n")
     if len(text.encode("utf-8")) > limits.text_bytes:
         raise _too_large(path, len(text.encode("utf-8")), limits.text_bytes)
-    return Document(path, text, anchors, tables)
+    from govstats.audit.limits import judge_text
+
+    # A damaged file LibreOffice opened as text: garbage is never audited.
+    note = judge_text(text, kind.upper(), path)
+    return Document(path, text, anchors, tables, encoding_note=note)
 
 
 def _too_large(path: str, size: int, limit: int) -> GovstatsError:

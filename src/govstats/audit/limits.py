@@ -149,6 +149,12 @@ def _judged(
     return text, None
 
 
+def judge_text(text: str, source: str, path: str) -> dict[str, str] | None:
+    """A note when some characters of a text read from ``source`` (a converted
+    Word file) did not decode; ``text-undecodable`` when it is garbage."""
+    return _judged(text, source, path, None)[1]
+
+
 def _undecodable(path: str, found: str) -> GovstatsError:
     return GovstatsError(Problem.make("text-undecodable", file=path, found=found))
 

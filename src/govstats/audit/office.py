@@ -86,7 +86,7 @@ def office_blocks(
     :raises GovstatsError: ``report-is-workbook`` for a workbook;
         ``report-needs-libreoffice`` for a file only LibreOffice reads when it is
         not installed; ``zip-bomb`` beyond the limits of a package;
-        ``file-unreadable`` for a damaged file.
+        ``report-unreadable`` for a damaged file, or one without any text.
     """
     name = Path(path).suffix.lower() or Path(path).name
     if kind == "workbook":
@@ -98,13 +98,18 @@ def office_blocks(
         import docx
 
         document = docx.Document(io.BytesIO(data))
-        return _blocks(document.element.body)
+        blocks = _blocks(document.element.body)
     except GovstatsError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of the reader on this file
         raise GovstatsError(
-            Problem.make("file-unreadable", file=path, found=type(exc).__name__)
+            Problem.make("report-unreadable", file=path, found=type(exc).__name__)
         ) from None
+    if not any(b.text.strip() or b.rows for b in blocks):
+        raise GovstatsError(
+            Problem.make("report-unreadable", file=path, found="no text")
+        )
+    return blocks
 
 
 def _converted(data: bytes, path: str, name: str) -> bytes:
@@ -126,7 +131,7 @@ def _converted(data: bytes, path: str, name: str) -> bytes:
             return (out / "report.docx").read_bytes()
         except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
             raise GovstatsError(
-                Problem.make("file-unreadable", file=path, found=type(exc).__name__)
+                Problem.make("report-unreadable", file=path, found=type(exc).__name__)
             ) from None
 
 
@@ -139,7 +144,7 @@ def _check_package(data: bytes, path: str, limits: Limits) -> None:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise GovstatsError(
-            Problem.make("file-unreadable", file=path, found=type(exc).__name__)
+            Problem.make("report-unreadable", file=path, found=type(exc).__name__)
         ) from None
     total = sum(i.file_size for i in infos)
     largest = max((i.file_size for i in infos), default=0)
