@@ -333,3 +333,28 @@ def test_a_damaged_or_empty_word_file_is_a_problem_not_a_clean_audit(tmp_path):
             "report-unreadable",
             found,
         )
+
+
+def test_a_bomb_in_a_form_pdfminer_would_draw_is_refused_before_it():
+    from tests import hostile as h
+
+    bomb = h.zlib_repeated(
+        b"BT /F1 12 Tf 72 700 Td (Total 5) Tj ET\n", b" " * 1024, 64 * 1024, b""
+    )
+    data = h.pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> >>",
+            h.pdf_stream(b"BT /F1 12 Tf 72 800 Td (Total 527) Tj ET /X1 Do"),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            h.pdf_stream(
+                bomb,
+                b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Filter /FlateDecode",
+            ),
+        ]
+    )
+    with pytest.raises(GovstatsError) as err:
+        pdf_document(data, "r.pdf")
+    assert err.value.problem.code == "pdf-too-large"
