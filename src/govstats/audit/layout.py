@@ -700,6 +700,7 @@ class _Reader:
                         status="wrong",
                         code="table-unfilled",
                         snippet=f"表{number}",
+                        claimed=str(len(cells)),
                         rule="a table of the format is filled in",
                         context=(("count", str(len(cells))), ("table", number)),
                     )
@@ -719,6 +720,7 @@ class _Reader:
                     replace(
                         blank[0],
                         code="blank-cells",
+                        claimed=str(len(blank)),
                         context=tuple(
                             sorted(
                                 {
