@@ -192,8 +192,18 @@ def text_cases() -> list[tuple[str, Callable[[], bytes], str]]:
         ("PDF 15M text operators", lambda: h.pdf_text_operators(15_000_000), ".pdf"),
         ("PDF 100,000 nested arrays", lambda: h.pdf_nested_arrays(100_000), ".pdf"),
         ("PDF nested object", lambda: h.pdf_nested_object(100_000), ".pdf"),
+        # Issue 14: a report read from its page geometry (target < 3 s).
+        ("11-page PDF report, ruled tables", report_pdf_11_pages, ".pdf"),
     ]
     return cases
+
+
+def report_pdf_11_pages() -> bytes:
+    """Tables 三 and 四 with ruling lines and prose, five times: eleven A4 pages."""
+    from tests.gk2021_data import consistent_2021
+    from tests.test_audit_documents import ruled_pdf
+
+    return ruled_pdf(consistent_2021(), repeat=5)
 
 
 def audit_run(path: Path) -> tuple[float, float, int, str]:

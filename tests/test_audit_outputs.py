@@ -112,6 +112,34 @@ def test_number_edited_in_report_md(year):
     )
 
 
+def test_number_edited_in_report_html(year):
+    path = year / "outputs" / "2017" / "report.html"
+    text = path.read_text(encoding="utf-8")
+    assert "申请527件" in text
+    path.write_text(text.replace("申请527件", "申请529件", 1), encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    row = next(i for i, ln in enumerate(lines) if "申请529件" in ln) + 1
+    col = lines[row - 1].index("529") + 1
+    assert audit(year).flatten(("code", "where", "claimed", "recomputed")) == [
+        ["output-edited", f"{row}:{col}", "529", "527"]
+    ]
+
+
+def test_number_edited_in_report_docx(year):
+    import docx
+
+    path = year / "outputs" / "2017" / "report.docx"
+    document = docx.Document(str(path))
+    run = next(r for p in document.paragraphs for r in p.runs if "申请527件" in r.text)
+    run.text = run.text.replace("申请527件", "申请529件", 1)
+    document.save(str(path))
+    report = audit(year)
+    assert report.flatten(("code", "claimed", "recomputed")) == [
+        ["output-edited", "529", "527"]
+    ]
+    assert report.findings[0].where.file == str(path)
+
+
 def test_line_changed_otherwise_in_report_md(year):
     path = year / "outputs" / "2017" / "report.md"
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from govstats.audit.pdfpages import FULL_LINE
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.locations import Location
 from govstats.core.problems import GovstatsError, Problem
@@ -26,14 +27,12 @@ __all__ = [
     "Document",
     "SourceCell",
     "html_document",
+    "office_document",
     "read_document",
     "text_document",
 ]
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
-# A PDF line at least this share of the page's longest line was wrapped by the
-# layout, not ended by the author: it is joined with the next one.
-FULL_LINE = 0.85
 _SENTENCE_END = tuple("。！？；：!?;:")
 
 
@@ -41,13 +40,15 @@ _SENTENCE_END = tuple("。！？；：!?;:")
 class SourceCell:
     """A ``<td>``/``<th>`` as marked up: its text (whitespace collapsed, a ``<br>``
     kept as a space), its spans, and the source position of its first character
-    (of the tag when it is empty)."""
+    (of the tag when it is empty). A cell of a PDF's or a Word file's table is one
+    too, with the page it is on (0: no pages)."""
 
     text: str
     line: int
     column: int
     rowspan: int = 1
     colspan: int = 1
+    page: int = 0
 
 
 @dataclass
@@ -113,6 +114,9 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
                 "pdf-unreadable", file=str(path), found=exc.problem.found
             )
             raise GovstatsError(problem) from exc
+    office = office_document(data, str(path), limits)
+    if office is not None:
+        return office
     if len(data) > limit:
         raise _too_large(str(path), max(len(data), path.stat().st_size), limit)
     # Chinese government portals still publish GB18030/GBK pages and files.
@@ -124,6 +128,73 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
         doc = text_document(text, str(path))
     doc.encoding_note = note
     return doc
+
+
+def office_document(
+    data: bytes, path: str, limits: Limits = DEFAULT_LIMITS
+) -> Document | None:
+    """A word-processor file read by :mod:`govstats.audit.office`: its paragraphs
+    one per line, each table row a line of cells apart by tabs, and its tables as
+    marked up (a line is a paragraph or a row, in body order; its column counts its
+    characters). None for a file that is no office file; a workbook is refused."""
+    from govstats.audit.office import office_blocks, office_kind
+
+    kind = office_kind(data, path)
+    if kind is None:
+        return None
+    if len(data) > limits.file_bytes:
+        raise _too_large(path, len(data), limits.file_bytes)
+    parts: list[str] = []
+    anchors: list[tuple[int, int, int, int]] = []
+    tables: list[list[list[SourceCell]]] = []
+    length = 0
+    number = 0
+
+    def line(texts: list[str]) -> list[int]:
+        nonlocal length, number
+        number += 1
+        columns, column = [], 1
+        for i, text in enumerate(texts):
+            columns.append(column)
+            if not text:
+                continue
+            if i and parts and parts[-1] != "\n":
+                parts.append("\t")
+                length += 1
+                column += 1
+            anchors.append((length, 0, number, column))
+            columns[-1] = column
+            parts.append(text)
+            length += len(text)
+            column += len(text)
+        if parts and parts[-1] != "\n":
+            parts.append("\n")
+            length += 1
+        return columns
+
+    for block in office_blocks(data, path, kind, limits):
+        if not block.rows:
+            if block.text.strip():
+                line([block.text.strip()])
+            continue
+        table = []
+        for row in block.rows:
+            columns = line([c.text for c in row])
+            table.append(
+                [
+                    SourceCell(c.text, number, col, c.rowspan, c.colspan)
+                    for c, col in zip(row, columns, strict=True)
+                ]
+            )
+        tables.append(table)
+    text = "".join(parts).rstrip("\n")
+    if len(text.encode("utf-8")) > limits.text_bytes:
+        raise _too_large(path, len(text.encode("utf-8")), limits.text_bytes)
+    from govstats.audit.limits import judge_text
+
+    # A damaged file LibreOffice opened as text: garbage is never audited.
+    note = judge_text(text, kind.upper(), path)
+    return Document(path, text, anchors, tables, encoding_note=note)
 
 
 def _too_large(path: str, size: int, limit: int) -> GovstatsError:
@@ -493,9 +564,11 @@ def _tidy(
 # PDF
 
 
-def _pdf_pages(data: bytes, path: str, limits: Limits) -> list[str]:
-    """The text of each page, its content streams checked before pypdf parses
-    them. Whatever pypdf raises on a hostile file is a problem of that file: its
+def _pdf_read(data: bytes, path: str, limits: Limits) -> Document | list[str]:
+    """The PDF read from its geometry (:mod:`govstats.audit.pdfpages`) when it
+    fits the limits of a layout analysis, else the text of each page as pypdf
+    extracts it. Its content streams are checked before either parses them.
+    Whatever a parser raises on a hostile file is a problem of that file: pypdf's
     own limits and a nesting too deep for its recursion are ``pdf-too-large``."""
     import io
 
@@ -515,7 +588,12 @@ def _pdf_pages(data: bytes, path: str, limits: Limits) -> list[str]:
             content = page.get_contents()
             contents.append(content.get_data() if content is not None else b"")
         pdf.check_pdf_contents(contents, path, limits)
+        size = sum(len(c) for c in contents)
         del contents
+        if pdf.geometry_fits(reader, size, path, limits):
+            doc = _geometry(data, path)
+            if doc is not None:
+                return doc
         return [page.extract_text() or "" for page in pages]
     except GovstatsError:
         raise
@@ -529,20 +607,59 @@ def _pdf_pages(data: bytes, path: str, limits: Limits) -> list[str]:
         ) from None
 
 
+def _geometry(data: bytes, path: str) -> Document | None:
+    """The PDF read by :func:`govstats.audit.pdfpages.read_geometry`; None when
+    pdfminer cannot read it (or finds no text), for pypdf to try."""
+    from govstats.audit.pdfpages import read_geometry
+
+    try:
+        read = read_geometry(data)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001 - pypdf reads what pdfminer cannot
+        return None
+    if not read.text.strip():
+        return None
+    tables = [
+        [
+            [
+                SourceCell(c.text, c.line, c.column, c.rowspan, c.colspan, c.page)
+                for c in row
+            ]
+            for row in table
+        ]
+        for table in read.tables
+    ]
+    return Document(path, read.text, read.anchors, tables)
+
+
 def pdf_document(
     data: bytes, path: str = "", limits: Limits = DEFAULT_LIMITS
 ) -> Document:
-    """A PDF with a text layer: lines per page, lines wrapped by the layout joined.
+    """A PDF with a text layer: its tables and lines as laid out on its pages.
 
-    pypdf (pure Python, maintained) extracts the text; a scanned PDF has none. It
-    reads within the limits of :mod:`govstats.audit.limits`: a PDF beyond them is
-    ``pdf-too-large``, one pypdf cannot read otherwise ``file-unreadable``.
+    pdfplumber reads the characters' boxes and the ruling lines, within the limits
+    of :mod:`govstats.audit.limits` (a PDF beyond them is ``pdf-too-large``); a
+    PDF too large for that, or that pdfminer cannot read, is read as the text
+    pypdf (pure Python, maintained) extracts, lines per page, lines wrapped by the
+    layout joined. A scanned PDF has no text (``pdf-no-text``); one neither reads
+    is ``file-unreadable``.
     """
     from govstats.audit import limits as pdf
 
     pdf.check_pdf_bytes(data, path, limits)
     with pdf.pdf_limits(limits):
-        pages = _pdf_pages(data, path, limits)
+        read = _pdf_read(data, path, limits)
+    if isinstance(read, Document):
+        size = len(read.text.encode("utf-8"))
+        if size > limits.text_bytes:
+            raise _too_large(path, size, limits.text_bytes)
+        return read
+    return _text_pdf(read, path, limits)
+
+
+def _text_pdf(pages: list[str], path: str, limits: Limits) -> Document:
+    """A PDF from the text of its pages: lines wrapped by the layout joined."""
     if not any(p.strip() for p in pages):
         raise GovstatsError(Problem.make("pdf-no-text", file=path))
     size = sum(len(p.encode("utf-8")) for p in pages)  # the text as a .txt file

@@ -48,6 +48,8 @@ from govstats.formats import Block, Column, Format, Row, Table
 
 __all__ = ["PublishedTables", "read_tables", "stated_year"]
 
+# Blank cells a blank-cells finding names (the others are counted).
+BLANKS_NAMED = 8
 # Header rows looked at above a block's first row (table 三 has three).
 HEADER_ROWS = 6
 # What a line that may hold a value cell has (normalized): a digit, a dash, a tab
@@ -60,6 +62,10 @@ CELLS_MAX = 256
 GRID_FACTOR, GRID_MIN = 16, 10_000
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _IDEOGRAPH = re.compile("[\u4e00-\u9fff]")
+# A figure and the unit its column counts in, which does not scale it.
+_WITH_UNIT = re.compile(
+    r"([^\u4e00-\u9fff]*?\d)\s*(?:万元|元|件|条|个|人次|人|次|宗|项|份|家|户|篇)"
+)
 # A cell holding only these says "nothing": read as a blank, not as a zero.
 _DASHES = frozenset("-—–－/／")
 # Headings joined in one Markdown cell (govstats' own report.md: 行政复议·总计).
@@ -125,16 +131,25 @@ class _Line:
     values: list[_Cell] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # Label cells, and the empty cells before or between them: a heading
+        # merged over several rows whose other rows print an empty cell in its
+        # place (a page copied from a word processor) leaves no value there.
+        cells = self.cells
         i = 0
-        while (
-            i < len(self.cells)
-            and self.cells[i].text
-            and not _is_value(self.cells[i].text)
-        ):
-            if not self.labels or self.labels[-1].origin != self.cells[i].origin:
-                self.labels.append(self.cells[i])
+        while i < len(cells):
+            if not cells[i].text:
+                j = i
+                while j < len(cells) and not cells[j].text:
+                    j += 1
+                if j == len(cells) or _is_value(cells[j].text):
+                    break
+                i = j
+            if _is_value(cells[i].text):
+                break
+            if not self.labels or self.labels[-1].origin != cells[i].origin:
+                self.labels.append(cells[i])
             i += 1
-        self.values = self.cells[i:]
+        self.values = cells[i:]
 
     @property
     def label(self) -> str:
@@ -163,7 +178,12 @@ def _clean(text: str) -> str:
 
 def _number(text: str) -> Decimal | None:
     if _IDEOGRAPH.search(text):
-        return None  # no ideograph is part of a number, even after NFKC: no need to NFKC it
+        # A figure printed with its unit (36000元, 12件) is that figure; no other
+        # ideograph is part of a number, even after NFKC: no need to NFKC it.
+        m = _WITH_UNIT.fullmatch(text.strip())
+        if m is None:
+            return None
+        text = m.group(1)
     clean = _clean(text)
     if not _NUMBER.fullmatch(clean):
         return None
@@ -172,7 +192,7 @@ def _number(text: str) -> Decimal | None:
 
 def _is_value(text: str) -> bool:
     if _IDEOGRAPH.search(text):
-        return False
+        return _number(text) is not None
     clean = _clean(text).strip()
     return not clean or set(clean) <= _DASHES or _number(clean) is not None
 
@@ -192,7 +212,9 @@ def _grid_lines(
         for cell in row:
             while c in grid[r]:
                 c += 1
-            where = Location(file=path, line=cell.line, column=cell.column)
+            where = Location(
+                file=path, page=cell.page or None, line=cell.line, column=cell.column
+            )
             rowspan, colspan = min(cell.rowspan, len(rows) - r), cell.colspan
             if rowspan * colspan > room:
                 rowspan = colspan = 1
@@ -455,6 +477,9 @@ class _Reader:
         self.others = _other_layouts(fmt)
         self.first_cell: dict[str, Location] = {}
         self.read_rows: dict[str, set[str]] = {}
+        # The blank cells of each table, reported together once it is read.
+        self.blank_cells: dict[str, list[Check]] = {}
+        self.filled: set[str] = set()  # tables with a figure read
 
     def sources(self) -> Iterator[list[list[_Line]]]:
         """Where to look for the tables: an HTML page's tables as marked up (its
@@ -487,6 +512,7 @@ class _Reader:
                 self._column_notes(headers[key], place.table)
             self._read_row(seq[i], m, place, headers[key])
         self._layout_notes(layouts)
+        self._blank_findings()
         self._missing_rows()
 
     # Rows
@@ -498,7 +524,11 @@ class _Reader:
             if not line.values:
                 continue
             if not line.labels:
-                if line.has_numbers:
+                # A row of figures, or of blanks only in a marked-up table (table
+                # 四 left unfilled), under the headings of a one-row block.
+                if line.has_numbers or (
+                    line.grid and not any(c.text for c in line.values)
+                ):
                     match = self._unlabelled(seq, i)
                     if match is not None:
                         out.append((i, match))
@@ -626,6 +656,7 @@ class _Reader:
                 continue
             self.result.figures[code] = value
             self.result.where[code] = where
+            self.filled.add(tid)
 
     def _blank(
         self,
@@ -639,12 +670,11 @@ class _Reader:
         from govstats.audit.judging import PLACEHOLDERS
 
         self.result.blanks.update(codes)
-        if PLACEHOLDERS.search(unicodedata.normalize("NFKC", text)):
-            return  # a placeholder (XX): the text audit reports it already
-        self.result.checks.append(
+        placeholder = bool(PLACEHOLDERS.search(unicodedata.normalize("NFKC", text)))
+        self.blank_cells.setdefault(table.id, []).append(
             Check.make(
                 "table",
-                "wrong",
+                "note" if placeholder else "wrong",  # XX: the text audit reports it
                 "blank-cell",
                 replace(where, table=table.number, table_row=row, table_column=column),
                 snippet=f"表{table.number} {row} | {column}",
@@ -654,6 +684,54 @@ class _Reader:
                 context={"table": table.number, "row": row, "column": column},
             )
         )
+
+    def _blank_findings(self) -> None:
+        """One finding per table for its blank cells: the cell itself when it is
+        the only one, else how many and which (a page of 135 blank cells gets one
+        finding, not 135); a table without a single figure is an unfilled
+        template, said once. Placeholders (XX) are left to the text audit."""
+        for tid, cells in self.blank_cells.items():
+            blank = [c for c in cells if c.status == "wrong"]
+            if tid not in self.filled:
+                number = dict(cells[0].context)["table"]
+                self.result.checks.append(
+                    replace(
+                        cells[0],
+                        status="wrong",
+                        code="table-unfilled",
+                        snippet=f"表{number}",
+                        claimed=str(len(cells)),
+                        rule="a table of the format is filled in",
+                        context=(("count", str(len(cells))), ("table", number)),
+                    )
+                )
+            elif len(blank) == 1:
+                self.result.checks.append(blank[0])
+            elif blank:
+                context = dict(blank[0].context)
+                named = [
+                    f"{dict(c.context)['row']}｜{dict(c.context)['column']}"
+                    for c in blank
+                ]
+                detail = "；".join(named[:BLANKS_NAMED])
+                if len(named) > BLANKS_NAMED:
+                    detail += f"；…（+{len(named) - BLANKS_NAMED}）"
+                self.result.checks.append(
+                    replace(
+                        blank[0],
+                        code="blank-cells",
+                        claimed=str(len(blank)),
+                        context=tuple(
+                            sorted(
+                                {
+                                    **context,
+                                    "count": str(len(blank)),
+                                    "detail": detail,
+                                }.items()
+                            )
+                        ),
+                    )
+                )
 
     def _misprint(
         self,

@@ -33,7 +33,7 @@ from govstats.core.problems import GovstatsError, Problem
 if TYPE_CHECKING:
     from govstats.audit.documents import Document
 
-__all__ = ["count_figures", "decode_text", "pdf_limits"]
+__all__ = ["count_figures", "decode_text", "geometry_fits", "pdf_limits"]
 
 
 # Characters no text holds: controls other than line and tab breaks, U+FFFD (a
@@ -147,6 +147,12 @@ def _judged(
         lost = text.count("\ufffd")
         return text, {"found": name, "expected": f"{lost} × U+FFFD"}
     return text, None
+
+
+def judge_text(text: str, source: str, path: str) -> dict[str, str] | None:
+    """A note when some characters of a text read from ``source`` (a converted
+    Word file) did not decode; ``text-undecodable`` when it is garbage."""
+    return _judged(text, source, path, None)[1]
 
 
 def _undecodable(path: str, found: str) -> GovstatsError:
@@ -265,3 +271,83 @@ def check_pdf_contents(
                 f"text operators > {limits.pdf_text_operators:,}",
                 f"{limits.pdf_text_operators:,}",
             )
+
+
+# Streams a layout analysis (pdfminer) inflates besides the pages' contents: the
+# forms they draw and the fonts they show (their programs and ToUnicode maps).
+_FONT_STREAMS = ("/FontFile", "/FontFile2", "/FontFile3")
+# Forms and fonts looked at: more than a report holds, few enough to cost nothing.
+GEOMETRY_OBJECTS = 2_000
+
+
+def geometry_fits(
+    reader: Any, contents: int, path: str, limits: Limits = DEFAULT_LIMITS
+) -> bool:
+    """Whether a PDF may be read from its geometry: its content streams
+    (``contents`` bytes inflated), the forms they draw and the streams of their
+    fonts, inflated by pypdf under its limits (beyond which it raises), add up to
+    at most ``pdf_geometry_bytes``, and the forms nest no deeper and show no more
+    text operators than the limits allow (else ``pdf-too-large``, as for a page).
+
+    pdfminer, which pdfplumber reads with, inflates every stream it meets without
+    a cap: it is given only PDFs whose every such stream was inflated here first.
+    """
+    budget = limits.pdf_geometry_bytes - contents
+    if budget < 0:
+        return False
+    seen: set[int] = set()
+    forms: list[bytes] = []
+    pending = [page.get("/Resources") for page in reader.pages]
+    while pending:
+        resources = _resolved(pending.pop())
+        if not hasattr(resources, "get") or id(resources) in seen:
+            continue
+        seen.add(id(resources))
+        if len(seen) > GEOMETRY_OBJECTS:
+            return False
+        for kind in ("/XObject", "/Font"):
+            entries = _resolved(resources.get(kind))
+            if not hasattr(entries, "values"):
+                continue
+            for entry in entries.values():
+                obj = _resolved(entry)
+                if not hasattr(obj, "get") or id(obj) in seen:
+                    continue
+                seen.add(id(obj))
+                streams = _streams(obj)
+                for stream in streams:
+                    data = stream.get_data()
+                    budget -= len(data)
+                    if budget < 0:
+                        return False
+                    if stream.get("/Subtype") == "/Form":
+                        forms.append(data)
+                if obj.get("/Subtype") == "/Form":
+                    pending.append(obj.get("/Resources"))
+                for font in _resolved(obj.get("/DescendantFonts")) or []:
+                    pending.append({"/Font": {"F": font}})
+    check_pdf_contents(forms, path, limits)
+    return True
+
+
+def _resolved(obj: Any) -> Any:
+    return obj.get_object() if hasattr(obj, "get_object") else obj
+
+
+def _streams(obj: Any) -> list[Any]:
+    """The streams of an XObject or a font that pdfminer inflates: a form's
+    content, a font's program, ToUnicode map and embedded encoding (an image's
+    data it never decodes to lay a page out)."""
+    if obj.get("/Subtype") == "/Image":
+        return []
+    out = [obj] if hasattr(obj, "get_data") else []
+    places: list[tuple[Any, tuple[str, ...]]] = [(obj, ("/ToUnicode", "/Encoding"))]
+    descriptor = _resolved(obj.get("/FontDescriptor"))
+    if hasattr(descriptor, "get"):
+        places.append((descriptor, _FONT_STREAMS))
+    for holder, keys in places:
+        for key in keys:
+            stream = _resolved(holder.get(key))
+            if hasattr(stream, "get_data"):
+                out.append(stream)
+    return out

@@ -8,8 +8,10 @@ compared with what the inputs give now:
   added or removed after the compile makes the outputs *outdated*, and every value
   that differs is then reported as such rather than as edited;
 - ``figures.json`` value by value, by JSON path, and against the format's rules;
-- ``report.md`` line by line: a number edited by hand is reported with its line and
-  column, a line changed otherwise with the first place it differs;
+- ``report.md`` and ``report.html`` line by line: a number edited by hand is
+  reported with its line and column, a line changed otherwise with the first place
+  it differs; ``report.docx`` the same way, paragraph by paragraph (a table row is
+  one, its cells apart by tabs), as :mod:`govstats.audit.office` reads it;
 - ``tables.xlsx`` and ``summary.xlsx`` cell by cell: values; every formula against
   the one the compile writes (a formula changed, or replaced by a typed number);
   each formula's cached value against what it computes on the workbook's own cells
@@ -40,7 +42,14 @@ from govstats.core.problems import GovstatsError, Problem
 
 __all__ = ["AUDITED_FILES", "audit_year"]
 
-AUDITED_FILES = ("figures.json", "report.md", "tables.xlsx", "summary.xlsx")
+AUDITED_FILES = (
+    "figures.json",
+    "report.md",
+    "report.html",
+    "report.docx",
+    "tables.xlsx",
+    "summary.xlsx",
+)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
 _REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _SUM = re.compile(r"SUM\(\s*\$?([A-Z]{1,3})\$?(\d+)\s*:\s*\$?([A-Z]{1,3})\$?(\d+)\s*\)")
@@ -227,8 +236,11 @@ class _Comparison:
                 fresh = json.loads(rendered[name])
                 self._json(claimed, fresh, str(path), [])
                 self._rules(claimed, fresh, str(path))
-            elif name.endswith(".md"):
-                self._lines(path, rendered[name].decode())
+            elif name.endswith((".md", ".html")):
+                have = path.read_text(encoding="utf-8", errors="replace")
+                self._lines(path, have, rendered[name].decode())
+            elif name.endswith(".docx"):
+                self._lines(path, *_docx_texts(path, rendered[name]))
             else:
                 self._workbook(path, rendered[name], shares=name == "tables.xlsx")
         # The open data (issue 19): its descriptor value by value, its CSV files
@@ -298,8 +310,8 @@ class _Comparison:
 
     # report.md
 
-    def _lines(self, path: Path, want_text: str) -> None:
-        have = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    def _lines(self, path: Path, have_text: str, want_text: str) -> None:
+        have = have_text.splitlines()
         want = want_text.splitlines()
         self.compared += len(want)
         matcher = difflib.SequenceMatcher(a=have, b=want, autojunk=False)
@@ -626,6 +638,20 @@ def _shown_pair(cached: float, computed: Fraction, number_format: str) -> list[s
         if pair[0] != pair[1] or places >= _SHARE_PLACES_MAX:
             return pair
         places += 1
+
+
+def _docx_texts(path: Path, fresh: bytes) -> tuple[str, str]:
+    """The paragraphs (and table rows, cells apart by tabs) of the published
+    ``report.docx`` and of the fresh one, one a line; a published file that cannot
+    be read is one line saying so, which then differs from the first line."""
+    from govstats.audit.documents import office_document, read_document
+
+    try:
+        have = read_document(path).text
+    except GovstatsError as exc:
+        have = f"({exc.problem.code})"
+    doc = office_document(fresh, str(path))
+    return have, doc.text if doc is not None else ""
 
 
 def _json_text(value: Any) -> str:

@@ -65,6 +65,10 @@ class Limits:
     pdf_text_operators: int = 50_000
     #: arrays and dictionaries of a PDF nested inside one another
     pdf_nesting: int = 64
+    #: bytes of a PDF's content streams, forms and fonts once inflated that are
+    #: read from the page geometry (tables by their ruling lines); a larger PDF
+    #: is read as its plain text
+    pdf_geometry_bytes: int = 4 * MIB
 
     def replace(self, **changes: Any) -> Limits:
         """A copy with some limits changed."""
