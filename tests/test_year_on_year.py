@@ -178,6 +178,28 @@ def test_audit_finds_an_edited_change(two_years, tmp_path):
     ]
 
 
+def test_audit_finds_an_edited_figure_of_the_open_data(two_years, tmp_path):
+    root = tmp_path / "copy"
+    shutil.copytree(two_years, root)
+    csv_path = root / "outputs" / "2025" / "datapackage" / "groups.csv"
+    lines = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[1].split(",")
+    at = next(
+        i for i, c in enumerate(cells) if c.strip().isdigit() and c.strip() != "0"
+    )
+    was = cells[at].strip()
+    cells[at] = str(int(was) + 2) + cells[at][len(cells[at].rstrip()) :]
+    lines[1] = ",".join(cells)
+    csv_path.write_text("".join(lines), encoding="utf-8")
+    found = audit_outputs(2025, root / "inputs", root / "outputs")
+    assert [(c.code, c.where.file, c.where.line) for c in found.errors] == [
+        ("output-edited", str(csv_path), 2)
+    ]
+    assert [(c.claimed, c.recomputed) for c in found.errors] == [
+        (str(int(was) + 2), was)
+    ]
+
+
 def test_audit_text_checks_the_changes(two_years, tmp_path):
     text = (two_years / "outputs" / "2025" / "report.md").read_text(encoding="utf-8")
     path = tmp_path / "report.md"

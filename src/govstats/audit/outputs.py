@@ -251,12 +251,13 @@ class _Comparison:
                 self.add("value", "output-missing", Location(file=str(path)), "", "")
             elif name.endswith(".json"):
                 try:
-                    have = json.loads(path.read_text(encoding="utf-8"))
+                    descriptor = json.loads(path.read_text(encoding="utf-8"))
                 except (UnicodeDecodeError, json.JSONDecodeError):
-                    have = None
-                self._json(have, json.loads(rendered[name]), str(path), [])
+                    descriptor = None
+                self._json(descriptor, json.loads(rendered[name]), str(path), [])
             else:
-                self._lines(path, rendered[name].decode())
+                have = path.read_text(encoding="utf-8", errors="replace")
+                self._lines(path, have, rendered[name].decode())
 
     # figures.json
 
