@@ -130,6 +130,8 @@ class RawWorkbook:
             if cell is not None and cell.data_type == "e":
                 return "excel-error", str(cell.value)
         formula = self._ods_formulas.get((sheet, row, col))
+        if formula is None:
+            formula = self._xls_formulas.get((sheet, row, col))
         if formula is not None:  # a formula without a cached value, never run
             return "formula-no-value", formula
         return "value-blank", ""
@@ -145,6 +147,21 @@ class RawWorkbook:
             return ods_formulas(self.data, None)
         except Exception:  # noqa: BLE001 - diagnostics only, as above
             return {}
+
+    @functools.cached_property
+    def _xls_formulas(self) -> dict[tuple[str, int, int], str]:
+        """The formulas of an .xls by cell (read once, for its blank cells): a
+        formula whose result could not be computed (a DDE call) is saved with an
+        error value, which calamine reads as empty."""
+        if self.kind != "xls" or not self.data:
+            return {}
+        from govstats.read.xlsformulas import xls_formulas
+
+        try:
+            found = xls_formulas(self.data, None)
+        except Exception:  # noqa: BLE001 - diagnostics only, as above
+            return {}
+        return {cell: formula.text for cell, formula in found.items()}
 
 
 def _sniff(

@@ -51,21 +51,31 @@ Cell = tuple[str, int, int]  # sheet, row, column (1-based)
 
 
 def external_formulas(
-    data: bytes, suffix: str, cells: Iterable[Cell]
+    data: bytes, kind: str, cells: Iterable[Cell]
 ) -> dict[Cell, tuple[str, str]]:
     """The given cells whose formula reaches outside the workbook: their formula
-    (``=...``) and its target (a file, or a DDE call), by cell."""
+    (``=...``) and its target (a file, or a DDE call), by cell.
+
+    :param kind: what the workbook is (``xlsx``, ``xls``, ``ods``), by content.
+    """
     wanted = set(cells)
     if not wanted:
         return {}
     books: dict[str, str] = {}
     try:
-        if suffix in (".xlsx", ".xlsm"):
+        if kind == "xlsx":
             formulas = _xlsx_formulas(data, wanted)
             if formulas:
                 books = _external_books(data)
-        elif suffix == ".ods":
+        elif kind == "ods":
             formulas = ods_formulas(data, wanted, only_external=True)
+        elif kind == "xls":
+            # An .xls names what a formula reaches in its link tables, not in
+            # the formula's text: the BIFF reader gives both.
+            from govstats.read.xlsformulas import xls_formulas
+
+            found = xls_formulas(data, wanted, only_external=True)
+            return {cell: (f.text, f.target) for cell, f in found.items()}
         else:
             return {}
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
