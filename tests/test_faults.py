@@ -859,6 +859,30 @@ def test_an_xls_array_formula_reaching_outside_is_found():
     }
 
 
+def test_xls_defined_names_that_name_themselves_end():
+    from govstats.read.xlsformulas import xls_formulas
+    from tests.ole import record
+
+    # name 1 is "1 + name 1 + name 2", name 2 is another workbook's A1; the
+    # cell adds name 1 a thousand times
+    selfish = struct.pack("<BH", 0x1E, 1) + struct.pack("<BHH", 0x43, 1, 0) + b"\x03"
+    selfish += struct.pack("<BHH", 0x43, 2, 0) + b"\x03"
+    names = b"".join(
+        record(
+            0x0018, struct.pack("<HBBHHH4x", 0, 0, 1, len(r), 0, 0) + b"\x00" + n + r
+        )
+        for n, r in ((b"a", selfish), (b"b", _ref3d(1, 0, 0)))
+    )
+    rgce = (
+        struct.pack("<BHH", 0x43, 1, 0)
+        + (struct.pack("<BHH", 0x43, 1, 0) + b"\x03") * 999
+    )
+    stream = biff8([], links=_xls_links() + names, formulas=[(4, 3, 3.0, rgce)])
+    found = xls_formulas(xls([("Workbook", STREAM, stream)]), None, only_external=True)
+    assert found[("Sheet1", 5, 4)].target == "D:\\报表\\其他单位.xls"
+    assert found[("Sheet1", 5, 4)].text.startswith("=a+a+a")
+
+
 def test_an_xls_without_links_is_not_decompiled():
     from govstats.read.xlsformulas import xls_formulas
 

@@ -130,8 +130,10 @@ class RawWorkbook:
             if cell is not None and cell.data_type == "e":
                 return "excel-error", str(cell.value)
         formula = self._ods_formulas.get((sheet, row, col))
-        if formula is None:
-            formula = self._xls_formulas.get((sheet, row, col))
+        book = self._xls_formulas
+        if formula is None and book is not None:
+            found = book.formula((sheet, row, col))
+            formula = None if found is None else found.text
         if formula is not None:  # a formula without a cached value, never run
             return "formula-no-value", formula
         return "value-blank", ""
@@ -149,19 +151,18 @@ class RawWorkbook:
             return {}
 
     @functools.cached_property
-    def _xls_formulas(self) -> dict[tuple[str, int, int], str]:
-        """The formulas of an .xls by cell (read once, for its blank cells): a
-        formula whose result could not be computed (a DDE call) is saved with an
-        error value, which calamine reads as empty."""
+    def _xls_formulas(self) -> Any:
+        """The formulas of an .xls (read once, for its blank cells: a formula
+        whose result could not be computed, a DDE call, is saved with an error
+        value, which calamine reads as empty), or None."""
         if self.kind != "xls" or not self.data:
-            return {}
-        from govstats.read.xlsformulas import xls_formulas
+            return None
+        from govstats.read.xlsformulas import read_xls_formulas
 
         try:
-            found = xls_formulas(self.data, None)
+            return read_xls_formulas(self.data)
         except Exception:  # noqa: BLE001 - diagnostics only, as above
-            return {}
-        return {cell: formula.text for cell, formula in found.items()}
+            return None
 
 
 def _sniff(

@@ -22,22 +22,23 @@ Every length is checked against its record, every loop is bounded.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["XlsFormula", "xls_formulas"]
+__all__ = ["XlsFormula", "XlsFormulaBook", "read_xls_formulas", "xls_formulas"]
 
 Cell = tuple[str, int, int]  # sheet, row, column (1-based)
 
 _BOF, _EOF, _BOUNDSHEET, _CONTINUE = 0x0809, 0x000A, 0x0085, 0x003C
 _FORMULA, _ARRAY = 0x0006, 0x0221
 _SUPBOOK, _EXTERNSHEET, _EXTERNNAME, _NAME = 0x01AE, 0x0017, 0x0023, 0x0018
-_WORKSHEET = 0x0010
+_CONTINUED = (_SUPBOOK, _EXTERNSHEET)
 # Formulas decompiled at most, and the length of one formula's text.
 _MAX_FORMULAS = 100_000
 _MAX_TEXT = 1000
-_MAX_DEPTH = 8  # defined names that name other names
+_MAX_NAMES = 65_536  # defined names, and external names of one SUPBOOK
 
 _ERRORS = {
     0x00: "#NULL!",
@@ -187,11 +188,44 @@ class _Links:
     books: list[_Link] = field(default_factory=list)
     sheets: list[tuple[int, int]] = field(default_factory=list)  # (book, first tab)
     names: list[tuple[str, bytes]] = field(default_factory=list)  # defined names
+    # what each defined name (by its 1-based index) reaches outside the workbook
+    name_targets: dict[int, tuple[str, ...]] = field(default_factory=dict)
     own_sheets: list[str] = field(default_factory=list)
 
     @property
     def external(self) -> bool:
         return any(b.kind in ("dde", "book") for b in self.books)
+
+
+class XlsFormulaBook:
+    """The link tables and the formulas' tokens of an ``.xls``, read once; a
+    cell's formula is decompiled when asked for (:meth:`formula`)."""
+
+    def __init__(self, links: _Links, tokens: dict[Cell, tuple[bytes, bool]]) -> None:
+        self._links = links
+        #: each formula cell's tokens, and whether they are an array formula's
+        self.tokens = tokens
+
+    @property
+    def external(self) -> bool:
+        """Whether the link tables name another workbook or a DDE server."""
+        return self._links.external
+
+    def formula(self, cell: Cell) -> XlsFormula | None:
+        """The formula of a cell, None for a cell without one."""
+        found = self.tokens.get(cell)
+        if found is None:
+            return None
+        rgce, array = found
+        targets: list[str] = []
+        try:
+            text = _decompile(rgce, self._links, targets)
+        except _Unreadable:
+            # Shown in part: what it reaches outside (a token this module
+            # does not decompile is not the clerk's fault).
+            text = "…" + "…".join(targets) + ("…" if targets else "")
+        text = "{=" + text + "}" if array else "=" + text
+        return XlsFormula(text[:_MAX_TEXT], targets[0] if targets else "")
 
 
 def xls_formulas(
@@ -200,49 +234,67 @@ def xls_formulas(
     only_external: bool = False,
     limits: Limits = DEFAULT_LIMITS,
 ) -> dict[Cell, XlsFormula]:
-    """The formulas of the given cells of an ``.xls`` (of every cell, up to
-    100,000, when ``wanted`` is None).
+    """The formulas of the given cells of an ``.xls`` (see :func:`read_xls_formulas`).
 
-    :param only_external: only the formulas that reach outside the workbook; a
-        workbook that links to nothing outside costs a walk of its first records.
+    :param only_external: only the formulas that reach outside the workbook.
+    """
+    book = read_xls_formulas(data, wanted, only_external, limits)
+    out = {}
+    for cell in book.tokens:
+        found = book.formula(cell)
+        if found is not None and (found.target or not only_external):
+            out[cell] = found
+    return out
+
+
+def read_xls_formulas(
+    data: bytes,
+    wanted: set[Cell] | None = None,
+    only_external: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+) -> XlsFormulaBook:
+    """The formulas of the given cells of an ``.xls`` (of every cell, up to
+    100,000, when ``wanted`` is None), none decompiled yet.
+
+    :param only_external: none unless the link tables name another workbook or
+        a DDE server; a workbook that links to nothing outside costs a walk of
+        its first records.
     :raises ValueError: for a file that is no readable ``.xls`` (it was checked
         before, by :func:`govstats.read.biff.scan_xls`).
     """
-    from govstats.read.biff import workbook_stream
+    from govstats.read.biff import sheet_name, workbook_stream
 
     stream = workbook_stream(data, limits)
-    records = _records(stream)
     links = _Links()
     offsets: dict[int, str] = {}
     pending: _Link | None = None
-    for pos, kind, body in records:
+    for pos, kind, body in _records(stream):
         if kind == _BOF and pos > 0:
             break  # the end of the workbook globals
         if kind == _BOUNDSHEET and len(body) >= 7:
-            from govstats.read.biff import sheet_name
-
             offsets[struct.unpack("<I", body[:4])[0]] = sheet_name(body, True)
         elif kind == _SUPBOOK:
             pending = _supbook(body)
             links.books.append(pending)
         elif kind == _EXTERNNAME and pending is not None:
-            pending.names.append(_short_string(body, 6))
+            if len(pending.names) < _MAX_NAMES:
+                pending.names.append(_short_string(body, 6))
         elif kind == _EXTERNSHEET and len(body) >= 2:
             count = struct.unpack("<H", body[:2])[0]
             for i in range(min(count, (len(body) - 2) // 6)):
                 book, first, _ = struct.unpack("<HHH", body[2 + 6 * i : 8 + 6 * i])
                 links.sheets.append((book, first))
-        elif kind == _NAME and len(body) >= 15:
+        elif kind == _NAME and len(body) >= 15 and len(links.names) < _MAX_NAMES:
             links.names.append(_defined_name(body))
     links.own_sheets = [offsets[o] for o in sorted(offsets)]
+    tokens: dict[Cell, tuple[bytes, bool]] = {}
     if only_external and not links.external:
-        return {}
-    out: dict[Cell, XlsFormula] = {}
+        return XlsFormulaBook(links, tokens)
     sheet = ""
     depth = 0
     arrays: dict[tuple[str, int, int], bytes] = {}
-    exps: list[tuple[Cell, tuple[int, int]]] = []
-    for pos, kind, body in records:
+    exps: dict[Cell, tuple[int, int]] = {}
+    for pos, kind, body in _records(stream):
         if kind == _BOF:
             depth += 1
             if depth == 1:
@@ -255,8 +307,9 @@ def xls_formulas(
             continue
         if kind == _ARRAY and len(body) >= 14:
             row, _, col = struct.unpack("<HHB", body[:5])
-            cce = struct.unpack("<H", body[12:14])[0]
-            arrays[(sheet, row, col)] = body[14 : 14 + cce]
+            if (sheet, row + 1, col + 1) in exps:
+                cce = struct.unpack("<H", body[12:14])[0]
+                arrays[(sheet, row, col)] = body[14 : 14 + cce]
         elif kind == _FORMULA and len(body) >= 22:
             row, col = struct.unpack("<HH", body[:4])
             cell = (sheet, row + 1, col + 1)
@@ -266,53 +319,41 @@ def xls_formulas(
             rgce = body[22 : 22 + cce]
             if rgce[:1] == b"\x01" and len(rgce) >= 5:
                 # ptgExp: the formula is an array formula's (or a shared one's,
-                # which cannot reach outside), whose record follows.
-                exps.append((cell, struct.unpack("<HH", rgce[1:5])))
-                continue
-            found = _formula(rgce, links, only_external)
-            if found is not None:
-                out[cell] = found
-            if len(out) >= _MAX_FORMULAS:
+                # which cannot reach outside), whose record follows its first cell.
+                exps[cell] = struct.unpack("<HH", rgce[1:5])
+            else:
+                tokens[cell] = (rgce, False)
+            if len(tokens) + len(exps) >= _MAX_FORMULAS:
                 break
-    for cell, (row, col) in exps:
+    for cell, (row, col) in exps.items():
         rgce = arrays.get((cell[0], row, col), b"")
-        found = _formula(rgce, links, only_external) if rgce else None
-        if found is not None:
-            out[cell] = XlsFormula("{" + found.text + "}", found.target)
-    return out
+        if rgce:
+            tokens[cell] = (rgce, True)
+    return XlsFormulaBook(links, tokens)
 
 
-def _records(stream: bytes) -> list[tuple[int, int, bytes]]:
-    """The records of a BIFF stream, each with the CONTINUE records after it
-    joined to its body (an EXTERNSHEET of many entries is continued)."""
-    out: list[tuple[int, int, bytes]] = []
+def _records(stream: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """The records of a BIFF stream, one at a time, each with the CONTINUE
+    records after it joined to its body (an EXTERNSHEET of many entries is
+    continued; joined once, not record by record)."""
+    start = kind = 0
+    parts: list[bytes] = []
     pos = 0
     while pos + 4 <= len(stream):
-        kind, length = struct.unpack("<HH", stream[pos : pos + 4])
+        next_kind, length = struct.unpack("<HH", stream[pos : pos + 4])
         body = stream[pos + 4 : pos + 4 + length]
-        if kind == _CONTINUE and out and out[-1][1] in (_SUPBOOK, _EXTERNSHEET):
-            last = out[-1]
-            out[-1] = (last[0], last[1], last[2] + body)
+        if next_kind == _CONTINUE and parts and kind in _CONTINUED:
+            parts.append(body)
         else:
-            out.append((pos, kind, body))
+            if parts:
+                yield start, kind, b"".join(parts)
+            start, kind, parts = pos, next_kind, [body]
         pos += 4 + length
-    return out
+    if parts:
+        yield start, kind, b"".join(parts)
 
 
-def _formula(rgce: bytes, links: _Links, only_external: bool) -> XlsFormula | None:
-    targets: list[str] = []
-    try:
-        text = "=" + _decompile(rgce, links, targets, 0)
-    except _Unreadable:
-        # Shown in part: what reaches outside, or nothing of a formula that
-        # does not (a token this module does not know is not the clerk's fault).
-        text = "=…" + "…".join(targets) + ("…" if targets else "")
-    if only_external and not targets:
-        return None
-    return XlsFormula(text[:_MAX_TEXT], targets[0] if targets else "")
-
-
-def _decompile(rgce: bytes, links: _Links, targets: list[str], depth: int) -> str:
+def _decompile(rgce: bytes, links: _Links, targets: list[str]) -> str:
     """The formula of these tokens as Excel shows it (without ``=``), noting in
     ``targets`` every file or DDE call it reaches outside the workbook."""
     stack: list[str] = []
@@ -352,14 +393,15 @@ def _decompile(rgce: bytes, links: _Links, targets: list[str], depth: int) -> st
             size = _SIZES.get(base)
             if size is None or pos + size > len(rgce):
                 raise _Unreadable
-            stack.append(
-                _operand(base, rgce[pos : pos + size], stack, links, targets, depth)
-            )
+            stack.append(_operand(base, rgce[pos : pos + size], stack, links, targets))
             if stack[-1] == "\0":
                 stack.pop()  # a token that pushes nothing (ptgMem*)
             pos += size
-        if len(stack) > 1000 or sum(len(s) for s in stack[-2:]) > 4 * _MAX_TEXT:
+        if len(stack) > _MAX_TEXT:
             raise _Unreadable
+        if stack and len(stack[-1]) > _MAX_TEXT:
+            # Shortened, not given up: what it reaches outside is still found.
+            stack[-1] = stack[-1][:_MAX_TEXT] + "…"
     if len(stack) != 1:
         raise _Unreadable
     return stack[0]
@@ -376,7 +418,6 @@ def _operand(
     stack: list[str],
     links: _Links,
     targets: list[str],
-    depth: int,
 ) -> str:
     if base == 0x1C:
         return _ERRORS.get(raw[0], "#N/A")
@@ -399,7 +440,7 @@ def _operand(
     if base in (0x26, 0x27, 0x28, 0x29):
         return "\0"  # a memory-area prefix: the tokens after it are the operand
     if base == 0x23:
-        return _defined(struct.unpack("<H", raw[:2])[0], links, targets, depth)
+        return _defined(struct.unpack("<H", raw[:2])[0], links, targets)
     if base == 0x39:
         ixti, index = struct.unpack("<HH", raw[:4])
         return _external_name(ixti, index, links, targets)
@@ -489,16 +530,23 @@ def _external_name(ixti: int, index: int, links: _Links, targets: list[str]) -> 
     return name
 
 
-def _defined(index: int, links: _Links, targets: list[str], depth: int) -> str:
-    """A defined name; what its formula reaches outside the workbook is the cell's."""
+def _defined(index: int, links: _Links, targets: list[str]) -> str:
+    """A defined name; what its formula reaches outside the workbook is the
+    cell's. Each name's tokens are read once (a name that names itself, or a
+    formula naming one name a thousand times, costs no more)."""
     if not 0 < index <= len(links.names):
         return "#NAME?"
     name, rgce = links.names[index - 1]
-    if depth < _MAX_DEPTH and rgce:
+    found = links.name_targets.get(index)
+    if found is None:
+        links.name_targets[index] = ()  # while its own tokens are read
+        inner: list[str] = []
         try:
-            _decompile(rgce, links, targets, depth + 1)
+            _decompile(rgce, links, inner)
         except _Unreadable:
             pass
+        found = links.name_targets[index] = tuple(inner)
+    targets.extend(found)
     return name
 
 
