@@ -743,6 +743,51 @@ def test_a_value_from_a_formula_reaching_outside_is_a_warning(
     assert "当面申请" in report.files[0].problems[0].message()
 
 
+@pytest.mark.parametrize(
+    ("written", "formula", "target"),
+    [
+        ("[1]Sheet1!A1", "[1]Sheet1!A1", "[1]"),
+        (
+            "'file:///C:/x/[a.xlsx]Sheet1'!A1",
+            "'file:///C:/x/[a.xlsx]Sheet1'!A1",
+            "'file:///C:/x/[a.xlsx]Sheet1'",
+        ),
+        (
+            "'C:\\x\\[a.xlsx]Sheet1'!A1",
+            "'C:\\x\\[a.xlsx]Sheet1'!A1",
+            "'C:\\x\\[a.xlsx]Sheet1'",
+        ),
+        ("SUM([a.xlsx]表1!A1:A2)", "SUM([a.xlsx]表1!A1:A2)", "[a.xlsx]表1"),
+        ("cmd|'/c calc'!A0", "cmd|'/c calc'!A0", "cmd|'/c calc'"),
+        # the bar as a character reference: no "|" among the sheet's bytes
+        ("cmd&#124;'/c calc'!A0", "cmd|'/c calc'!A0", "cmd|'/c calc'"),
+    ],
+)
+def test_a_hand_written_external_formula_without_a_links_part_is_a_warning(
+    tmp_path, written, formula, target
+):
+    """No xl/externalLinks/ part, as a tool (not Excel) may write it."""
+    from tests.hostile import TABLE3, rewrite, set_cell
+
+    cell = f'<c r="D5"><f>{written}</f><v>3</v></c>'
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(rewrite({TABLE3: lambda p: set_cell(p, "D5", cell)}))
+    validation = validate_workbooks([path], year=2017)
+    assert validation.report.flatten(["code", "cell", "found", "expected"]) == [
+        ["formula-external", "D5", "=" + formula, target]
+    ]
+    assert validation.unit_values(0)["sq.ch.in_person"] == 3
+
+
+def test_brackets_outside_formulas_are_no_warning(tmp_path):
+    from tests.hostile import TABLE3, rewrite, set_cell
+
+    cell = '<c r="E5" t="inlineStr"><is><t>[1] 见附件|附表</t></is></c>'
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(rewrite({TABLE3: lambda p: set_cell(p, "E5", cell)}))
+    assert validate_workbooks([path], year=2017).report.flatten(["code"]) == []
+
+
 def test_an_xls_value_from_another_workbook_is_a_warning():
     validation = validate_workbooks([XLS_LINKS], year=2017)
     other = "\\tmp\\govstats-fixture\\其他单位.xls"

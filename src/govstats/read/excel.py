@@ -82,6 +82,9 @@ class RawWorkbook:
     cells: int = 0
     # What the content is (xlsx, xls, ods), whatever the file's suffix says.
     kind: str = ""
+    # An .xlsx sheet's bytes hold what an external reference needs ("[", "|"):
+    # its formulas are looked at (read.formulas); True when not scanned.
+    may_link: bool = True
 
     @functools.cached_property
     def _openpyxl(self) -> Any:
@@ -424,6 +427,7 @@ def read_workbook(
         data=data,
         cells=scan.cells if scan is not None else 0,
         kind=kind,
+        may_link=scan is None or any(e.links for e in scan.sheets.values()),
     )
 
 

@@ -242,7 +242,7 @@ def _external_formulas(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> Non
     from govstats.read.kinds import KIND_OF_SUFFIX
 
     kind = raw.kind or KIND_OF_SUFFIX.get(raw.path.suffix.lower(), "")
-    found = external_formulas(raw.data, kind, cells)
+    found = external_formulas(raw.data, kind, cells, raw.may_link)
     for pos, (formula, target) in sorted(found.items()):
         cell = cells[pos]
         unit.problems.append(
