@@ -428,22 +428,25 @@ def _defuse(source: str) -> str:
 # attributes apart by whitespace, values quoted or bare and ended by whitespace or
 # ">"), a character or entity reference ended by ";". Anything else is "<" or "&"
 # alone, which the standard parser's own method for that construct reads.
+# Its groups, by number: 1 text; 2 a start tag's name, 3 its attributes, 4 "/"
+# or ""; 5 an end tag's name; 6 a character reference, 7 an entity; 8 "<" or "&".
 _WS = "[\t\n\r\f ]"
 _TOKEN = re.compile(
-    r"(?P<text>[^<&]+)"
-    r"|<(?P<tag>[a-zA-Z][a-zA-Z0-9]*)"
-    rf"(?P<attrs>(?:{_WS}+[a-zA-Z_:][-a-zA-Z0-9_:.]*"
+    r"([^<&]+)"
+    r"|<([a-zA-Z][a-zA-Z0-9]*)"
+    rf"((?:{_WS}+[a-zA-Z_:][-a-zA-Z0-9_:.]*"
     rf"(?:{_WS}*={_WS}*(?:\"[^\"]*\"|'[^']*'|[^\t\n\r\f \"'=<>`/]+(?={_WS}|>)))?)*)"
-    rf"{_WS}*(?P<empty>/?)>"
-    rf"|</(?P<end>[a-zA-Z][-.a-zA-Z0-9:_]*){_WS}*>"
-    r"|&(?:#(?P<char>[0-9]+|[xX][0-9a-fA-F]+)|(?P<entity>[a-zA-Z][-.a-zA-Z0-9]*));"
-    r"|(?P<other>[<&])"
+    rf"{_WS}*(/?)>"
+    rf"|</([a-zA-Z][-.a-zA-Z0-9:_]*){_WS}*>"
+    r"|&(?:#([0-9]+|[xX][0-9a-fA-F]+)|([a-zA-Z][-.a-zA-Z0-9]*));"
+    r"|([<&])"
 )
 # The standard parser's own patterns (html/parser.py) for what _construct reads.
 _STARTTAGOPEN = re.compile("<[a-zA-Z]")
 _CHARREF = re.compile("&#(?:[0-9]+|[xX][0-9a-fA-F]+)[^0-9a-fA-F]")
 _ENTITYREF = re.compile("&([a-zA-Z][-.a-zA-Z0-9]*)[^a-zA-Z0-9]")
 _INCOMPLETE = re.compile("&[a-zA-Z#]")
+_NEWLINE = re.compile("\n")
 _ATTR = re.compile(
     rf"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:{_WS}*={_WS}*(\"[^\"]*\"|'[^']*'|[^{_WS[1:-1]}\"'=<>`/]+))?"
 )
@@ -456,7 +459,7 @@ def _feed_fast(parser: HTMLParser, source: str) -> bool:
     (issue 20: ``a<br>`` x400,000 took 2 s per MB).
 
     The standard parser looks for every construct in turn and counts lines after
-    each; here the common tokens are one match of :data:`_TOKEN` each, and every
+    each token; here the common tokens are one match of :data:`_TOKEN` each, and every
     other construct is read by the parser's own method for it, as its loop
     (``goahead``) would call it. The one thing not done is what that loop does
     when a construct is left incomplete (the rest of the page is then read as
@@ -465,74 +468,74 @@ def _feed_fast(parser: HTMLParser, source: str) -> bool:
     tests/test_audit_hostile.py (Hypothesis).
     """
     parser.rawdata = source  # what the parser's own methods read
+    # Where each line ends: a handler's position is looked up when it asks for
+    # it (getpos), not counted after every token as the standard parser does.
+    newlines = [m.start() for m in _NEWLINE.finditer(source)]
     n = len(source)
     pos = 0
-    line, line_start = 1, 0
-    match = _TOKEN.match
-    count = source.count
-    while pos < n:
-        parser.lineno, parser.offset = line, pos - line_start
-        if parser.cdata_elem is not None:  # inside <script> or <style>
-            found = parser.interesting.search(source, pos)
-            if found is None:
-                return True  # never closed: the standard parser drops the rest
-            end = found.start()
-            if pos < end:
-                parser.handle_data(source[pos:end])
-                line, line_start = _advance(source, pos, end, line, line_start)
-                parser.lineno, parser.offset = line, end - line_start
-            k = parser.parse_endtag(end)
-            if k < 0:
-                return False
-            pos, end = end, k
-        else:
+
+    def getpos() -> tuple[int, int]:
+        if not newlines:  # a page on one line
+            return 1, pos
+        line = bisect.bisect_left(newlines, pos)  # the line breaks before pos
+        return line + 1, pos - (newlines[line - 1] + 1 if line else 0)
+
+    vars(parser)["getpos"] = getpos
+    # The handlers, looked up once (a page has a million tokens).
+    data, start = parser.handle_data, parser.handle_starttag
+    start_end = parser.handle_startendtag
+    end_tag, cdata_tags = parser.handle_endtag, parser.CDATA_CONTENT_ELEMENTS
+    try:
+        match = _TOKEN.match
+        while pos < n:
+            if parser.cdata_elem is not None:  # inside <script> or <style>
+                found = parser.interesting.search(source, pos)
+                if found is None:
+                    return True  # never closed: the standard parser drops the rest
+                if pos < found.start():
+                    data(source[pos : found.start()])
+                    pos = found.start()
+                end = parser.parse_endtag(pos)
+                if end < 0:
+                    return False
+                pos = end
+                continue
             m = match(source, pos)
             assert m is not None  # the last alternative takes any "<" or "&"
-            kind = m.lastgroup
-            end = m.end()
-            if kind == "text":
-                parser.handle_data(m.group())
-            elif kind == "empty":  # a start tag (its last group always matches)
-                tag = m.group("tag").lower()
-                attrs = _attributes(m.group("attrs"))
-                if m.group("empty"):
-                    parser.handle_startendtag(tag, attrs)
+            kind = m.lastindex  # the token's last group (numbers in _TOKEN)
+            if kind == 1:
+                data(m[1])
+            elif kind == 4:  # a start tag
+                tag = m[2].lower()
+                attrs = _attributes(m[3]) if m[3] else []
+                if m[4]:
+                    start_end(tag, attrs)
                 else:
-                    parser.handle_starttag(tag, attrs)
-                    if tag in parser.CDATA_CONTENT_ELEMENTS:
+                    start(tag, attrs)
+                    if tag in cdata_tags:
                         parser.set_cdata_mode(tag)
-            elif kind == "end":
-                parser.handle_endtag(m.group("end").lower())
+            elif kind == 5:
+                end_tag(m[5].lower())
                 parser.clear_cdata_mode()
-            elif kind == "char":
-                parser.handle_charref(m.group("char"))
-            elif kind == "entity":
-                parser.handle_entityref(m.group("entity"))
+            elif kind == 6:
+                parser.handle_charref(m[6])
+            elif kind == 7:
+                parser.handle_entityref(m[7])
             else:
                 end = _construct(parser, source, pos)
                 if end < 0:
                     return False
-        if count("\n", pos, end):
-            line, line_start = _advance(source, pos, end, line, line_start)
-        pos = end
-    return True
-
-
-def _advance(
-    source: str, start: int, end: int, line: int, line_start: int
-) -> tuple[int, int]:
-    """The line and where it starts, after ``source[start:end]``."""
-    lines = source.count("\n", start, end)
-    if lines:
-        return line + lines, source.rindex("\n", start, end) + 1
-    return line, line_start
+                pos = end
+                continue
+            pos = m.end()
+        return True
+    finally:
+        del vars(parser)["getpos"]
 
 
 def _attributes(raw: str) -> list[tuple[str, str | None]]:
     """A plain tag's attributes as the standard parser gives them."""
     attrs: list[tuple[str, str | None]] = []
-    if not raw:
-        return attrs
     for m in _ATTR.finditer(raw):
         name, value = m.group(1, 2)
         if value is not None and value[:1] in ("'", '"'):
