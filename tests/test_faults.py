@@ -904,6 +904,14 @@ def test_an_xls_array_formula_reaching_outside_is_found():
     }
 
 
+def test_biff5_formulas_are_not_read_as_biff8():
+    from govstats.read.xlsformulas import xls_formulas
+
+    stream = biff8([], formulas=[(4, 3, 3.0, struct.pack("<BH", 0x1E, 3))])
+    biff5 = stream[:4] + b"\x00\x05" + stream[6:]  # the first BOF's version
+    assert xls_formulas(xls([("Workbook", STREAM, biff5)]), None) == {}
+
+
 def test_xls_defined_names_that_name_themselves_end():
     from govstats.read.xlsformulas import xls_formulas
     from tests.ole import record

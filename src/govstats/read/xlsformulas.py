@@ -268,7 +268,11 @@ def read_xls_formulas(
     links = _Links()
     offsets: dict[int, str] = {}
     pending: _Link | None = None
+    tokens: dict[Cell, tuple[bytes, bool]] = {}
     for pos, kind, body in _records(stream):
+        if kind == _BOF and pos == 0 and body[:2] != b"\x00\x06":
+            # BIFF5 (Excel 95) sizes its tokens and links otherwise: not read.
+            return XlsFormulaBook(links, tokens)
         if kind == _BOF and pos > 0:
             break  # the end of the workbook globals
         if kind == _BOUNDSHEET and len(body) >= 7:
@@ -287,7 +291,6 @@ def read_xls_formulas(
         elif kind == _NAME and len(body) >= 15 and len(links.names) < _MAX_NAMES:
             links.names.append(_defined_name(body))
     links.own_sheets = [offsets[o] for o in sorted(offsets)]
-    tokens: dict[Cell, tuple[bytes, bool]] = {}
     if only_external and not links.external:
         return XlsFormulaBook(links, tokens)
     sheet = ""
