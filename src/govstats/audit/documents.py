@@ -647,6 +647,8 @@ def _tidy(
         segments.append((pos, length - pos))
         out.append(raw[pos:])
     text = "".join(out).rstrip("\n\t ")
+    if not any(shift for _, shift in segments):
+        return text, anchors  # nothing dropped before any anchored character
     starts = [a for a, _ in segments]
     moved = []
     for o, p, ln, c in anchors:
