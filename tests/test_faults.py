@@ -851,6 +851,7 @@ def _ref3d(ixti: int, row: int, col: int) -> bytes:
         # a defined name that refers to another workbook
         (struct.pack("<BHH", 0x43, 1, 0), "=外部", "D:\\报表\\其他单位.xls"),
     ],
+    ids=["dde-call", "external-name", "external-cell", "defined-name"],
 )
 def test_xls_links_are_read_from_the_link_tables(rgce, text, target):
     from govstats.read.xlsformulas import XlsFormula, xls_formulas
