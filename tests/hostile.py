@@ -578,6 +578,14 @@ CASES = [
         ("sheet-too-large",),
         suffix=".xls",
     ),
+    # An .xls saved by LibreOffice whose value cells link to another workbook
+    # and call a DDE server (how it was made: tests/test_faults.py, XLS_LINKS).
+    Case(
+        "xls-links-and-dde",
+        lambda: (FIXTURES / "issue-20-21-xls-links.xls").read_bytes(),
+        ("formula-external", "formula-no-value"),
+        suffix=".xls",
+    ),
     # value cells
     Case(
         "value-hyperlink",

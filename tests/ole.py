@@ -8,6 +8,7 @@ open it, with cells placed anywhere (even beyond what Excel allows).
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 
 FREE, END, FAT_SECTOR, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
 SECTOR = 512
@@ -99,8 +100,19 @@ def _record(kind: int, body: bytes = b"") -> bytes:
     return struct.pack("<HH", kind, len(body)) + body
 
 
-def biff8(cells: list[tuple[int, int, float]], sheet: str = "Sheet1") -> bytes:
-    """The Workbook stream of one sheet holding numbers at 0-based (row, column)."""
+def biff8(
+    cells: list[tuple[int, int, float]],
+    sheet: str = "Sheet1",
+    links: bytes = b"",
+    formulas: Sequence[tuple[int, int, float, bytes]] = (),
+    after: bytes = b"",
+) -> bytes:
+    """The Workbook stream of one sheet holding numbers at 0-based (row, column).
+
+    :param links: records of the workbook globals (SUPBOOK, EXTERNSHEET, NAME...).
+    :param formulas: FORMULA records: (row, column, cached number, tokens).
+    :param after: records after the cells (an ARRAY after its formula).
+    """
 
     def bof(kind: int) -> bytes:
         return _record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0, 1997, 0, 6))
@@ -108,6 +120,7 @@ def biff8(cells: list[tuple[int, int, float]], sheet: str = "Sheet1") -> bytes:
     name = sheet.encode("utf-16-le")
     boundsheet_len = 4 + 2 + 2 + len(name)
     globals_ = bof(0x0005) + _record(0x0042, struct.pack("<H", 1200))  # CODEPAGE
+    globals_ += links
     offset = len(globals_) + 4 + boundsheet_len + 4  # + BOUNDSHEET + EOF
     globals_ += _record(
         0x0085, struct.pack("<IHBB", offset, 0, len(sheet), 1) + name
@@ -115,8 +128,27 @@ def biff8(cells: list[tuple[int, int, float]], sheet: str = "Sheet1") -> bytes:
     body = bof(0x0010)
     for row, col, value in cells:
         body += _record(0x0203, struct.pack("<HHHd", row, col, 0, value))
-    body += _record(0x000A)
+    for row, col, value, rgce in formulas:
+        body += formula(row, col, value, rgce)
+    body += after + _record(0x000A)
     return globals_ + body
+
+
+def record(kind: int, body: bytes = b"") -> bytes:
+    """One BIFF record."""
+    return _record(kind, body)
+
+
+def formula(row: int, col: int, value: float, rgce: bytes) -> bytes:
+    """A FORMULA record with a cached number."""
+    head = struct.pack("<HHHdHI", row, col, 0, value, 0, 0)
+    return _record(0x0006, head + struct.pack("<H", len(rgce)) + rgce)
+
+
+def unicode_string(text: str, length_bytes: int = 2) -> bytes:
+    """An XLUnicodeString (``length_bytes`` of length, flags, UTF-16 characters)."""
+    size = struct.pack("<H" if length_bytes == 2 else "<B", len(text))
+    return size + b"\x01" + text.encode("utf-16-le")
 
 
 def xls(streams: list[tuple[str, int, bytes]]) -> bytes:

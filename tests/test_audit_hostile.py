@@ -14,10 +14,11 @@ import codecs
 import re
 import sys
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -329,6 +330,115 @@ def test_a_malformed_marked_section_is_read_as_text():
     # The standard parser raises AssertionError on these (issue 20: exit 3).
     doc = html_document("<p>共1件<![ foo]>，其中<![1 1件</p>", "t.html")
     assert doc.text == "共1件<![ foo]>，其中<![1 1件"
+
+
+# The HTML tokenizer's fast path against the standard parser
+
+
+class _Recorder(HTMLParser):
+    """Every handler call, with its arguments and the position the parser gives."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.calls: list[tuple[object, ...]] = []
+
+    def _note(self, *call: object) -> None:
+        self.calls.append((*call, self.getpos()))
+
+    def handle_starttag(self, tag, attrs):
+        self._note("start", tag, attrs)
+
+    def handle_startendtag(self, tag, attrs):
+        self._note("startend", tag, attrs)
+
+    def handle_endtag(self, tag):
+        self._note("end", tag)
+
+    def handle_data(self, data):
+        self._note("data", data)
+
+    def handle_entityref(self, name):
+        self._note("entity", name)
+
+    def handle_charref(self, name):
+        self._note("char", name)
+
+    def handle_comment(self, data):
+        self._note("comment", data)
+
+    def handle_decl(self, decl):
+        self._note("decl", decl)
+
+    def handle_pi(self, data):
+        self._note("pi", data)
+
+
+# What pages are made of, well and badly formed: plain tokens the fast path reads
+# itself, and every other construct, which it hands to the parser's own methods.
+_MARKUP = st.sampled_from(
+    [
+        "共收到", "527", "件，", " ", "\n", "\r\n", "\t", "\u3000", "a b",
+        "<p>", "</p>", "<br>", "<br/>", "<br />", "<br/ >", "<BR>", "<p\u3000>",
+        "<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th>", "</TD >",
+        "<TD ROWSPAN=2>", '<td colspan="3">', "<td rowspan='x&amp;'>", "<td\nrowspan=2>",
+        '<a href="x>y">', "<a href=x/>", "<a href=x />", '<img src="a" alt>',
+        '<div a=1b=2>', '<a b="1"c>', "<a b = '1'>", "<a b=>", "<a-b>", "<a\x00>",
+        "</ p>", "</p x>", "</>", "<>", "<", "&", "&amp;", "&amp", "&AMP;", "&#65;",
+        "&#x41;", "&#65", "&#", "&#x;", "&#12a;", "&nbsp;", "&a.b;", "&a-", "&a",
+        "<!-- c -->", "<!--", "-->", "--!>", "<!DOCTYPE html>", "<!doctype>", "<!x>",
+        "<?pi?>", "<![CDATA[x]]>", "<![ x", "<script>", "</script>", "<script>a<b",
+        "<style>p{}</style >", "</SCRIPT>", "<noscript>", "</noscript>", "<head>",
+        "</head>", "<title>", "<b>", "</b>", '"', "'", "=", "/", ">", "<a ",
+    ]
+)  # fmt: skip
+
+
+def _standard_way(source: str) -> object:
+    """What html_document gives with the standard parser alone: its document, or
+    the code of the problem it raises."""
+    try:
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(documents, "_feed_fast", lambda parser, source: False)
+            return html_document(source, "t.html")
+    except GovstatsError as exc:
+        return exc.problem.code
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_MARKUP, max_size=40))
+@example(["<p>", "共收到", "&amp;", "<br/>", "527", "</p>"])
+@example(["<script>", "a<b", "</SCRIPT>", "<td rowspan='x&amp;'>", "1"])
+def test_the_fast_html_tokenizer_calls_what_the_standard_parser_calls(parts):
+    source = documents._defuse("".join(parts))
+    reference = _Recorder()
+    fast = _Recorder()
+    try:
+        reference.feed(source)
+        reference.close()
+    except AssertionError:
+        with pytest.raises(AssertionError):
+            documents._feed_fast(fast, source)
+        return
+    if documents._feed_fast(fast, source):
+        assert fast.calls == reference.calls
+        event("fast")
+    else:
+        event("handed to the standard parser")
+    try:
+        found: object = html_document("".join(parts), "t.html")
+    except GovstatsError as exc:
+        found = exc.problem.code
+    assert found == _standard_way("".join(parts))
+
+
+def test_a_page_of_plain_markup_takes_the_fast_path(monkeypatch):
+    page = (SEED.parent / "zhuzhou-2017-report.clean.txt").read_text(encoding="utf-8")
+    source = "<!DOCTYPE html><html><head><title>t</title><style>p{}</style></head>"
+    source += "".join(
+        f"<p class=x>{line}&nbsp;<br/></p>\n" for line in page.splitlines()
+    )
+    assert documents._feed_fast(_Recorder(), documents._defuse(source))
+    assert html_document(source, "t.html") == _standard_way(source)
 
 
 def _tidy_reference(raw, anchors):

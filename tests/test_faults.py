@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -586,6 +587,27 @@ def test_an_ods_dde_formula_without_a_value_is_a_formula_in_a_value_cell(tmp_pat
     ]
 
 
+# An .xls as LibreOffice 7 saves it ("MS Excel 97") from an .ods of the valid
+# workbook whose 表3 D5, D6 and D7 were given, with their cached values:
+#   D5 ='file:///tmp/govstats-fixture/其他单位.xls'#$Sheet1.$A$1   (3)
+#   D6 =SUM('file:///tmp/govstats-fixture/其他单位.xls'#$Sheet1.$A$2:$A$3)-1   (0)
+#   D7 =DDE("cmd";"/c calc";"A0")   (8)
+# It holds the link tables a real file has (a SUPBOOK for the other workbook, one
+# for the DDE server with its EXTERNNAMEs, the EXTERNSHEET) and FORMULA records
+# with ptgRef3d, ptgArea3d and ptgNameX. LibreOffice saved D7 with #N/A, the DDE
+# call not being run: a formula without a value.
+XLS_LINKS = Path(__file__).parent / "fixtures" / "issue-20-21-xls-links.xls"
+
+
+def test_an_xls_dde_formula_without_a_value_is_a_formula_in_a_value_cell():
+    report = validate_workbooks([XLS_LINKS], year=2017).report
+    found = report.flatten(["code", "severity", "cell", "found"])
+    assert [p for p in found if p[2] == "D7"] == [
+        ["formula-no-value", "error", "D7", "=cmd|'/c calc'!A0"]
+    ]
+    assert "file-unreadable" not in [p[0] for p in found]
+
+
 # Issue 21.1: audit counts after an input is deleted
 
 
@@ -725,6 +747,209 @@ def test_a_value_from_a_formula_reaching_outside_is_a_warning(
     ]
     assert validation.unit_values(0)["sq.ch.in_person"] == 3  # its cached value
     assert "当面申请" in report.files[0].problems[0].message()
+
+
+@pytest.mark.parametrize(
+    ("written", "formula", "target"),
+    [
+        ("[1]Sheet1!A1", "[1]Sheet1!A1", "[1]"),
+        (
+            "'file:///C:/x/[a.xlsx]Sheet1'!A1",
+            "'file:///C:/x/[a.xlsx]Sheet1'!A1",
+            "'file:///C:/x/[a.xlsx]Sheet1'",
+        ),
+        (
+            "'C:\\x\\[a.xlsx]Sheet1'!A1",
+            "'C:\\x\\[a.xlsx]Sheet1'!A1",
+            "'C:\\x\\[a.xlsx]Sheet1'",
+        ),
+        ("SUM([a.xlsx]表1!A1:A2)", "SUM([a.xlsx]表1!A1:A2)", "[a.xlsx]表1"),
+        ("cmd|'/c calc'!A0", "cmd|'/c calc'!A0", "cmd|'/c calc'"),
+        # the bar as a character reference: no "|" among the sheet's bytes
+        ("cmd&#124;'/c calc'!A0", "cmd|'/c calc'!A0", "cmd|'/c calc'"),
+    ],
+)
+def test_a_hand_written_external_formula_without_a_links_part_is_a_warning(
+    tmp_path, written, formula, target
+):
+    """No xl/externalLinks/ part, as a tool (not Excel) may write it."""
+    from tests.hostile import TABLE3, rewrite, set_cell
+
+    cell = f'<c r="D5"><f>{written}</f><v>3</v></c>'
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(rewrite({TABLE3: lambda p: set_cell(p, "D5", cell)}))
+    validation = validate_workbooks([path], year=2017)
+    assert validation.report.flatten(["code", "cell", "found", "expected"]) == [
+        ["formula-external", "D5", "=" + formula, target]
+    ]
+    assert validation.unit_values(0)["sq.ch.in_person"] == 3
+
+
+def test_brackets_outside_formulas_are_no_warning(tmp_path):
+    from tests.hostile import TABLE3, rewrite, set_cell
+
+    cell = '<c r="E5" t="inlineStr"><is><t>[1] 见附件|附表</t></is></c>'
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(rewrite({TABLE3: lambda p: set_cell(p, "E5", cell)}))
+    assert validate_workbooks([path], year=2017).report.flatten(["code"]) == []
+
+
+def test_an_xls_value_from_another_workbook_is_a_warning():
+    validation = validate_workbooks([XLS_LINKS], year=2017)
+    other = "\\tmp\\govstats-fixture\\其他单位.xls"
+    book = "'\\tmp\\govstats-fixture\\[其他单位.xls]'"
+    assert validation.report.flatten(
+        ["code", "severity", "cell", "found", "expected"]
+    ) == [
+        ["formula-external", "warning", "D5", f"={book}!$A$1", other],
+        ["formula-external", "warning", "D6", f"=SUM({book}!$A$2:$A$3)-1", other],
+        ["formula-no-value", "error", "D7", "=cmd|'/c calc'!A0", ""],
+    ]
+    values = validation.unit_values(0)
+    assert (values["sq.ch.in_person"], values["sq.ch.fax"]) == (3, 0)  # cached
+
+
+def _xls_links() -> bytes:
+    """Link tables as Excel writes them: the workbook itself (0), another
+    workbook with one sheet and one name (1), a DDE server with one item (2)."""
+    from tests.ole import record, unicode_string
+
+    other = "\x01\x01D\x03报表\x03其他单位.xls"
+    return (
+        record(0x01AE, struct.pack("<HH", 1, 0x0401))
+        + record(
+            0x01AE,
+            struct.pack("<H", 1) + unicode_string(other) + unicode_string("Sheet1"),
+        )
+        + record(
+            0x0023,
+            struct.pack("<HHH", 0, 0, 0) + b"\x03\x01" + "单位数".encode("utf-16-le"),
+        )
+        + record(0x01AE, struct.pack("<HHB", 0, 12, 0) + b"cmd\x03/c calc")
+        + record(0x0023, struct.pack("<HI", 0x7FE2, 0) + b"\x02\x00A0")
+        + record(
+            0x0017, struct.pack("<H3H3H3H", 3, 0, 0, 0, 1, 0, 0, 2, 0xFFFE, 0xFFFE)
+        )
+    )
+
+
+def _ref3d(ixti: int, row: int, col: int) -> bytes:
+    return struct.pack("<BHHH", 0x5A, ixti, row, col | 0xC000)
+
+
+@pytest.mark.parametrize(
+    ("rgce", "text", "target"),
+    [
+        # a DDE call Excel could run, saved with its value
+        (struct.pack("<BHHH", 0x59, 2, 1, 0), "=cmd|'/c calc'!A0", "cmd|'/c calc'"),
+        # a name of another workbook
+        (
+            struct.pack("<BHHH", 0x59, 1, 1, 0),
+            "='D:\\报表\\其他单位.xls'!单位数",
+            "D:\\报表\\其他单位.xls",
+        ),
+        # another workbook's cell, added to a number
+        (
+            struct.pack("<BH", 0x1E, 1) + _ref3d(1, 0, 0) + b"\x03",
+            "=1+'D:\\报表\\[其他单位.xls]Sheet1'!A1",
+            "D:\\报表\\其他单位.xls",
+        ),
+        # a defined name that refers to another workbook
+        (struct.pack("<BHH", 0x43, 1, 0), "=外部", "D:\\报表\\其他单位.xls"),
+    ],
+    ids=["dde-call", "external-name", "external-cell", "defined-name"],
+)
+def test_xls_links_are_read_from_the_link_tables(rgce, text, target):
+    from govstats.read.xlsformulas import XlsFormula, xls_formulas
+    from tests.ole import record
+
+    name = "外部".encode("utf-16-le")
+    inner = _ref3d(1, 1, 1)
+    defined = record(
+        0x0018,
+        struct.pack("<HBBHHH4x", 0, 0, 2, len(inner), 0, 0) + b"\x01" + name + inner,
+    )
+    inside = struct.pack("<BHHH", 0x5A, 0, 0, 0)  # Sheet1!$A$1: no link
+    data = xls(
+        [
+            (
+                "Workbook",
+                STREAM,
+                biff8(
+                    [],
+                    links=_xls_links() + defined,
+                    formulas=[(4, 3, 3.0, rgce), (5, 3, 1.0, inside)],
+                ),
+            )
+        ]
+    )
+    assert xls_formulas(data, None, only_external=True) == {
+        ("Sheet1", 5, 4): XlsFormula(text, target)
+    }
+    assert xls_formulas(data, {("Sheet1", 6, 4)}) == {
+        ("Sheet1", 6, 4): XlsFormula("=Sheet1!$A$1")
+    }
+
+
+def test_an_xls_array_formula_reaching_outside_is_found():
+    from govstats.read.xlsformulas import XlsFormula, xls_formulas
+    from tests.ole import record
+
+    rgce = _ref3d(1, 0, 0)
+    array = record(0x0221, struct.pack("<HHBBHIH", 4, 4, 3, 3, 0, 0, len(rgce)) + rgce)
+    stream = biff8(
+        [],
+        links=_xls_links(),
+        formulas=[(4, 3, 3.0, struct.pack("<BHH", 0x01, 4, 3))],
+        after=array,
+    )
+    found = xls_formulas(xls([("Workbook", STREAM, stream)]), None, only_external=True)
+    assert found == {
+        ("Sheet1", 5, 4): XlsFormula(
+            "{='D:\\报表\\[其他单位.xls]Sheet1'!A1}", "D:\\报表\\其他单位.xls"
+        )
+    }
+
+
+def test_biff5_formulas_are_not_read_as_biff8():
+    from govstats.read.xlsformulas import xls_formulas
+
+    stream = biff8([], formulas=[(4, 3, 3.0, struct.pack("<BH", 0x1E, 3))])
+    biff5 = stream[:4] + b"\x00\x05" + stream[6:]  # the first BOF's version
+    assert xls_formulas(xls([("Workbook", STREAM, biff5)]), None) == {}
+
+
+def test_xls_defined_names_that_name_themselves_end():
+    from govstats.read.xlsformulas import xls_formulas
+    from tests.ole import record
+
+    # name 1 is "1 + name 1 + name 2", name 2 is another workbook's A1; the
+    # cell adds name 1 a thousand times
+    selfish = struct.pack("<BH", 0x1E, 1) + struct.pack("<BHH", 0x43, 1, 0) + b"\x03"
+    selfish += struct.pack("<BHH", 0x43, 2, 0) + b"\x03"
+    names = b"".join(
+        record(
+            0x0018, struct.pack("<HBBHHH4x", 0, 0, 1, len(r), 0, 0) + b"\x00" + n + r
+        )
+        for n, r in ((b"a", selfish), (b"b", _ref3d(1, 0, 0)))
+    )
+    rgce = (
+        struct.pack("<BHH", 0x43, 1, 0)
+        + (struct.pack("<BHH", 0x43, 1, 0) + b"\x03") * 999
+    )
+    stream = biff8([], links=_xls_links() + names, formulas=[(4, 3, 3.0, rgce)])
+    found = xls_formulas(xls([("Workbook", STREAM, stream)]), None, only_external=True)
+    assert found[("Sheet1", 5, 4)].target == "D:\\报表\\其他单位.xls"
+    assert found[("Sheet1", 5, 4)].text.startswith("=a+a+a")
+
+
+def test_an_xls_without_links_is_not_decompiled():
+    from govstats.read.xlsformulas import xls_formulas
+
+    stream = biff8([], formulas=[(4, 3, 3.0, struct.pack("<BH", 0x1E, 3))])
+    data = xls([("Workbook", STREAM, stream)])
+    assert xls_formulas(data, None, only_external=True) == {}
+    assert xls_formulas(data, None)[("Sheet1", 5, 4)].text == "=3"
 
 
 def test_a_formula_inside_the_workbook_is_no_warning(tmp_path):

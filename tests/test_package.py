@@ -153,6 +153,35 @@ def test_a_sheet_read_off_its_bytes_has_the_streaming_extent():
 
 
 @pytest.mark.parametrize(
+    ("formula", "links"),
+    [
+        ("A1+1", False),
+        ("[1]Sheet1!A1", True),
+        ("cmd|'/c calc'!A0", True),
+        ("cmd&#124;'/c calc'!A0", True),  # a character reference may be either
+    ],
+)
+def test_a_sheet_that_may_link_outside_is_told_either_way(formula, links):
+    rows = f'<row r="1"><c r="A1"><f>{formula}</f><v>1</v></c></row>'
+    result, _ = both_ways(workbook(sheet(rows)))
+    assert result.sheets["Sheet1"].links is links
+
+
+def test_a_sheet_read_by_its_layout_is_looked_at_for_links():
+    memory = package.ScanMemory()
+
+    def scan(formula: str) -> Any:
+        rows = f'<row r="1"><c r="A1"><f>{formula}</f><v>1</v></c></row>'
+        return outcome(workbook(sheet(rows)), memory=memory)
+
+    assert scan("A1+1").sheets["Sheet1"].links is False
+    with counting("_scan_whole") as parsed:
+        # the same tags, another text: read off the layout, not parsed
+        assert scan("[1]S!A1").sheets["Sheet1"].links is True
+    assert "xl/worksheets/sheet1.xml" not in parsed
+
+
+@pytest.mark.parametrize(
     ("rows", "expected"),
     [
         # a fake r inside another attribute's value, a ">" in a value

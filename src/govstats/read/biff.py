@@ -16,7 +16,7 @@ from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.read.package import SheetExtent
 
-__all__ = ["scan_xls"]
+__all__ = ["scan_xls", "sheet_name", "workbook_stream"]
 
 _FREE, _END = 0xFFFFFFFF, 0xFFFFFFFE
 _BOF, _EOF, _BOUNDSHEET = 0x0809, 0x000A, 0x0085
@@ -120,6 +120,17 @@ def _stream(data: bytes, limits: Limits) -> bytes:
     return body
 
 
+def workbook_stream(data: bytes, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The stream of BIFF records the reader reads (see :func:`scan_xls`).
+
+    :raises ValueError: for a damaged compound document.
+    """
+    try:
+        return _stream(data, limits)
+    except (_Damaged, struct.error) as exc:
+        raise ValueError(f"xls: {exc}") from None
+
+
 def scan_xls(
     data: bytes, path: str, limits: Limits = DEFAULT_LIMITS
 ) -> list[tuple[str, SheetExtent]]:
@@ -152,7 +163,7 @@ def scan_xls(
                 open_.pop()
         elif kind == _BOUNDSHEET and len(body) >= 7:
             (offset,) = struct.unpack("<I", body[:4])
-            names[offset] = _sheet_name(body, biff8)
+            names[offset] = sheet_name(body, biff8)
         elif open_ and len(body) >= 4 and kind in _CELLS | _RUNS:
             current = open_[-1]
             row, col = struct.unpack("<HH", body[:4])
@@ -181,7 +192,7 @@ def scan_xls(
     return [(names.get(offset, ""), e) for offset, e in extents.items()]
 
 
-def _sheet_name(body: bytes, biff8: bool) -> str:
+def sheet_name(body: bytes, biff8: bool) -> str:
     """The name in a BOUNDSHEET record, for messages only (BIFF5 names are in the
     workbook's code page, shown here as Latin-1)."""
     count = body[6]

@@ -82,6 +82,9 @@ class RawWorkbook:
     cells: int = 0
     # What the content is (xlsx, xls, ods), whatever the file's suffix says.
     kind: str = ""
+    # An .xlsx sheet's bytes hold what an external reference needs ("[", "|"):
+    # its formulas are looked at (read.formulas); True when not scanned.
+    may_link: bool = True
 
     @functools.cached_property
     def _openpyxl(self) -> Any:
@@ -130,6 +133,10 @@ class RawWorkbook:
             if cell is not None and cell.data_type == "e":
                 return "excel-error", str(cell.value)
         formula = self._ods_formulas.get((sheet, row, col))
+        book = self._xls_formulas
+        if formula is None and book is not None:
+            found = book.formula((sheet, row, col))
+            formula = None if found is None else found.text
         if formula is not None:  # a formula without a cached value, never run
             return "formula-no-value", formula
         return "value-blank", ""
@@ -145,6 +152,20 @@ class RawWorkbook:
             return ods_formulas(self.data, None)
         except Exception:  # noqa: BLE001 - diagnostics only, as above
             return {}
+
+    @functools.cached_property
+    def _xls_formulas(self) -> Any:
+        """The formulas of an .xls (read once, for its blank cells: a formula
+        whose result could not be computed, a DDE call, is saved with an error
+        value, which calamine reads as empty), or None."""
+        if self.kind != "xls" or not self.data:
+            return None
+        from govstats.read.xlsformulas import read_xls_formulas
+
+        try:
+            return read_xls_formulas(self.data)
+        except Exception:  # noqa: BLE001 - diagnostics only, as above
+            return None
 
 
 def _sniff(
@@ -406,6 +427,7 @@ def read_workbook(
         data=data,
         cells=scan.cells if scan is not None else 0,
         kind=kind,
+        may_link=scan is None or any(e.links for e in scan.sheets.values()),
     )
 
 

@@ -13,7 +13,10 @@ Two cases need the formula itself (issues 20 and 21):
 Formulas are never evaluated, and no link is ever followed. Looking costs nothing
 for a workbook without such formulas: a ``.xlsx`` is only opened by openpyxl when
 it has an external links part (which Excel, WPS and LibreOffice write for every
-external reference), an ``.ods`` only when its content mentions one.
+external reference) or a sheet whose bytes hold what a hand-written one needs
+(``[`` or ``|``, seen by the package scan), an ``.ods`` only when its content
+mentions one, an ``.xls`` only when its link tables name another workbook or a
+DDE server (:mod:`govstats.read.xlsformulas`).
 """
 
 from __future__ import annotations
@@ -27,10 +30,14 @@ from typing import Any
 __all__ = ["external_formulas", "external_target", "ods_formulas"]
 
 # What makes a formula reach outside its workbook: an external workbook by index
-# ([1]Sheet1!A1, as Excel stores it), a path or URL, a DDE call (app|topic!item).
+# ([1]Sheet1!A1, as Excel stores it), a path or URL, a workbook named in brackets
+# before a sheet ('C:\x\[a.xlsx]Sheet1'!A1, [a.xlsx]Sheet1!A1, as a formula is
+# typed; not a table's column, Table1[x], which no "!" follows), a DDE call
+# (app|topic!item). Each part is linear in the formula: a run of letters is tried
+# from its first letter only, and at most once.
 _EXTERNAL = re.compile(
-    r"\[\d+\]|'?file://[^'!]*'?|[A-Za-z0-9_.]+\|'[^']*'|[A-Za-z0-9_.]+\|[^!]*"
-    r"|\bDDE\s*\(",
+    r"\[\d+\]|'?file://[^'!]*'?|'[^'\[]*+\[[^\]']++\][^']*+'!|\[[^\]\['!]+\][\w.]*!"
+    r"|(?<![A-Za-z0-9_.])[A-Za-z0-9_.]++\|(?:'[^']*'|[^!]*)|\bDDE\s*\(",
     re.I,
 )
 # The same, in the XML of a sheet or content part (before any parsing).
@@ -51,21 +58,33 @@ Cell = tuple[str, int, int]  # sheet, row, column (1-based)
 
 
 def external_formulas(
-    data: bytes, suffix: str, cells: Iterable[Cell]
+    data: bytes, kind: str, cells: Iterable[Cell], may_link: bool = True
 ) -> dict[Cell, tuple[str, str]]:
     """The given cells whose formula reaches outside the workbook: their formula
-    (``=...``) and its target (a file, or a DDE call), by cell."""
+    (``=...``) and its target (a file, or a DDE call), by cell.
+
+    :param kind: what the workbook is (``xlsx``, ``xls``, ``ods``), by content.
+    :param may_link: False when the package scan found nothing in an ``.xlsx``'s
+        sheets that an external reference needs (``[``, ``|``).
+    """
     wanted = set(cells)
     if not wanted:
         return {}
     books: dict[str, str] = {}
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            formulas = _xlsx_formulas(data, wanted)
+        if kind == "xlsx":
+            formulas = _xlsx_formulas(data, wanted, may_link)
             if formulas:
                 books = _external_books(data)
-        elif suffix == ".ods":
+        elif kind == "ods":
             formulas = ods_formulas(data, wanted, only_external=True)
+        elif kind == "xls":
+            # An .xls names what a formula reaches in its link tables, not in
+            # the formula's text: the BIFF reader gives both.
+            from govstats.read.xlsformulas import xls_formulas
+
+            found = xls_formulas(data, wanted, only_external=True)
+            return {cell: (f.text, f.target) for cell, f in found.items()}
         else:
             return {}
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
@@ -81,12 +100,14 @@ def external_formulas(
     return out
 
 
-def _xlsx_formulas(data: bytes, wanted: set[Cell]) -> dict[Cell, str]:
+def _xlsx_formulas(data: bytes, wanted: set[Cell], may_link: bool) -> dict[Cell, str]:
     # Excel, WPS and LibreOffice write every external reference of an .xlsx (a
     # linked workbook, a file, a DDE link) to an xl/externalLinks/ part, whose
-    # name the zip directory holds uncompressed: a workbook without one (nearly
-    # every one) costs a search of its bytes, not a parse.
-    if b"xl/externalLinks/" not in data:
+    # name the zip directory holds uncompressed. A formula written by hand (or by
+    # a tool) may reach outside without one: the package scan tells whether a
+    # sheet holds what such a formula needs. A workbook with neither (nearly every
+    # one) costs a search of its bytes, not a parse.
+    if b"xl/externalLinks/" not in data and not may_link:
         return {}
     import warnings
 

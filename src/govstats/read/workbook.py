@@ -239,7 +239,10 @@ def _external_formulas(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> Non
         for c in unit.cells.values()
         if c.value is not None
     }
-    found = external_formulas(raw.data, raw.path.suffix.lower(), cells)
+    from govstats.read.kinds import KIND_OF_SUFFIX
+
+    kind = raw.kind or KIND_OF_SUFFIX.get(raw.path.suffix.lower(), "")
+    found = external_formulas(raw.data, kind, cells, raw.may_link)
     for pos, (formula, target) in sorted(found.items()):
         cell = cells[pos]
         unit.problems.append(
