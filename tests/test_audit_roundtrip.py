@@ -4,7 +4,7 @@ Compile a year (the demo years, and random consistent units of gk2021), convert
 report.docx to PDF with LibreOffice, and audit the PDF, the .docx and report.html
 with ``audit --text``: every cell of tables 二/三/四 is read, every share of the
 prose is checked, nothing is found; one planted error (a table cell, a printed
-share) is found, and nothing else.
+share, a count of the prose) is found, and nothing else.
 """
 
 from __future__ import annotations
@@ -127,6 +127,23 @@ def test_a_planted_share_is_the_one_finding(demo, tmp_path):
         assert [(c.code, c.claimed) for c in result.findings] == [
             ("share-mismatch", "51.0%")
         ], path.name
+
+
+def test_a_planted_prose_count_is_the_one_finding(demo, tmp_path):
+    # 一、总体情况 says 新收 173件 as table 三 does; 175 differs from the table,
+    # and what follows from it (its parts, the balance) is not told again.
+    out = tmp_path / "outputs" / "2025"
+    shutil.copytree(demo / "outputs" / "2025", out)
+    _plant(
+        out / "report.docx",
+        "共新收政府信息公开申请173件",
+        "共新收政府信息公开申请175件",
+    )
+    for path in _published(tmp_path, 2025)[1:]:
+        result = _audited(path)[1]
+        assert [(c.claimed, c.recomputed) for c in result.findings] == [
+            ("175件", "173")
+        ], (path.name, [c.message() for c in result.findings])
 
 
 def test_a_planted_table_cell_is_the_one_finding(demo, tmp_path):
