@@ -653,3 +653,46 @@ def test_random_lists_of_shares_report_exactly_the_planted_error(parts, split, w
         shares[wrong] += 1
         found = audit(text.format(*shares)).flatten(("code", "claimed"))
         assert found == [["share-mismatch", f"{shares[wrong]}%"]]
+
+
+# Text copied from a page whose figures are set apart by its markup
+
+
+BROKEN = (
+    "二、主动公开政府信息情况\n"
+    "本区到年底累计主动公开政府信息\n5928\n条，全文电子化率达\n90.3%\n"
+    "，其中，本年度新增主动公开政府信息\n2110\n条。其中，政策法规类\n300\n"
+    "条，占\n14.2%\n；规划计划类\n1810\n条，占\n{share}\n。\n"
+    "三、依申请公开情况\n2017\n年收到申请12件。\n"
+)
+
+
+def test_a_sentence_broken_around_its_figures_is_read_as_one():
+    doc = text_document(BROKEN.format(share="85.8%"))
+    assert doc.text.split("\n") == [
+        "二、主动公开政府信息情况",
+        "本区到年底累计主动公开政府信息5928条，全文电子化率达90.3%，其中，本年度新增"
+        "主动公开政府信息2110条。其中，政策法规类300条，占14.2%；规划计划类1810条，"
+        "占85.8%。",
+        "三、依申请公开情况",
+        "2017年收到申请12件。",
+    ]
+    result = audit_document(doc, explain=True)
+    assert sorted(
+        (c.kind, c.claimed) for c in result.checks if c.status == "right"
+    ) == [
+        ("enumeration", "2110条"),
+        ("share", "14.2%"),
+        ("share", "85.8%"),
+        ("subset", "2110条"),
+    ]
+    # each figure keeps its own line and column in the file
+    share = next(c for c in result.checks if c.claimed == "85.8%")
+    assert (share.where.line, share.where.column) == (15, 1)
+
+
+def test_a_wrong_share_in_a_broken_sentence_is_found_where_it_is():
+    result = audit_document(text_document(BROKEN.format(share="86.8%")))
+    assert [(c.code, c.claimed, c.where.line) for c in result.findings] == [
+        ("share-mismatch", "86.8%", 15)
+    ]

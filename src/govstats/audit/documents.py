@@ -239,14 +239,51 @@ def _open_regular(path: Path, most: int) -> bytes:
 
 
 def text_document(text: str, path: str = "") -> Document:
-    """A text or Markdown file: one paragraph per line, positions as in the file."""
+    """A text or Markdown file: one paragraph per line, positions as in the file.
+
+    A page copied from a browser whose figures are set apart in the markup (a
+    ``<span>`` each) breaks its sentences around them: “累计主动公开政府信息” /
+    “5928” / “条，其中…” are one sentence, and are read as one paragraph
+    (:func:`_continues`).
+    """
     lines = text.splitlines()
     anchors = []
     offset = 0
+    parts: list[str] = []
     for number, line in enumerate(lines, start=1):
+        if number > 1:
+            if _continues(lines[number - 2], line):
+                offset -= 1  # no line break between the two
+            else:
+                parts.append("\n")
         anchors.append((offset, 0, number, 1))
+        parts.append(line)
         offset += len(line) + 1
-    return Document(path, "\n".join(lines), anchors)
+    return Document(path, "".join(parts), anchors)
+
+
+# A line that is only a figure: “5928”, “90.3%”, “1,234”.
+_FIGURE_LINE = re.compile(r"[0-9][0-9,，.]*[%％]?")
+# What a sentence goes on with after a figure: punctuation inside a sentence, or
+# the figure's unit.
+_GOES_ON = tuple("，、；;,。：:）)%％") + tuple("条件个项次人家宗起万亿元场期份年")
+# A heading (“三、依申请公开情况”, “（一）主动公开”): no sentence to go on with.
+_HEADING = re.compile(r"[（(]?[一二三四五六七八九十]+[、）)]")
+
+
+def _continues(before: str, line: str) -> bool:
+    """Whether ``line`` goes on with the sentence ``before`` left open: one of
+    them is a figure alone, and the sentence was not ended before it."""
+    left, right = before.rstrip(), line.strip()
+    if not left or not right or left.endswith(_SENTENCE_END[:3]):
+        return False
+    if _FIGURE_LINE.fullmatch(right):
+        return not (
+            left.endswith(_SENTENCE_END)
+            or left.startswith("|")
+            or _HEADING.match(left.lstrip())
+        )
+    return bool(_FIGURE_LINE.fullmatch(left)) and right.startswith(_GOES_ON)
 
 
 # HTML
