@@ -94,6 +94,40 @@ def test_compiled_2025_report_passes_and_reads_as_figures_json():
     assert len(tables.figures) == len(load_format("gk2021").indicators)
 
 
+def _one_cell_a_line(markdown: str) -> str:
+    """The report with each table's cells one a line between | marks, as a page's
+    table copied by some browsers and editors comes."""
+    out = []
+    for line in markdown.splitlines():
+        if line.startswith("|---"):
+            continue
+        if line.startswith("|"):
+            out += [f"| {c.strip()} |" for c in line.strip().strip("|").split("|")]
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def test_tables_laid_out_one_cell_a_line_read_as_their_rows():
+    text = _one_cell_a_line(REPORT_2025.read_text(encoding="utf-8"))
+    doc = text_document(text, "report.md")
+    tables = read_tables(doc)
+    city = json.loads((REPORT_2025.parent / "figures.json").read_text())["city"]
+    assert tables.figures == {
+        k: Decimal(str(city[k])) for k in city if k in tables.figures
+    }
+    assert len(tables.figures) == len(load_format("gk2021").indicators)
+    assert audit_document(doc).findings == []
+    # 行政复议·总计 of table 四 (12) made 13: found on its own line
+    lines = text.split("\n")
+    at = max(i for i, line in enumerate(lines) if line == "| 12 |")
+    lines[at] = "| 13 |"
+    found = audit_document(text_document("\n".join(lines), "report.md")).findings
+    assert {(c.where.line, c.where.table_column) for c in found} == {
+        (at + 1, "行政复议·总计")
+    }
+
+
 def test_label_variants_are_recognised():
     # Half-width punctuation, 一. for 一、, no quotes, a heading and its label
     # joined in one cell, a label broken across two lines.

@@ -244,6 +244,7 @@ def _text_sequences(doc: Document) -> list[list[_Line]]:
 
     sequences: list[list[_Line]] = []
     current: list[_Line] = []
+    single: set[int] = set()  # indexes in current of Markdown rows of one cell
     offset = origin = 0
     lines = doc.text.split("\n")
     needed = _near_values(normalize(doc.text).split("\n"))
@@ -259,14 +260,56 @@ def _text_sequences(doc: Document) -> list[list[_Line]]:
         offset += len(line) + 1
         if cells is None:
             if current:
-                sequences.append(current)
-            current = []
+                sequences.append(_regrouped(current, single))
+            current, single = [], set()
         elif cells:
             origin += len(cells)
+            if len(cells) == 1 and line.lstrip().startswith("|"):
+                single.add(len(current))
             current.append(_Line(cells, grid=False))
     if current:
-        sequences.append(current)
+        sequences.append(_regrouped(current, single))
     return sequences
+
+
+# Fewer cells than this, one a line, are no table laid out a cell a line.
+_SINGLE_RUN_MIN = 3
+
+
+def _regrouped(lines: list[_Line], single: set[int]) -> list[_Line]:
+    """``lines`` with each run of Markdown rows of one cell (a table copied one cell
+    a line, ``| 规章 |`` / ``| 0 |`` / ``| 0 |``) made rows again: a label starts a
+    row and the figures or blanks after it are its cells; the labels before the
+    first row with figures are its header, one row."""
+    if len(single) < _SINGLE_RUN_MIN:
+        return lines
+    out: list[_Line] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and j in single:
+            j += 1
+        if j - i < _SINGLE_RUN_MIN:
+            out.append(lines[i])
+            i += 1
+            continue
+        rows: list[list[_Cell]] = []
+        for line in lines[i:j]:
+            cell = line.cells[0]
+            if rows and (not cell.text or _is_value(cell.text)):
+                rows[-1].append(cell)
+            else:
+                rows.append([cell])
+        head = 0
+        while head < len(rows) and len(rows[head]) == 1:
+            head += 1
+        if head > 1 and head < len(rows):  # the header's cells, then row labels
+            rows[: head - 1] = [[r[0] for r in rows[: head - 1]]]
+        for row in rows:
+            cells = [replace(c, col=k - len(row)) for k, c in enumerate(row)]
+            out.append(_Line(cells, grid=False))
+        i = j
+    return out
 
 
 def _near_values(lines: list[str]) -> list[bool]:
