@@ -966,6 +966,38 @@ def test_a_formula_inside_the_workbook_is_no_warning(tmp_path):
     assert validate_workbooks([path], year=2017).report.flatten(["code"]) == []
 
 
+@pytest.mark.parametrize(
+    ("body", "may"),
+    [
+        # the template's labels, written by openpyxl as character references
+        ('<c r="A1" t="inlineStr"><is><t>&#34920;1 [&#x4E3B;]|</t></is></c>', False),
+        # the live checks' formulas: ✓ as a character reference, no link
+        ('<c r="H4"><f>IF(D4=1,"&#10003;","&#10007;")</f><v>0</v></c>', False),
+        ('<c r="D5"><f>[1]Sheet1!A1</f><v>3</v></c>', True),
+        ('<c r="D5"><f aca="false">cmd&#124;\'/c calc\'!A0</f><v>3</v></c>', True),
+        ('<c r="D5"><x:f>&#x5B;a.xlsx]S!A1</x:f><v>3</v></c>', True),
+    ],
+)
+def test_only_a_formula_may_link_outside(body, may):
+    """A sheet whose formulas cannot reach outside is not opened again to read
+    them (every template-made workbook writes its labels as character
+    references, and took a second, slow read for them)."""
+    from govstats.read.package import _may_link
+
+    assert _may_link(f"<sheetData><row r='1'>{body}</row></sheetData>".encode()) is may
+
+
+def test_a_template_made_workbook_is_read_once(tmp_path):
+    from govstats.core.output import write_workbook
+    from govstats.formats import load_format
+    from govstats.publish.template_xlsx import build_template
+    from govstats.read.excel import read_workbook
+
+    path = tmp_path / "u.xlsx"
+    write_workbook(build_template(load_format("gk2021"), 2025, "U1", "单位"), path)
+    assert read_workbook(path).may_link is False
+
+
 def test_a_template_or_annotated_copy_on_a_full_disk(
     tmp_path, monkeypatch, make_workbook
 ):

@@ -947,7 +947,7 @@ def _scan_streaming(
     xml: _Xml | None = None
     binary = False
     cap = _room(scan)
-    last = b""  # the previous chunk's last byte, for a "&#" across two chunks
+    last = b""  # the previous chunk's end, for a reference across two chunks
     for chunk in _inflate(data, e, path, cap):
         scan.unpacked += len(chunk)
         if xml is None and not binary:
@@ -959,8 +959,8 @@ def _scan_streaming(
             continue
         xml.feed(chunk, path)
         if xml.extent is not None and not xml.extent.links:
-            xml.extent.links = _may_link(chunk) or last + chunk[:1] == b"&#"
-        last = chunk[-1:]
+            xml.extent.links = _may_link_chunk(last + chunk)
+        last = chunk[-12:]
         if xml.extent is not None and xml.extent.too_large:
             # The sheet will not be read: the rest of it need not be inflated.
             return xml
@@ -1063,13 +1063,30 @@ def _cells_of(body: bytes, start: int) -> _Found | None:
 
 
 def _may_link(body: bytes) -> bool:
-    """Whether a sheet's bytes may hold a formula that reaches outside the
-    workbook (issue 21): in Excel's grammar every external reference names its
-    workbook in brackets (``[1]Sheet1!A1``, ``'C:\\x\\[a.xlsx]Sheet1'!A1``) and
-    every DDE call has a ``|`` (``cmd|'/c calc'!A0``); a character reference
-    (``&#124;``) may stand for either. Three byte searches, about 2 µs for a
-    template's sheet, where parsing its formulas takes milliseconds."""
-    return b"[" in body or b"|" in body or b"&#" in body
+    """Whether a sheet's formulas may reach outside the workbook (issue 21): in
+    Excel's grammar every external reference names its workbook in brackets
+    (``[1]Sheet1!A1``, ``'C:\\x\\[a.xlsx]Sheet1'!A1``) and every DDE call has a
+    ``|`` (``cmd|'/c calc'!A0``), either of which a character reference
+    (``&#124;``) may stand for. Only the text of formula elements is searched:
+    a label written as character references (``&#34920;1``, as openpyxl writes
+    inline strings) is no formula, and a sheet without formulas needs no
+    parse of them."""
+    if b"f" not in body:
+        return False
+    return any(_LINK_MARK.search(text) for text in _FORMULA_TEXT.findall(body))
+
+
+def _may_link_chunk(chunk: bytes) -> bool:
+    """:func:`_may_link` for a chunk of a sheet too large to hold whole: any
+    bracket, bar or reference to one, in a formula or not (the chunk may cut an
+    element in two)."""
+    return _LINK_MARK.search(chunk) is not None
+
+
+# A bracket, a bar, or a character reference to one (&#124; &#91; &#x7C; &#x5B;).
+_LINK_MARK = re.compile(rb"[\[|]|&#(?:0*(?:124|91)|[xX]0*(?:7[cC]|5[bB]));")
+# The text of each formula element (<f>, <x:f ...>) of a sheet.
+_FORMULA_TEXT = re.compile(rb"<(?:[^\s<>/:!?]+:)?f(?:[ \t\r\n][^>]*)?>([^<]*)<")
 
 
 def utf8_prolog_end(body: bytes) -> int | None:
