@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +23,7 @@ from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport, Report
 from govstats.publish.context import report_context
 from govstats.publish.environment import report_environment
-from govstats.publish.figures_json import figures_dict, figures_json, json_bytes
+from govstats.publish.figures_json import figures_dict, json_pieces
 from govstats.publish.report_docx import report_docx
 from govstats.publish.report_html import report_html
 from govstats.publish.report_md import report_md
@@ -222,20 +222,25 @@ def render_outputs(
     context = report_context(figures, government, result.excluded)
     html = report_html(env, context, figures)
 
-    def rest() -> dict[str, bytes]:
-        return {
-            "summary.xlsx": summary_workbook(
-                figures, roster, government, bool(result.excluded)
-            ),
-            "report.md": report_md(env, context, figures.fmt).encode(),
-            "figures.json": figures_json(
-                figures_dict(figures, government, roster, units, result.excluded)
-            ),
-            "validation.json": json_bytes(result.report.to_dict("zh")),
-            "validation.md": report_markdown(
+    def rest() -> Iterator[tuple[str, bytes]]:
+        # figures.json and validation.json grow with the units: they go in
+        # pieces, each as it is made (issue 18).
+        yield (
+            "summary.xlsx",
+            summary_workbook(figures, roster, government, bool(result.excluded)),
+        )
+        yield "report.md", report_md(env, context, figures.fmt).encode()
+        data = figures_dict(figures, government, roster, units, result.excluded)
+        for piece in json_pieces(data, "units"):
+            yield "figures.json", piece
+        for piece in json_pieces(result.report.to_dict("zh", lazily=True), "files"):
+            yield "validation.json", piece
+        yield (
+            "validation.md",
+            report_markdown(
                 result.report, "zh", f"{result.year}年统计报表校验结果"
             ).encode(),
-        }
+        )
 
     # report.docx, tables.xlsx and the rest take about a third of the tail each
     # (benchmarks/results.md). Two children build tables.xlsx and the rest
@@ -246,7 +251,7 @@ def render_outputs(
         tables = background.start(
             lambda: {"tables.xlsx": tables_workbook(figures, note, government)}
         )
-        others = background.start(rest)
+        others = background.start_files(rest)
         out: dict[str, bytes] = {
             "report.html": html.encode(),
             "report.docx": report_docx(html, context, figures),
