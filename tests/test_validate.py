@@ -482,3 +482,33 @@ def test_one_figure_filled_is_not_blank(make_workbook):
     zeros = {code: 0 for code in load_format("gk2008").indicators}
     path = make_workbook(values={**zeros, "xw.own": 1})
     assert [p.code for p in validate_workbooks([path]).report.problems] == []
+
+
+def test_units_checked_in_batches_have_the_problems_of_one_check(
+    make_workbook, monkeypatch
+):
+    """Cells and rules are checked a batch of units at a time, so that a compile's
+    frames are bounded (issue 18): every unit has the same problems, in the same
+    order, whatever the batches."""
+    from govstats.check import validate
+    from govstats.formats import load_format
+
+    fmt = load_format("gk2008")
+    faults: list[dict[str, object]] = [
+        {"sq.received": 13},  # a sum that does not add up
+        {"sq.ch.letter": -2, "zd.news": Decimal("1.5")},  # negative, not whole
+        {},
+        {"sf.fees": Decimal("1.255"), "fy.litigation_upheld": 2},
+        {"zd.news": -1, "sq.received": 99},
+    ]
+    paths = [
+        make_workbook(f"u{i}.xlsx", values=v, unit_code=f"U{i}")
+        for i, v in enumerate(faults)
+    ]
+    _, units = validate.load_units(paths, 2017, None)
+    whole = validate.validate_units(units, fmt, 2017).report.to_dict()
+    assert sum(len(f["problems"]) for f in whole["files"]) > 8
+    for size in (1, 2, 3):
+        monkeypatch.setattr(validate, "BATCH_UNITS", size)
+        batched = validate.validate_units(units, fmt, 2017).report.to_dict()
+        assert batched == whole

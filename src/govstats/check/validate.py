@@ -368,19 +368,112 @@ def validate_units(
     import numpy as np
     import pandas as pd
 
-    from govstats.check.schemas import cell_schema, failures, unit_schema
+    from govstats.check.schemas import failures, unit_schema
 
     scale = 10**fmt.max_places
     problems: list[list[Problem]] = [list(u.problems) for u in units]
 
-    # Cell checks: one long frame, one pandera call. Its columns are filled as
-    # lists (a tuple per cell would hold far more memory for many workbooks).
+    # The values of the cells that pass their checks, scaled: an array row per
+    # indicator (a dict per workbook costs time and memory that grow with the
+    # number of workbooks).
+    column = {code: k for k, code in enumerate(fmt.codes)}
+    data = np.zeros((len(column), len(units)), dtype=np.int64)
+    missing = np.ones((len(column), len(units)), dtype=bool)
+    # Cell checks: a long frame and one pandera call for each batch of units,
+    # so that the frames of a compile are bounded whatever its units (issue
+    # 18); a unit's problems are those of one batch, in pandera's order.
+    for start in range(0, len(units), BATCH_UNITS):
+        batch = range(start, min(start + BATCH_UNITS, len(units)))
+        _check_cells(units, batch, fmt, problems, column, data, missing)
+    values = pd.DataFrame(
+        {
+            code: pd.arrays.IntegerArray(data[k], missing[k])
+            for code, k in column.items()
+        },
+        index=pd.RangeIndex(len(units)),
+    )
+    checked = _with_previous(values, units, fmt, previous, scale)
+    rules = {r.key: r for r in fmt.rules}
+    # Cross-field rules: one row per workbook, one pandera call a batch (each
+    # row keeps its label: the unit's index).
+    cases = (
+        case
+        for start in range(0, len(units), BATCH_UNITS)
+        for case in failures(
+            unit_schema(fmt, scale), checked.iloc[start : start + BATCH_UNITS]
+        )
+    )
+    for check, index, _value in cases:
+        rule = rules.get(check)
+        if rule is None:  # not a rule's check; the cell checks cover the cells
+            continue
+        if index is None:  # the check itself failed to run: a bug, not bad data
+            raise RuntimeError(f"rule {check} could not be evaluated")
+        i = int(index)
+        # A rule that failed read a value in each of its cells (rules.predicate).
+        unit_vals = {c: Decimal(_scaled(checked[c].iat[i])) / scale for c in rule.codes}
+        cell = units[i].cells[rule.subject]
+        problems[i].append(
+            describe_failure(rule, fmt, unit_vals, cell.remark).located(
+                file=str(units[i].path),
+                sheet=cell.sheet,
+                row=cell.row,
+                column=cell.column,
+            )
+        )
+
+    _check_identity(units, fmt, year, roster, problems)
+    for i, unit in enumerate(units):
+        if (blank := unfilled_problem(unit, fmt)) is not None:
+            problems[i].append(blank)
+    sheets = (fmt.info_sheet, *(t.sheet for t in fmt.tables))
+    report = Report(
+        [
+            FileReport(
+                path=str(u.path),
+                unit_code=u.unit_code,
+                unit_name=u.unit_name,
+                problems=limit_problems(problems[i], max_problems, sheets),
+            )
+            for i, u in enumerate(units)
+        ]
+    )
+    return Validation(fmt=fmt, units=units, report=report, values=values, scale=scale)
+
+
+# Units checked by one pandera call: a batch's frames and lists take about
+# 200 bytes a cell at their peak (14 MB for 1,024 units of gk2008); smaller
+# batches cost more time in pandera's calls.
+BATCH_UNITS = 1024
+
+
+def _check_cells(
+    units: list[UnitWorkbook],
+    batch: range,
+    fmt: Format,
+    problems: list[list[Problem]],
+    column: dict[str, int],
+    data: np.ndarray,
+    missing: np.ndarray,
+) -> None:
+    """Check the cells of a batch of units; the problems found go to ``problems``
+    and the values of the cells that pass into ``data`` (not ``missing``).
+
+    The frame's columns are filled as lists (a tuple per cell would hold far
+    more memory).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from govstats.check.schemas import cell_schema, failures
+
+    scale = 10**fmt.max_places
     unit_col: list[int] = []
     code_col: list[str] = []
     value_col: list[int] = []
     decimals_col: list[int] = []
-    for i, unit in enumerate(units):
-        for code, value in unit.cells.figures():
+    for i in batch:
+        for code, value in units[i].cells.figures():
             if value is None:
                 continue
             unit_col.append(i)
@@ -422,13 +515,6 @@ def validate_units(
                 context={"label": ind.label, "unit": ind.unit},
             )
         )
-
-    # Cross-field rules: one row per workbook, one pandera call. The frame is
-    # filled from arrays (a dict per workbook costs time and memory that grow
-    # with the number of workbooks).
-    column = {code: k for k, code in enumerate(fmt.codes)}
-    data = np.zeros((len(column), len(units)), dtype=np.int64)
-    missing = np.ones((len(column), len(units)), dtype=bool)
     good = np.ones(len(cells), dtype=bool)
     good[sorted(bad_cells)] = False
     where = (
@@ -437,51 +523,6 @@ def validate_units(
     )
     data[where] = cells["value"].to_numpy(dtype=np.int64)[good]
     missing[where] = False
-    values = pd.DataFrame(
-        {
-            code: pd.arrays.IntegerArray(data[k], missing[k])
-            for code, k in column.items()
-        },
-        index=pd.RangeIndex(len(units)),
-    )
-    checked = _with_previous(values, units, fmt, previous, scale)
-    rules = {r.key: r for r in fmt.rules}
-    for check, index, _value in failures(unit_schema(fmt, scale), checked):
-        rule = rules.get(check)
-        if rule is None:  # not a rule's check; the cell checks cover the cells
-            continue
-        if index is None:  # the check itself failed to run: a bug, not bad data
-            raise RuntimeError(f"rule {check} could not be evaluated")
-        i = int(index)
-        # A rule that failed read a value in each of its cells (rules.predicate).
-        unit_vals = {c: Decimal(_scaled(checked[c].iat[i])) / scale for c in rule.codes}
-        cell = units[i].cells[rule.subject]
-        problems[i].append(
-            describe_failure(rule, fmt, unit_vals, cell.remark).located(
-                file=str(units[i].path),
-                sheet=cell.sheet,
-                row=cell.row,
-                column=cell.column,
-            )
-        )
-
-    _check_identity(units, fmt, year, roster, problems)
-    for i, unit in enumerate(units):
-        if (blank := unfilled_problem(unit, fmt)) is not None:
-            problems[i].append(blank)
-    sheets = (fmt.info_sheet, *(t.sheet for t in fmt.tables))
-    report = Report(
-        [
-            FileReport(
-                path=str(u.path),
-                unit_code=u.unit_code,
-                unit_name=u.unit_name,
-                problems=limit_problems(problems[i], max_problems, sheets),
-            )
-            for i, u in enumerate(units)
-        ]
-    )
-    return Validation(fmt=fmt, units=units, report=report, values=values, scale=scale)
 
 
 def _scaled(value: Any) -> int:
