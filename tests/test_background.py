@@ -136,31 +136,3 @@ def test_a_child_ends_with_its_killed_parent(tmp_path):
     else:
         raise AssertionError("the child outlived its killed parent")
 
-
-@needs_fork
-def test_files_come_from_the_child_in_pieces():
-    # issue 18: each piece is sent as it is made, each file put together here.
-    def work():
-        yield "a.json", str(where()).encode() + b","
-        yield "b.bin", b"\x00" * 200_000
-        yield "a.json", b"end"
-
-    with Background() as bg:
-        files = bg.start_files(work).result()
-    assert files["b.bin"] == b"\x00" * 200_000
-    pid, end = files["a.json"].split(b",")
-    assert int(pid) != os.getpid() and end == b"end"
-
-
-@needs_fork
-def test_a_child_that_dies_amid_its_pieces_leaves_the_files_to_the_parent():
-    parent = os.getpid()
-
-    def work():
-        yield "a", b"1"
-        if os.getpid() != parent:
-            os._exit(3)  # after a piece was sent, before the end
-        yield "a", b"2"
-
-    with Background() as bg:
-        assert bg.start_files(work).result() == {"a": b"12"}

@@ -23,17 +23,15 @@ It is an optimisation only, and never changes a result:
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
-import io
 import os
 import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, BinaryIO, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = ["Background", "can_fork"]
 
@@ -53,16 +51,11 @@ class Pending(Generic[T]):
     """The result of work started by :meth:`Background.start`."""
 
     def __init__(
-        self,
-        work: Callable[[], T],
-        pid: int | None = None,
-        fd: int | None = None,
-        receive: Callable[[BinaryIO], T] = pickle.load,
+        self, work: Callable[[], T], pid: int | None = None, fd: int | None = None
     ) -> None:
         self._work = work
         self._pid = pid
         self._fd = fd
-        self._receive = receive
 
     def result(self) -> T:
         """The work's result: the child's, or else the work done here and now."""
@@ -76,7 +69,7 @@ class Pending(Generic[T]):
                 # Unpickled as it arrives: the pickle is never held whole beside
                 # what it holds (at 10,000 units, tens of megabytes).
                 with contextlib.suppress(Exception):  # a failed child sends less
-                    sent.append(self._receive(pipe))
+                    sent.append(pickle.load(pipe))
         finally:
             status = self._reap()
         if status == 0 and sent:
@@ -127,30 +120,6 @@ class Background:
 
     def start(self, work: Callable[[], T]) -> Pending[T]:
         """Start ``work`` in a child process (or defer it, where one cannot fork)."""
-        return self._start(work, functools.partial(_send_pickled, work), pickle.load)
-
-    def start_files(
-        self, work: Callable[[], Iterable[tuple[str, bytes]]]
-    ) -> Pending[dict[str, bytes]]:
-        """Start work that makes files in pieces, ``(file name, piece)`` in
-        order: their bytes by file name.
-
-        The child sends each piece as it is made, so that a large file (the
-        figures of 100,000 units) is never held by both processes, nor twice by
-        either (issue 18).
-        """
-        return self._start(
-            lambda: _assembled(work()),
-            functools.partial(_send_pieces, work),
-            lambda pipe: _assembled(_received(pipe)),
-        )
-
-    def _start(
-        self,
-        work: Callable[[], T],
-        send: Callable[[BinaryIO], None],
-        receive: Callable[[BinaryIO], T],
-    ) -> Pending[T]:
         if not can_fork():
             return Pending(work)
         read, write = os.pipe()
@@ -169,45 +138,18 @@ class Background:
 
                 _leave_parents_files(keep=write)
                 die_with_parent(parent)
+                result = work()
                 with os.fdopen(write, "wb") as pipe:
-                    send(pipe)
+                    pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
                 status = 0
             finally:
                 # No cleanup of the parent's (atexit, buffered output, temporary
                 # files): the child owns none of it.
                 os._exit(status)
         os.close(write)
-        pending: Pending[T] = Pending(work, pid, read, receive)
+        pending: Pending[T] = Pending(work, pid, read)
         self._pending.append(pending)
         return pending
-
-
-def _send_pickled(work: Callable[[], T], pipe: BinaryIO) -> None:
-    pickle.dump(work(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _send_pieces(
-    work: Callable[[], Iterable[tuple[str, bytes]]], pipe: BinaryIO
-) -> None:
-    """Each piece pickled on its own as it comes; None at the end says that all
-    came (a child that fails sends no end)."""
-    for sent in work():
-        pickle.dump(sent, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-    pickle.dump(None, pipe)
-
-
-def _received(pipe: BinaryIO) -> Iterator[tuple[str, bytes]]:
-    """The pieces :func:`_send_pieces` sent, up to the end (EOFError without)."""
-    while (sent := pickle.load(pipe)) is not None:
-        yield sent
-
-
-def _assembled(pieces: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
-    """Files from their pieces, each put together as they come."""
-    files: dict[str, io.BytesIO] = {}
-    for name, piece in pieces:
-        files.setdefault(name, io.BytesIO()).write(piece)
-    return {name: data.getvalue() for name, data in files.items()}
 
 
 def _leave_parents_files(keep: int) -> None:
