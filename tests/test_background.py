@@ -135,4 +135,3 @@ def test_a_child_ends_with_its_killed_parent(tmp_path):
         time.sleep(0.01)
     else:
         raise AssertionError("the child outlived its killed parent")
-

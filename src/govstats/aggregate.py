@@ -143,6 +143,14 @@ class UnitFigures(Sequence[tuple[Unit, dict[str, Decimal]]]):
     def __iter__(self) -> Iterator[tuple[Unit, dict[str, Decimal]]]:
         return self._made(range(len(self)))
 
+    def __eq__(self, other: object) -> bool:
+        # as the list of pairs it stands for
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
     def _made(self, rows: Iterable[int]) -> Iterator[tuple[Unit, dict[str, Decimal]]]:
         from govstats.check.validate import exact_values
 
