@@ -323,6 +323,17 @@ def filled(n: int, folder: Path, seed: int = DEFAULT_SEED) -> Path:
     return folder
 
 
+def filled_set(n: int, seed: int = DEFAULT_SEED, root: Path = DATA) -> Path:
+    """The set of :func:`filled`, cached as :func:`dataset`'s are."""
+    inputs = root / f"v{GENERATOR_VERSION}-seed{seed}" / f"n{n}-filled" / "inputs"
+    done = inputs / str(YEAR) / ".complete"
+    if not done.exists():
+        print(f"filling in {n} workbooks", flush=True)
+        filled(n, inputs, seed)
+        done.touch()
+    return inputs
+
+
 def varied(n: int, seed: int = DEFAULT_SEED, root: Path = DATA) -> Path:
     """The set of :func:`dataset`, every XML part of every workbook made its own.
 

@@ -140,6 +140,7 @@ def test_report_states_verdicts_and_slope():
     assert all(verdicts.values()) and len(verdicts) == 7
     [slope] = run.slopes(run.by_key(results))
     assert "**1.00 ms**" in slope and "**11.1 kB**" in slope
+    assert "under 5 kB a unit, is **not met**" in slope
 
 
 def test_varied_units_share_no_part_yet_compile_to_the_same_figures(generate, tmp_path):
