@@ -223,7 +223,7 @@ def _load_all(
         initargs=(gc.get_threshold(), os.getpid()),
         meanwhile=prepare,
     )
-    yield from units
+    yield from (unit.share() for unit in units)
 
 
 # A worker process reads chunk after chunk: its scan memory lasts as long as the
@@ -300,7 +300,7 @@ def _first(path: Path, limits: Limits) -> tuple[UnitWorkbook, str | None]:
         initializer=_init_worker,
         initargs=(gc.get_threshold(), os.getpid()),
     )
-    return result[0], result[1]
+    return result[0].share(), result[1]
 
 
 def _load_first(

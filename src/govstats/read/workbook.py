@@ -132,6 +132,10 @@ class _Layout:
         self.index = {code: k for k, code in enumerate(codes)}
 
 
+# Where the identification fields are, by content (UnitWorkbook.share).
+_INFO_CELLS: dict[
+    tuple[tuple[str, tuple[str, int, int]], ...], dict[str, tuple[str, int, int]]
+] = {}
 # Layouts met in this process, by content: a bounded few (a hostile year could
 # make every workbook's its own).
 _LAYOUTS: dict[tuple[tuple[str, ...], tuple[tuple[str, int, int], ...]], _Layout] = {}
@@ -150,6 +154,9 @@ def _shared_layout(
         if len(_LAYOUTS) < _LAYOUTS_MAX:
             _LAYOUTS[key] = layout
     return layout
+
+
+_EMPTY = _Layout((), [])
 
 
 class UnitCells(Mapping[str, CellValue]):
@@ -226,7 +233,9 @@ class UnitCells(Mapping[str, CellValue]):
         self._layout = _shared_layout(tuple(layout.codes), tuple(layout.places))
 
     def clear(self) -> None:
-        UnitCells.__init__(self)
+        self._layout = _EMPTY
+        self._whole = array("q")
+        self._other = self._remarks = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Workers send every unit to the main process (validate.load_units),
@@ -313,6 +322,18 @@ class UnitWorkbook:
     size_in_cells: int = 0
     # SHA-256 of the bytes read (hex), for figures.json; "" when none were read.
     sha256: str = ""
+
+    def share(self) -> UnitWorkbook:
+        """This unit, sharing where its identification fields are with the units
+        laid out alike (a unit read in a worker comes with its own copy)."""
+        key = tuple(self.info_cells.items())
+        shared = _INFO_CELLS.get(key)
+        if shared is None:
+            shared = self.info_cells
+            if len(_INFO_CELLS) < _LAYOUTS_MAX:
+                _INFO_CELLS[key] = shared
+        self.info_cells = shared
+        return self
 
     @property
     def unit_code(self) -> str:
