@@ -25,6 +25,7 @@ import csv
 import io
 import os
 import random
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -235,6 +236,104 @@ def dataset(
     return inputs
 
 
+# Filled in by substitution: the template made once, each unit's figures and
+# identification put into its XML. A hundred times faster than openpyxl a unit,
+# for sets of tens of thousands of units and for a test of a 2,000-unit compile.
+
+# Figures the template is filled with, one per indicator, each met once in its
+# XML (checked), then replaced by a unit's figure.
+SENTINEL = 987_650_000
+SENTINEL_CODE = unit_code(999_999)
+SENTINEL_NAME = "合成哨兵单位"
+SENTINEL_PHONE = "0000-999999"
+_SENTINEL_VALUE = re.compile(rb"<v>98765[0-9]{4}</v>")
+
+
+def _xml_text(text: str) -> bytes:
+    # As the template's writer puts text (lxml): every character beyond ASCII
+    # as a reference.
+    return text.encode("ascii", "xmlcharrefreplace")
+
+
+def _sentinel_parts(fmt: Format) -> list[tuple[str, bytes]]:
+    """The template filled with the sentinels: its zip entries, in order."""
+    import zipfile
+
+    from govstats.core.output import workbook_bytes
+
+    values = {code: SENTINEL + k for k, code in enumerate(fmt.codes)}
+    info = {"filler": "合成填报人", "phone": SENTINEL_PHONE, "date": "2018-01-15"}
+    wb = build_template(
+        fmt, YEAR, SENTINEL_CODE, SENTINEL_NAME, values, info, checks=False
+    )
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes(wb))) as z:
+        parts = [(i.filename, z.read(i)) for i in z.infolist()]
+    found = [m for _, part in parts for m in _SENTINEL_VALUE.findall(part)]
+    if sorted(found) != sorted(b"<v>%d</v>" % v for v in values.values()):
+        raise RuntimeError("the template does not hold each figure once")
+    return parts
+
+
+def filled_unit(
+    parts: list[tuple[str, bytes]], index: int, fmt: Format, seed: int = DEFAULT_SEED
+) -> bytes:
+    """The workbook of the unit at ``index``: the sentinels' template (from
+    :func:`_sentinel_parts`) with the unit's figures and identification put in.
+    It holds what :func:`write_unit` writes, in other bytes."""
+    import zipfile
+
+    from govstats.core.output import FIXED_TIME
+
+    figures = unit_figures(index, fmt, seed)
+    code, name, _level, _kind = roster_row(index)
+    by_sentinel = {
+        b"<v>%d</v>" % (SENTINEL + k): f"<v>{figures[c]}</v>".encode()
+        for k, c in enumerate(fmt.codes)
+    }
+    texts = [
+        (_xml_text(SENTINEL_NAME), _xml_text(name)),
+        (SENTINEL_CODE.encode(), code.encode()),
+        (SENTINEL_PHONE.encode(), f"0000-{index:06d}".encode()),
+    ]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name_in_zip, part in parts:
+            if name_in_zip.startswith("xl/worksheets/"):
+                part = _SENTINEL_VALUE.sub(lambda m: by_sentinel[m[0]], part)
+                for old, new in texts:
+                    part = part.replace(old, new)
+            z.writestr(zipfile.ZipInfo(name_in_zip, FIXED_TIME), part)
+    return out.getvalue()
+
+
+def filled(n: int, folder: Path, seed: int = DEFAULT_SEED) -> Path:
+    """A synthetic year of ``n`` units in ``folder`` (not cached), made by
+    :func:`filled_unit`: the units of :func:`dataset`, a hundred times faster.
+
+    :returns: the inputs folder (``folder``, holding ``<YEAR>/``).
+    """
+    fmt = load_format(FORMAT_ID)
+    parts = _sentinel_parts(fmt)
+    year_dir = folder / str(YEAR)
+    year_dir.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        data = filled_unit(parts, i, fmt, seed)
+        (year_dir / f"{unit_code(i)}.xlsx").write_bytes(data)
+    (year_dir / "units.csv").write_text(roster_csv(n), encoding="utf-8")
+    return folder
+
+
+def filled_set(n: int, seed: int = DEFAULT_SEED, root: Path = DATA) -> Path:
+    """The set of :func:`filled`, cached as :func:`dataset`'s are."""
+    inputs = root / f"v{GENERATOR_VERSION}-seed{seed}" / f"n{n}-filled" / "inputs"
+    done = inputs / str(YEAR) / ".complete"
+    if not done.exists():
+        print(f"filling in {n} workbooks", flush=True)
+        filled(n, inputs, seed)
+        done.touch()
+    return inputs
+
+
 def varied(n: int, seed: int = DEFAULT_SEED, root: Path = DATA) -> Path:
     """The set of :func:`dataset`, every XML part of every workbook made its own.
 
@@ -336,11 +435,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="processes to build with")
     parser.add_argument("--root", type=Path, default=DATA, help="cache folder")
     parser.add_argument(
+        "--filled",
+        type=Path,
+        help="write the set into this folder by substitution (filled), not cached",
+    )
+    parser.add_argument(
         "--libreoffice",
         action="store_true",
         help="the set saved again by LibreOffice (resaved)",
     )
     args = parser.parse_args(argv)
+    if args.filled:
+        print(filled(args.n, args.filled, args.seed))
+        return 0
     if args.libreoffice:
         print(resaved(args.n, args.seed, args.root))
         return 0

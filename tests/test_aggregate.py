@@ -56,7 +56,7 @@ def build(drawn):
             path=Path(f"{code}.xlsx"), info={"unit_code": code, "year": 2017}
         )
         for r, (c, value) in enumerate(values.items(), start=1):
-            unit.cells[c] = CellValue(c, "s", r, 4, value, Decimal(value))
+            unit.cells[c] = CellValue(c, "s", r, 4, Decimal(value))
         workbooks.append(unit)
     roster = Roster(
         Path("units.csv"),

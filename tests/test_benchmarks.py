@@ -140,6 +140,7 @@ def test_report_states_verdicts_and_slope():
     assert all(verdicts.values()) and len(verdicts) == 7
     [slope] = run.slopes(run.by_key(results))
     assert "**1.00 ms**" in slope and "**11.1 kB**" in slope
+    assert "under 5 kB a unit, is **not met**" in slope
 
 
 def test_varied_units_share_no_part_yet_compile_to_the_same_figures(generate, tmp_path):
@@ -161,6 +162,27 @@ def test_varied_units_share_no_part_yet_compile_to_the_same_figures(generate, tm
     assert a.figures is not None and b.figures is not None
     assert a.figures.city == b.figures.city
     assert a.figures.units == b.figures.units
+
+
+def test_units_filled_in_by_substitution_are_the_generated_units(generate, tmp_path):
+    """The filled set (the template made once, each unit's figures put into its
+    XML): other bytes, the same units and figures as the plain set's."""
+    plain = generate.dataset(12, jobs=1, root=tmp_path, log=False)
+    filled = generate.filled(12, tmp_path / "filled")
+    for name in ["units.csv", *(f"S{i:06d}.xlsx" for i in range(12))]:
+        assert (filled / "2017" / name).is_file()
+    roster = (plain / "2017" / "units.csv").read_bytes()
+    assert (filled / "2017" / "units.csv").read_bytes() == roster
+    one = "S000011.xlsx"
+    assert (plain / "2017" / one).read_bytes() != (filled / "2017" / one).read_bytes()
+    a = compile_year(2017, plain, tmp_path / "a")
+    b = compile_year(2017, filled, tmp_path / "b")
+    assert a.compiled and b.compiled and b.report.problems == []
+    assert a.figures is not None and b.figures is not None
+    assert a.figures.sums == b.figures.sums
+    assert a.figures.units == b.figures.units
+    for name in ("report.md", "tables.xlsx", "summary.xlsx"):
+        assert (a.outputs / name).read_bytes() == (b.outputs / name).read_bytes()
 
 
 def test_serve_latency_section_says_whether_the_targets_are_met():

@@ -305,7 +305,7 @@ def test_lock_refuses_a_second_compile(tmp_path):
 def test_figures_json_written_unit_by_unit_is_json_dumps():
     # figures.json is encoded a unit at a time to bound memory (issue 5): the
     # bytes must be those of encoding the whole document at once.
-    from govstats.publish.figures_json import figures_json, json_bytes
+    from govstats.publish.figures_json import figures_json, json_bytes, json_pieces
 
     unit = {
         "code": 'A"1',
@@ -317,6 +317,14 @@ def test_figures_json_written_unit_by_unit_is_json_dumps():
     data = {"format": "gk2008", "units": [unit, {**unit, "code": "B"}], "inputs": {}}
     assert figures_json(data) == json_bytes(data)
     assert figures_json({**data, "units": []}) == json_bytes({**data, "units": []})
+    # Many units go in several pieces (issue 18), each unit whole.
+    many = {**data, "units": [{**unit, "code": f"U{i}"} for i in range(2000)]}
+    pieces = list(json_pieces({**many, "units": iter(many["units"])}, "units"))
+    assert len(pieces) > 2 and b"".join(pieces) == json_bytes(many)
+    # validation.json's files hold lists of problems.
+    files = [{"path": "a.xlsx", "problems": [{"code": "x", "row": 3}]}, {"path": "b"}]
+    report = {"valid": False, "stats": {"files": 2}, "files": files}
+    assert b"".join(json_pieces(report, "files")) == json_bytes(report)
     # A value that holds the marker itself falls back to encoding at once.
     marked = {**data, "government": "\x00units"}
     assert figures_json(marked) == json_bytes(marked)

@@ -735,3 +735,26 @@ def test_without_a_memory_nothing_is_remembered_between_scans():
         package.scan_package(book, "a.xlsx", "xlsx", memory=memory)
         package.scan_package(book, "a.xlsx", "xlsx", memory=memory)
     assert len(plain) == 2 * len(remembered) > 0
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_scan_leaves_no_parser_for_the_garbage_collector(streaming):
+    """A part's parser goes with the scan, not at the next collection: a worker
+    reading hundreds of workbooks between two (rare) collections held every
+    parser's buffers (issue 18)."""
+    import gc
+
+    data = valid_workbook()
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        package.scan_package(data, "u.xlsx", "xlsx", DEFAULT_LIMITS, None, streaming)
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert "xmlparser" not in left
+    assert "_Xml" not in left

@@ -361,17 +361,6 @@ def test_with_another_thread_running_workers_are_spawned(make_workbook, monkeypa
     assert validate.load_units(paths, 2017, None) == alone
 
 
-def test_cells_survive_pickling_exactly():
-    import pickle
-
-    from govstats.read.workbook import CellValue
-
-    for value in (Decimal("5"), Decimal("5.0"), Decimal("-0"), Decimal("12.50"), None):
-        cell = CellValue("zd.total", "表1", 4, 4, 5.0, value, "说明")
-        back = pickle.loads(pickle.dumps(cell))
-        assert back == cell and str(back.value) == str(cell.value)
-
-
 def test_spawned_workers_read_within_the_main_process_limits(
     make_workbook, monkeypatch
 ):
@@ -409,8 +398,9 @@ def test_a_worker_takes_the_main_process_collection_thresholds():
 
 
 def test_units_from_workers_share_their_codes_and_sheet_names(make_workbook):
-    """A unit comes back from a worker pickled: its cells' codes and sheet names,
-    and the keys they are found by, are then the strings every unit uses."""
+    """A unit comes back from a worker pickled: its cells' codes and sheet names
+    are then the strings every unit uses, and units laid out alike share one
+    layout (issue 18: a unit's figures are an array, not an object a cell)."""
     import pickle
 
     from govstats.check import validate
@@ -418,16 +408,40 @@ def test_units_from_workers_share_their_codes_and_sheet_names(make_workbook):
 
     fmt = format_for_year(2017)
     a, b = (
-        validate._shared(pickle.loads(pickle.dumps(validate._load_one(p, fmt.id))))
+        pickle.loads(pickle.dumps(validate._load_one(p, fmt.id)))
         for p in (make_workbook(), make_workbook())
     )
     assert a.cells and a.cells.keys() == b.cells.keys()
+    assert a.cells._layout is b.cells._layout
     for code, cell in a.cells.items():
         other = b.cells[code]
         assert cell.code is other.code
         assert cell.sheet is other.sheet
-    for unit in (a, b):
-        assert all(code is cell.code for code, cell in unit.cells.items())
+        assert (cell.value, cell.remark) == (other.value, other.remark)
+
+
+def test_unit_cells_keep_every_value_as_it_was_read():
+    """Whole numbers go into the array; -0, 5.0, fractions and None are kept as
+    they are, and come back the same after a pickle."""
+    import pickle
+    from decimal import Decimal
+
+    from govstats.read.workbook import CellValue, UnitCells
+
+    cells = UnitCells()
+    values = [Decimal(3), Decimal("-0"), Decimal("5.0"), Decimal("1.25"), None]
+    for k, value in enumerate(values):
+        code = f"c{k}"
+        cells[code] = CellValue(code, "表1", k + 1, 3, value, "说明" if k == 2 else "")
+    cells.add("big", ("表1", 9, 3), Decimal(10**12 - 1), whole=10**12 - 1)
+    for again in (cells, pickle.loads(pickle.dumps(cells))):
+        got = [again[f"c{k}"].value for k in range(len(values))]
+        assert [str(v) for v in got] == [str(v) for v in values]
+        assert again["c2"].remark == "说明" and again["c1"].remark == ""
+        assert again["big"].value == 10**12 - 1
+        assert list(again.figures()) == [(c, again[c].value) for c in again]
+    with pytest.raises(KeyError):
+        cells.add("c0", ("表1", 1, 3), Decimal(1), whole=1)
 
 
 def test_blank_template_warns(tmp_path):
@@ -468,3 +482,33 @@ def test_one_figure_filled_is_not_blank(make_workbook):
     zeros = {code: 0 for code in load_format("gk2008").indicators}
     path = make_workbook(values={**zeros, "xw.own": 1})
     assert [p.code for p in validate_workbooks([path]).report.problems] == []
+
+
+def test_units_checked_in_batches_have_the_problems_of_one_check(
+    make_workbook, monkeypatch
+):
+    """Cells and rules are checked a batch of units at a time, so that a compile's
+    frames are bounded (issue 18): every unit has the same problems, in the same
+    order, whatever the batches."""
+    from govstats.check import validate
+    from govstats.formats import load_format
+
+    fmt = load_format("gk2008")
+    faults: list[dict[str, object]] = [
+        {"sq.received": 13},  # a sum that does not add up
+        {"sq.ch.letter": -2, "zd.news": Decimal("1.5")},  # negative, not whole
+        {},
+        {"sf.fees": Decimal("1.255"), "fy.litigation_upheld": 2},
+        {"zd.news": -1, "sq.received": 99},
+    ]
+    paths = [
+        make_workbook(f"u{i}.xlsx", values=v, unit_code=f"U{i}")
+        for i, v in enumerate(faults)
+    ]
+    _, units = validate.load_units(paths, 2017, None)
+    whole = validate.validate_units(units, fmt, 2017).report.to_dict()
+    assert sum(len(f["problems"]) for f in whole["files"]) > 8
+    for size in (1, 2, 3):
+        monkeypatch.setattr(validate, "BATCH_UNITS", size)
+        batched = validate.validate_units(units, fmt, 2017).report.to_dict()
+        assert batched == whole

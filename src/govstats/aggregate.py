@@ -8,16 +8,19 @@ rounded once, by :func:`govstats.core.numbers.percent`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from govstats.core.numbers import format_decimal, format_percent, percent, quantize
 from govstats.formats import Format, Group
 from govstats.read.roster import Roster, Unit
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from govstats.check.validate import Validation
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "Figures",
     "Previous",
     "YearChange",
+    "UnitFigures",
     "aggregate",
     "approx_wan",
     "format_value",
@@ -174,6 +178,73 @@ def _json_number(value: Decimal, places: int) -> int | str:
     return int(value) if places == 0 else format_value(value, places)
 
 
+class UnitFigures(Sequence[tuple[Unit, dict[str, Decimal]]]):
+    """Every compiled unit's figures, compactly: ``(unit, values by code)`` for
+    each, as :func:`with_subtotals` gives them, made when asked for.
+
+    The values are kept as the validation's scaled integers, a row of an array
+    per unit (8 bytes a figure, not a dictionary of Decimals), so that the
+    outputs can go through them a unit at a time (issue 18) and a forked
+    process that reads them writes to none of the pages it shares with its
+    parent.
+    """
+
+    def __init__(
+        self,
+        fmt: Format,
+        units: Sequence[Unit],
+        codes: Sequence[str],
+        data: np.ndarray,
+        missing: np.ndarray,
+        scale: int,
+    ) -> None:
+        self.fmt = fmt
+        self.roster_units = tuple(units)
+        self.codes = tuple(codes)
+        self._data = data
+        self._missing = missing
+        self._scale = scale
+
+    def __len__(self) -> int:
+        return len(self.roster_units)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Unit, dict[str, Decimal]]: ...
+
+    @overload
+    def __getitem__(
+        self, index: slice
+    ) -> Sequence[tuple[Unit, dict[str, Decimal]]]: ...
+
+    def __getitem__(
+        self, index: int | slice
+    ) -> tuple[Unit, dict[str, Decimal]] | Sequence[tuple[Unit, dict[str, Decimal]]]:
+        if isinstance(index, slice):
+            return list(self._made(range(len(self))[index]))
+        k = range(len(self))[index]  # IndexError as a list raises it
+        return next(self._made([k]))
+
+    def __iter__(self) -> Iterator[tuple[Unit, dict[str, Decimal]]]:
+        return self._made(range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        # as the list of pairs it stands for
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _made(self, rows: Iterable[int]) -> Iterator[tuple[Unit, dict[str, Decimal]]]:
+        from govstats.check.validate import exact_values
+
+        exact = exact_values(self._scale)
+        fmt, codes = self.fmt, self.codes
+        for k in rows:
+            values = exact(codes, self._data[k].tolist(), self._missing[k].tolist())
+            yield self.roster_units[k], with_subtotals(fmt, values)
+
+
 @dataclass
 class Figures:
     """The compiled figures of a year."""
@@ -181,7 +252,7 @@ class Figures:
     fmt: Format
     year: int
     rounding: str
-    units: list[tuple[Unit, dict[str, Decimal]]]
+    units: Sequence[tuple[Unit, dict[str, Decimal]]]
     sums: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
     #: last year's figures, when known; then ``changes`` by code, in the
@@ -226,14 +297,12 @@ def aggregate(
     for rate in fmt.report.rates:
         if rate.group not in groups:
             groups.append(rate.group)
+    codes, data, missing = validation.arrays(included)
     figures = Figures(
         fmt=fmt,
         year=year,
         rounding=rounding,
-        units=[
-            (u, with_subtotals(fmt, values))
-            for u, values in zip(known, validation.units_values(included), strict=True)
-        ],
+        units=UnitFigures(fmt, known, codes, data, missing, scale),
     )
     for group in groups:
         members = {u.code for u in roster.members(group)}

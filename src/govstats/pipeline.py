@@ -24,7 +24,7 @@ from govstats.core.results import FileReport, Report
 from govstats.publish.context import report_context
 from govstats.publish.datapackage import datapackage_files
 from govstats.publish.environment import report_environment
-from govstats.publish.figures_json import figures_dict, figures_json, json_bytes
+from govstats.publish.figures_json import figures_dict, joined, json_pieces
 from govstats.publish.report_docx import report_docx
 from govstats.publish.report_html import report_html
 from govstats.publish.report_md import report_md
@@ -354,38 +354,38 @@ def render_outputs(
     context = report_context(figures, government, result.excluded)
     html = report_html(env, context, figures)
 
-    def rest() -> dict[str, bytes]:
-        return {
-            "summary.xlsx": summary_workbook(
-                figures, roster, government, bool(result.excluded)
-            ),
-            "report.md": report_md(env, context, figures.fmt).encode(),
-            "figures.json": figures_json(
-                figures_dict(figures, government, roster, units, result.excluded)
-            ),
-            **datapackage_files(figures, government, roster, result.excluded),
-            "validation.json": json_bytes(result.report.to_dict("zh")),
-            "validation.md": report_markdown(
-                result.report, "zh", f"{result.year}年统计报表校验结果"
-            ).encode(),
-        }
-
     # report.docx, tables.xlsx and the rest take about a third of the tail each
-    # (benchmarks/results.md). Two children build tables.xlsx and the rest
-    # while this process builds report.docx, the one that allocates most: a
-    # forked child pays for each page it writes that it shares with this
-    # process.
+    # (benchmarks/results.md). A child builds tables.xlsx while this process
+    # builds the reports. figures.json and validation.json go through every
+    # unit's file, digest and report: they are built once the child has ended
+    # (issue 18), since whichever of two forked processes writes to a page
+    # they share (a reference count is a write) makes a copy of it: about 5 kB
+    # a unit.
     with Background() as background:
         tables = background.start(
             lambda: {"tables.xlsx": tables_workbook(figures, note, government)}
         )
-        others = background.start(rest)
         out: dict[str, bytes] = {
             "report.html": html.encode(),
             "report.docx": report_docx(html, context, figures),
+            "summary.xlsx": summary_workbook(
+                figures, roster, government, bool(result.excluded)
+            ),
+            "report.md": report_md(env, context, figures.fmt).encode(),
         }
         out.update(tables.result())
-        out.update(others.result())
+    # Each held once, as it is made.
+    data = figures_dict(figures, government, roster, units, result.excluded)
+    out["figures.json"] = joined(json_pieces(data, "units"))
+    del data
+    out.update(datapackage_files(figures, government, roster, result.excluded))
+    report = result.report
+    out["validation.json"] = joined(
+        json_pieces(report.to_dict("zh", lazily=True), "files")
+    )
+    out["validation.md"] = report_markdown(
+        report, "zh", f"{result.year}年统计报表校验结果"
+    ).encode()
     return {
         name: out[name] for name in (*OUTPUT_FILES, *DATAPACKAGE_FILES) if name in out
     }
@@ -395,7 +395,7 @@ def _prepare(templates: str | Path | None, format_id: str) -> None:
     """Import what writing the outputs needs, compile the report's templates, find
     the charts' font and make report.docx's blank document (while worker
     processes read): time that the compile's tail would otherwise wait for. The
-    children that build tables.xlsx and the rest (govstats.publish.background) inherit
+    child that builds tables.xlsx (govstats.publish.background) inherits
     them."""
     import docx  # noqa: F401
     import jinja2

@@ -31,14 +31,20 @@ from govstats.formats import PREV, Format, format_for_year, list_formats, load_f
 from govstats.read.excel import read_workbook
 from govstats.read.package import ScanMemory
 from govstats.read.roster import Roster
-from govstats.read.workbook import UnitWorkbook, load_unit_from_raw, peek_year
+from govstats.read.workbook import (
+    UnitWorkbook,
+    decimals_of,
+    load_unit_from_raw,
+    peek_year,
+)
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
+    import numpy as np
     import pandas as pd
 
-__all__ = ["Validation", "validate_units"]
+__all__ = ["Validation", "exact_values", "validate_units"]
 
 
 @dataclass
@@ -56,35 +62,67 @@ class Validation:
         return self.units_values([index])[0]
 
     def units_values(self, indexes: Sequence[int]) -> list[dict[str, Decimal]]:
-        """The exact values of several workbooks (valid cells only), by code.
+        """The exact values of several workbooks (valid cells only), by code."""
+        codes, data, missing = self.arrays(indexes)
+        exact = exact_values(self.scale)
+        return [
+            exact(codes, row, gaps)
+            for row, gaps in zip(data.tolist(), missing.tolist(), strict=True)
+        ]
 
-        One pass over the frame: a positional look-up per workbook (``iloc``) cost
-        about a millisecond each, more than reading the workbook.
-        """
-        import pandas as pd
+    def arrays(
+        self, indexes: Sequence[int]
+    ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+        """The values of several workbooks as arrays: the codes (the frame's
+        columns), the scaled values (a row per workbook, 0 where missing) and
+        where they are missing, in one pass over the frame (a positional
+        look-up per workbook cost about a millisecond each)."""
+        import numpy as np
 
         frame = self.values.iloc[list(indexes)]
-        codes = [str(c) for c in frame.columns]
-        scale = self.scale
-        shared: dict[int, Decimal] = {}
+        codes = tuple(str(c) for c in frame.columns)
+        shape = (len(frame), len(codes))
+        data = np.zeros(shape, dtype=np.int64)
+        missing = np.ones(shape, dtype=bool)
+        for k, code in enumerate(codes):
+            column = frame[code].array
+            data[:, k] = column.to_numpy(dtype=np.int64, na_value=0)
+            missing[:, k] = column.isna()
+        return codes, data, missing
 
-        def exact(v: int) -> Decimal:
-            # Equal values share one Decimal (immutable): most figures are 0 or
-            # small counts, and 10,000 units hold 620,000 of them.
-            if (d := shared.get(v)) is None:
-                d = shared[v] = Decimal(int(v)) / scale
-            return d
 
-        columns = (frame[c].astype(object).tolist() for c in codes)
-        rows = zip(*columns, strict=True)
-        return [
-            {
-                code: exact(v)
-                for code, v in zip(codes, row, strict=True)
-                if v is not None and v is not pd.NA
-            }
-            for row in rows
-        ]
+def exact_values(
+    scale: int,
+) -> Callable[[Sequence[str], Sequence[int], Sequence[bool]], dict[str, Decimal]]:
+    """A function making one workbook's exact values by code, from its row of
+    :meth:`Validation.arrays` (as lists: ``tolist()`` is the fast way out of
+    numpy), the missing ones left out.
+
+    Equal values share one Decimal (immutable): most figures are 0 or small
+    counts. The shared ones are bounded, so that making the values of one unit
+    after another holds no more than one unit's.
+    """
+    shared: dict[int, Decimal] = {}
+
+    def exact(
+        codes: Sequence[str], row: Sequence[int], gaps: Sequence[bool]
+    ) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for code, v, gap in zip(codes, row, gaps, strict=True):
+            if gap:
+                continue
+            d = shared.get(v)
+            if d is None:
+                d = Decimal(v) / scale
+                if len(shared) < _SHARED_VALUES:
+                    shared[v] = d
+            out[code] = d
+        return out
+
+    return exact
+
+
+_SHARED_VALUES = 1 << 12
 
 
 def load_units(
@@ -185,7 +223,7 @@ def _load_all(
         initargs=(gc.get_threshold(), os.getpid()),
         meanwhile=prepare,
     )
-    yield from map(_shared, units)
+    yield from (unit.share() for unit in units)
 
 
 # A worker process reads chunk after chunk: its scan memory lasts as long as the
@@ -262,7 +300,7 @@ def _first(path: Path, limits: Limits) -> tuple[UnitWorkbook, str | None]:
         initializer=_init_worker,
         initargs=(gc.get_threshold(), os.getpid()),
     )
-    return _shared(result[0]), result[1]
+    return result[0].share(), result[1]
 
 
 def _load_first(
@@ -275,15 +313,6 @@ def _load_first(
         return [(_unreadable(path, exc), None)]
     fmt = _stated_format(raw)
     return [(load_unit_from_raw(raw, fmt), fmt.id)]
-
-
-def _shared(unit: UnitWorkbook) -> UnitWorkbook:
-    """A unit from a worker, its cells keyed by their codes as the cells hold
-    them: unpickling a cell makes its code and sheet name the strings every other
-    unit uses (``workbook._cell``), but the dict's keys arrive as copies of their
-    own, about 8 kB of the 35 kB a unit held in memory."""
-    unit.cells = {cell.code: cell for cell in unit.cells.values()}
-    return unit
 
 
 def _unreadable(path: Path, exc: GovstatsError) -> UnitWorkbook:
@@ -339,76 +368,23 @@ def validate_units(
     import numpy as np
     import pandas as pd
 
-    from govstats.check.schemas import cell_schema, failures, unit_schema
+    from govstats.check.schemas import failures, unit_schema
 
     scale = 10**fmt.max_places
     problems: list[list[Problem]] = [list(u.problems) for u in units]
 
-    # Cell checks: one long frame, one pandera call. Its columns are filled as
-    # lists (a tuple per cell would hold far more memory for many workbooks).
-    unit_col: list[int] = []
-    code_col: list[str] = []
-    value_col: list[int] = []
-    decimals_col: list[int] = []
-    for i, unit in enumerate(units):
-        for code, cell in unit.cells.items():
-            value = cell.value
-            if value is None:
-                continue
-            unit_col.append(i)
-            code_col.append(code)
-            whole = int(value)
-            if whole == value:  # most figures: integer arithmetic only
-                value_col.append(whole * scale)
-                decimals_col.append(0)
-            else:
-                value_col.append(int((value * scale).to_integral_value()))
-                decimals_col.append(cell.decimals)
-    inds = fmt.indicators
-    cells = pd.DataFrame(
-        {
-            "unit": np.array(unit_col, dtype=np.int64),
-            "code": pd.Series(code_col, dtype=object),
-            "value": pd.array(value_col, dtype="Int64"),
-            "decimals": np.array(decimals_col, dtype=np.int64),
-            "places": np.array([inds[c].places for c in code_col], dtype=np.int64),
-            "signed": np.array([inds[c].signed for c in code_col], dtype=bool),
-        }
-    )
-    bad_cells: set[int] = set()  # rows of the cell frame
-    for check, index, _value in failures(cell_schema(fmt), cells):
-        i, code = unit_col[int(index)], code_col[int(index)]
-        bad_cells.add(int(index))
-        cell = units[i].cells[code]
-        ind = fmt.indicators[code]
-        problems[i].append(
-            Problem.make(
-                check,
-                file=str(units[i].path),
-                sheet=cell.sheet,
-                row=cell.row,
-                column=cell.column,
-                indicator=code,
-                found=str(cell.value),
-                expected=str(ind.places) if check == "too-many-decimals" else "",
-                context={"label": ind.label, "unit": ind.unit},
-            )
-        )
-
-    # Cross-field rules: one row per workbook, one pandera call. The frame is
-    # filled from arrays (a dict per workbook costs time and memory that grow
-    # with the number of workbooks).
+    # The values of the cells that pass their checks, scaled: an array row per
+    # indicator (a dict per workbook costs time and memory that grow with the
+    # number of workbooks).
     column = {code: k for k, code in enumerate(fmt.codes)}
     data = np.zeros((len(column), len(units)), dtype=np.int64)
     missing = np.ones((len(column), len(units)), dtype=bool)
-    good = np.ones(len(cells), dtype=bool)
-    good[sorted(bad_cells)] = False
-    where = (
-        np.array([column[c] for c in code_col], dtype=np.intp)[good],
-        cells["unit"].to_numpy()[good],
-    )
-    data[where] = cells["value"].to_numpy(dtype=np.int64)[good]
-    missing[where] = False
+    # Cell checks: a long frame and one pandera call for each batch of units,
+    # so that the frames of a compile are bounded whatever its units (issue
+    # 18); a unit's problems are those of one batch, in pandera's order.
+    for start in range(0, len(units), BATCH_UNITS):
+        batch = range(start, min(start + BATCH_UNITS, len(units)))
+        _check_cells(units, batch, fmt, problems, column, data, missing)
     values = pd.DataFrame(
         {
             code: pd.arrays.IntegerArray(data[k], missing[k])
@@ -418,7 +394,16 @@ def validate_units(
     )
     checked = _with_previous(values, units, fmt, previous, scale)
     rules = {r.key: r for r in fmt.rules}
-    for check, index, _value in failures(unit_schema(fmt, scale), checked):
+    # Cross-field rules: one row per workbook, one pandera call a batch (each
+    # row keeps its label: the unit's index).
+    cases = (
+        case
+        for start in range(0, len(units), BATCH_UNITS)
+        for case in failures(
+            unit_schema(fmt, scale), checked.iloc[start : start + BATCH_UNITS]
+        )
+    )
+    for check, index, _value in cases:
         rule = rules.get(check)
         if rule is None:  # not a rule's check; the cell checks cover the cells
             continue
@@ -454,6 +439,90 @@ def validate_units(
         ]
     )
     return Validation(fmt=fmt, units=units, report=report, values=values, scale=scale)
+
+
+# Units checked by one pandera call: a batch's frames and lists take about
+# 200 bytes a cell at their peak (14 MB for 1,024 units of gk2008); smaller
+# batches cost more time in pandera's calls.
+BATCH_UNITS = 1024
+
+
+def _check_cells(
+    units: list[UnitWorkbook],
+    batch: range,
+    fmt: Format,
+    problems: list[list[Problem]],
+    column: dict[str, int],
+    data: np.ndarray,
+    missing: np.ndarray,
+) -> None:
+    """Check the cells of a batch of units; the problems found go to ``problems``
+    and the values of the cells that pass into ``data`` (not ``missing``).
+
+    The frame's columns are filled as lists (a tuple per cell would hold far
+    more memory).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from govstats.check.schemas import cell_schema, failures
+
+    scale = 10**fmt.max_places
+    unit_col: list[int] = []
+    code_col: list[str] = []
+    value_col: list[int] = []
+    decimals_col: list[int] = []
+    for i in batch:
+        for code, value in units[i].cells.figures():
+            if value is None:
+                continue
+            unit_col.append(i)
+            code_col.append(code)
+            whole = int(value)
+            if whole == value:  # most figures: integer arithmetic only
+                value_col.append(whole * scale)
+                decimals_col.append(0)
+            else:
+                value_col.append(int((value * scale).to_integral_value()))
+                decimals_col.append(decimals_of(value))
+    inds = fmt.indicators
+    cells = pd.DataFrame(
+        {
+            "unit": np.array(unit_col, dtype=np.int64),
+            "code": pd.Series(code_col, dtype=object),
+            "value": pd.array(value_col, dtype="Int64"),
+            "decimals": np.array(decimals_col, dtype=np.int64),
+            "places": np.array([inds[c].places for c in code_col], dtype=np.int64),
+            "signed": np.array([inds[c].signed for c in code_col], dtype=bool),
+        }
+    )
+    bad_cells: set[int] = set()  # rows of the cell frame
+    for check, index, _value in failures(cell_schema(fmt), cells):
+        i, code = unit_col[int(index)], code_col[int(index)]
+        bad_cells.add(int(index))
+        cell = units[i].cells[code]
+        ind = fmt.indicators[code]
+        problems[i].append(
+            Problem.make(
+                check,
+                file=str(units[i].path),
+                sheet=cell.sheet,
+                row=cell.row,
+                column=cell.column,
+                indicator=code,
+                found=str(cell.value),
+                expected=str(ind.places) if check == "too-many-decimals" else "",
+                context={"label": ind.label, "unit": ind.unit},
+            )
+        )
+    good = np.ones(len(cells), dtype=bool)
+    good[sorted(bad_cells)] = False
+    where = (
+        np.array([column[c] for c in code_col], dtype=np.intp)[good],
+        cells["unit"].to_numpy()[good],
+    )
+    data[where] = cells["value"].to_numpy(dtype=np.int64)[good]
+    missing[where] = False
 
 
 def _scaled(value: Any) -> int:

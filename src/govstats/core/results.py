@@ -158,12 +158,17 @@ class Report(Results[Problem]):
             ]
         )
 
-    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        """The report as JSON-ready data (exactly what ``--format json`` prints)."""
+    def to_dict(self, lang: str = "zh", lazily: bool = False) -> dict[str, Any]:
+        """The report as JSON-ready data (exactly what ``--format json`` prints).
+
+        :param lazily: the files as a generator, each made when it is encoded
+            (a compile's validation.json, issue 18), not a list.
+        """
+        files = (f.to_dict(lang) for f in self.files)
         return {
             "valid": self.valid,
             "stats": self.stats,
-            "files": [f.to_dict(lang) for f in self.files],
+            "files": files if lazily else list(files),
         }
 
 

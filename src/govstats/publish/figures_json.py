@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,31 +20,58 @@ def json_bytes(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 
-# Where the units' blocks go in figures.json (see figures_json).
-_UNITS_MARK = "\x00units"
+# Where the streamed list goes in the document's text (see json_pieces).
+_MARK = "\x00items"
+# Bytes of a piece of a document (json_pieces): one write to a pipe or a file.
+_PIECE = 1 << 16
 
 
 def figures_json(data: dict[str, Any]) -> bytes:
-    """``figures.json``: :func:`json_bytes`'s bytes, written a unit at a time.
+    """``figures.json``: :func:`json_bytes`'s bytes, written a unit at a time
+    (:func:`json_pieces`)."""
+    return joined(json_pieces(data, "units"))
 
-    Encoding the whole document at once held about 170 MB of fragments for 10,000
-    units. Each unit's block is encoded on its own and indented to its place
+
+def joined(pieces: Iterable[bytes]) -> bytes:
+    """The pieces as one bytes object, held once (not a list of them beside it:
+    ``b"".join`` makes the list first)."""
+    out = io.BytesIO()
+    for piece in pieces:
+        out.write(piece)
+    return out.getvalue()
+
+
+def json_pieces(data: dict[str, Any], key: str) -> Iterator[bytes]:
+    """:func:`json_bytes`'s bytes of ``data`` in pieces of about 64 kB, the items
+    of ``data[key]`` (an iterable of objects, such as a generator) encoded one
+    at a time.
+
+    Encoding the whole document at once held about 170 MB of fragments for
+    10,000 units. Each item is encoded on its own and indented to its place
     (JSON text has no raw line breaks but those of the indentation), which gives
-    the same bytes.
+    the same bytes; the pieces can go to their output as they come (issue 18).
     """
-    text = json.dumps({**data, "units": _UNITS_MARK}, ensure_ascii=False, indent=2)
-    mark = json.dumps(_UNITS_MARK)
+    text = json.dumps({**data, key: _MARK}, ensure_ascii=False, indent=2)
+    mark = json.dumps(_MARK)
+    items = iter(data[key])
     if text.count(mark) != 1:  # the mark is in the data too
-        return json_bytes({**data, "units": list(data["units"])})
-    # The units may come one at a time (figures_dict): only their text is kept.
-    blocks = [_indented(unit, 2).encode() for unit in data["units"]]
-    if not blocks:
-        return json_bytes({**data, "units": []})
+        yield json_bytes({**data, key: list(items)})
+        return
+    first = next(items, None)
+    if first is None:
+        yield json_bytes({**data, key: []})
+        return
     head, tail = text.split(mark)
-    return b"".join(
-        [head.encode(), b"[\n    ", b",\n    ".join(blocks), b"\n  ]", tail.encode()]
-        + [b"\n"]
-    )
+    piece = [head.encode(), b"[\n    ", _indented(first, 2).encode()]
+    size = 0
+    for item in items:
+        block = _indented(item, 2).encode()
+        piece += [b",\n    ", block]
+        size += len(block)
+        if size >= _PIECE:
+            yield b"".join(piece)
+            piece, size = [], 0
+    yield b"".join([*piece, b"\n  ]", tail.encode(), b"\n"])
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})

@@ -439,6 +439,23 @@ class _Xml:
                 raise _refuse(path, "file-unreadable", found) from None
             self.broken = True
 
+    def close(self) -> None:
+        """Let go of the parser once the part is parsed.
+
+        Its handlers are this object's bound methods: a reference cycle, which
+        only the garbage collector frees, and with it the parser's buffers (as
+        large as the part parsed whole). A compile collects rarely (the CLI's
+        thresholds), so a worker reading hundreds of workbooks held them all:
+        about 170 kB a workbook. Without its handlers, the parser goes with the
+        last reference to this object.
+        """
+        p = self.parser
+        p.StartDoctypeDeclHandler = None
+        p.EntityDeclHandler = None
+        p.ExternalEntityRefHandler = None
+        p.StartElementHandler = None
+        p.EndElementHandler = None
+
     def _doctype(self, *args: Any) -> None:
         raise _Refused("unsafe-xml", f"{self.name}: DOCTYPE")
 
@@ -930,6 +947,8 @@ def _scan_whole(
         xml.parser.Parse(body, True)
     except (expat.ExpatError, _Refused):
         raise _Rescan from None
+    finally:
+        xml.close()
     if xml.extent is not None:
         if not _extent_of(body, xml.extent, scan):
             raise _Rescan
@@ -948,25 +967,29 @@ def _scan_streaming(
     binary = False
     cap = _room(scan)
     last = b""  # the previous chunk's end, for a reference across two chunks
-    for chunk in _inflate(data, e, path, cap):
-        scan.unpacked += len(chunk)
-        if xml is None and not binary:
-            if _looks_like_xml(chunk):
-                xml = _Xml(e.name, scan)
-            else:
-                binary = True
-        if xml is None or xml.broken:
-            continue
-        xml.feed(chunk, path)
-        if xml.extent is not None and not xml.extent.links:
-            xml.extent.links = _may_link_chunk(last + chunk)
-        last = chunk[-12:]
-        if xml.extent is not None and xml.extent.too_large:
-            # The sheet will not be read: the rest of it need not be inflated.
-            return xml
-    if xml is not None and not xml.broken:
-        xml.feed(b"", path, final=True)
-    return xml
+    try:
+        for chunk in _inflate(data, e, path, cap):
+            scan.unpacked += len(chunk)
+            if xml is None and not binary:
+                if _looks_like_xml(chunk):
+                    xml = _Xml(e.name, scan)
+                else:
+                    binary = True
+            if xml is None or xml.broken:
+                continue
+            xml.feed(chunk, path)
+            if xml.extent is not None and not xml.extent.links:
+                xml.extent.links = _may_link_chunk(last + chunk)
+            last = chunk[-12:]
+            if xml.extent is not None and xml.extent.too_large:
+                # The sheet will not be read: the rest of it need not be inflated.
+                return xml
+        if xml is not None and not xml.broken:
+            xml.feed(b"", path, final=True)
+        return xml
+    finally:
+        if xml is not None:
+            xml.close()
 
 
 # The extent of a sheet read off its bytes. What makes it exact: once expat has

@@ -3,7 +3,7 @@
 A clerk may reorder rows, insert blank ones, rename a sheet or hide it: values are
 found by their code, never by their row number. This module turns a
 :class:`~govstats.read.excel.RawWorkbook` into a :class:`UnitWorkbook`: the identification
-fields, one :class:`CellValue` per indicator, and the structural problems found on
+fields, the figures (:class:`UnitCells`), and the structural problems found on
 the way (missing sheets and codes, duplicated codes, cells that are not numbers).
 """
 
@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import math
 import re
 import sys
 import unicodedata
 import weakref
+from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +32,9 @@ from govstats.read.roster import unit_code_fault
 
 __all__ = [
     "CellValue",
+    "UnitCells",
     "UnitWorkbook",
+    "decimals_of",
     "load_unit",
     "load_unit_from_raw",
     "normalize",
@@ -84,57 +89,222 @@ _normalize_cached = functools.lru_cache(maxsize=1 << 16, typed=True)(_normalize)
 
 @dataclass(slots=True)
 class CellValue:
-    """One indicator's value as found in the workbook.
-
-    Every unit keeps one per indicator until the compile ends: slots make each a
-    third smaller (97 bytes, not 145; 10,000 units hold 620,000 of them).
-    """
+    """One indicator's value as found in the workbook: a view of one cell of a
+    unit's :class:`UnitCells`, made when asked for."""
 
     code: str
     sheet: str
     row: int
     column: int
-    raw: Any
     value: Decimal | None
     remark: str = ""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Workers send every cell to the main process (validate.load_units):
-        # with the value as text and shared strings this is much faster than
-        # pickling Decimal objects, and the cells it rebuilds take less memory.
-        value = None if self.value is None else str(self.value)
-        fields = (self.code, self.sheet, self.row, self.column, self.raw, value)
-        return _cell, (*fields, self.remark)
 
     @property
     def decimals(self) -> int:
         """How many decimals the value is written with (0 for whole numbers)."""
-        if self.value is None:
-            return 0
-        if self.value == self.value.to_integral_value():
-            return 0
-        exponent = self.value.normalize().as_tuple().exponent
-        return max(0, -int(exponent))
+        return decimals_of(self.value)
 
 
-def _cell(
-    code: str,
-    sheet: str,
-    row: int,
-    column: int,
-    raw: Any,
-    value: str | None,
-    remark: str,
-) -> CellValue:
-    """A cell rebuilt from its pickle (:meth:`CellValue.__reduce__`)."""
-    number = None if value is None else _decimal(value)
-    return CellValue(
-        sys.intern(code), sys.intern(sheet), row, column, raw, number, remark
-    )
+def decimals_of(value: Decimal | None) -> int:
+    """How many decimals a value is written with (0 for whole numbers and None)."""
+    if value is None or value == value.to_integral_value():
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -int(exponent))
 
 
 # Equal values share one Decimal (immutable): most cells hold 0 or a small count.
 _decimal = functools.lru_cache(maxsize=1 << 12)(Decimal)
+
+
+class _Layout:
+    """Where a workbook's figures were found, in the order read: the codes, and
+    each one's ``(sheet, row, column)``. Workbooks made from one template share
+    it (:func:`_shared_layout`)."""
+
+    __slots__ = ("codes", "index", "places")
+
+    def __init__(
+        self, codes: list[str] | tuple[str, ...], places: list[tuple[str, int, int]]
+    ) -> None:
+        self.codes = codes
+        self.places = places
+        self.index = {code: k for k, code in enumerate(codes)}
+
+
+# Where the identification fields are, by content (UnitWorkbook.share).
+_INFO_CELLS: dict[
+    tuple[tuple[str, tuple[str, int, int]], ...], dict[str, tuple[str, int, int]]
+] = {}
+# Layouts met in this process, by content: a bounded few (a hostile year could
+# make every workbook's its own).
+_LAYOUTS: dict[tuple[tuple[str, ...], tuple[tuple[str, int, int], ...]], _Layout] = {}
+_LAYOUTS_MAX = 256
+
+
+def _shared_layout(
+    codes: tuple[str, ...], places: tuple[tuple[str, int, int], ...]
+) -> _Layout:
+    key = (codes, places)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        codes = tuple(sys.intern(c) for c in codes)
+        places = tuple((sys.intern(s), r, c) for s, r, c in places)
+        layout = _Layout(codes, list(places))
+        if len(_LAYOUTS) < _LAYOUTS_MAX:
+            _LAYOUTS[key] = layout
+    return layout
+
+
+_EMPTY = _Layout((), [])
+
+
+class UnitCells(Mapping[str, CellValue]):
+    """A unit's figures by indicator code, compactly (issue 18).
+
+    Not an object per cell: the places of the cells are the unit's layout,
+    shared by every workbook laid out alike, and the values an array of
+    integers, with the few that are not whole numbers (or not numbers) beside
+    it. A unit then holds about 600 bytes of figures, not 10 kB. Looking a code
+    up gives a :class:`CellValue` made then.
+    """
+
+    __slots__ = ("_layout", "_other", "_remarks", "_whole")
+
+    def __init__(self) -> None:
+        self._layout = _Layout([], [])
+        self._whole = array("q")
+        # position → value, where the value is not a plain whole number
+        self._other: dict[int, Decimal | None] | None = None
+        self._remarks: dict[int, str] | None = None
+
+    def add(
+        self,
+        code: str,
+        place: tuple[str, int, int],
+        value: Decimal | None,
+        remark: str = "",
+        whole: int | None = None,
+    ) -> None:
+        """Add the cell of a code not added yet.
+
+        :param whole: the value as an int, when it is that whole number exactly
+            (``Decimal(whole)``; not ``-0`` nor ``5.0``), which is kept the
+            compact way.
+        """
+        layout = self._layout
+        if code in layout.index:
+            raise KeyError(f"{code} is there already")
+        if isinstance(layout.codes, tuple):  # shared: copied before it changes
+            layout = self._layout = _Layout(list(layout.codes), list(layout.places))
+        assert isinstance(layout.codes, list)
+        k = len(layout.codes)
+        layout.codes.append(code)
+        layout.places.append(place)
+        layout.index[code] = k
+        if whole is not None and -_WHOLE_MAX < whole < _WHOLE_MAX:
+            self._whole.append(whole)
+        else:
+            self._whole.append(0)
+            if self._other is None:
+                self._other = {}
+            self._other[k] = value
+        if remark:
+            if self._remarks is None:
+                self._remarks = {}
+            self._remarks[k] = remark
+
+    def __setitem__(self, code: str, cell: CellValue) -> None:
+        if code != cell.code:
+            raise KeyError(f"{cell.code} added as {code}")
+        value = cell.value
+        whole = None
+        if (
+            value is not None
+            and value.as_tuple().exponent == 0
+            and not (value.is_zero() and value.is_signed())
+        ):
+            whole = int(value)
+        self.add(code, (cell.sheet, cell.row, cell.column), value, cell.remark, whole)
+
+    def seal(self) -> None:
+        """Share the layout with the workbooks laid out alike."""
+        layout = self._layout
+        self._layout = _shared_layout(tuple(layout.codes), tuple(layout.places))
+
+    def clear(self) -> None:
+        self._layout = _EMPTY
+        self._whole = array("q")
+        self._other = self._remarks = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Workers send every unit to the main process (validate.load_units),
+        # which shares the layouts again.
+        layout = self._layout
+        return _unit_cells, (
+            tuple(layout.codes),
+            tuple(layout.places),
+            self._whole.tobytes(),
+            self._other,
+            self._remarks,
+        )
+
+    def __len__(self) -> int:
+        return len(self._layout.codes)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layout.codes)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._layout.index
+
+    def __getitem__(self, code: str) -> CellValue:
+        k = self._layout.index[code]
+        sheet, row, column = self._layout.places[k]
+        remark = self._remarks.get(k, "") if self._remarks else ""
+        return CellValue(code, sheet, row, column, self._value(k), remark)
+
+    def __repr__(self) -> str:
+        return f"UnitCells({dict(self.items())!r})"
+
+    def _value(self, k: int) -> Decimal | None:
+        other = self._other
+        if other is not None and k in other:
+            return other[k]
+        return _decimal(self._whole[k])
+
+    def figures(self) -> Iterator[tuple[str, Decimal | None]]:
+        """``(code, value)`` of every cell, in the order read, made quickly."""
+        other = self._other or {}
+        decimal = _decimal
+        for k, (code, whole) in enumerate(
+            zip(self._layout.codes, self._whole, strict=True)
+        ):
+            yield code, (other[k] if k in other else decimal(whole))
+
+    def places(self) -> list[tuple[str, int, int]]:
+        """``(sheet, row, column)`` of every cell, in the order read."""
+        return list(self._layout.places)
+
+
+# Whole numbers kept in the array: every figure a workbook may hold (VALUE_MAX).
+_WHOLE_MAX = 2**62
+
+
+def _unit_cells(
+    codes: tuple[str, ...],
+    places: tuple[tuple[str, int, int], ...],
+    whole: bytes,
+    other: dict[int, Decimal | None] | None,
+    remarks: dict[int, str] | None,
+) -> UnitCells:
+    """A unit's cells rebuilt from their pickle (:meth:`UnitCells.__reduce__`)."""
+    cells = UnitCells()
+    cells._layout = _shared_layout(codes, places)
+    cells._whole.frombytes(whole)
+    cells._other = other
+    cells._remarks = remarks
+    return cells
 
 
 @dataclass
@@ -144,7 +314,7 @@ class UnitWorkbook:
     path: Path
     info: dict[str, Any] = field(default_factory=dict)
     info_cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)
-    cells: dict[str, CellValue] = field(default_factory=dict)
+    cells: UnitCells = field(default_factory=UnitCells)
     problems: list[Problem] = field(default_factory=list)
     # False when the file was refused or a sheet of it not read: nothing may open
     # it again (--annotate copies only a workbook that passed the inspection).
@@ -152,6 +322,18 @@ class UnitWorkbook:
     size_in_cells: int = 0
     # SHA-256 of the bytes read (hex), for figures.json; "" when none were read.
     sha256: str = ""
+
+    def share(self) -> UnitWorkbook:
+        """This unit, sharing where its identification fields are with the units
+        laid out alike (a unit read in a worker comes with its own copy)."""
+        key = tuple(self.info_cells.items())
+        shared = _INFO_CELLS.get(key)
+        if shared is None:
+            shared = self.info_cells
+            if len(_INFO_CELLS) < _LAYOUTS_MAX:
+                _INFO_CELLS[key] = shared
+        self.info_cells = shared
+        return self
 
     @property
     def unit_code(self) -> str:
@@ -193,6 +375,7 @@ def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
     read = _read_tables(raw, fmt, unit, plan, named)
     _report_stray_values(raw, fmt, unit, plan, named, read)
     _external_formulas(raw, fmt, unit)
+    unit.cells.seal()
     return unit
 
 
@@ -210,7 +393,7 @@ def _report_stray_values(
     # The cells read, by sheet, each as one integer (row << 16 | column): a
     # set of tuples took twice as long to build, for every workbook.
     read: dict[str, set[int]] = {}
-    places = [(c.sheet, c.row, c.column) for c in unit.cells.values()]
+    places = unit.cells.places()
     for sheet_name, row, col in places + list(unit.info_cells.values()):
         found = read.get(sheet_name)
         if found is None:
@@ -761,14 +944,15 @@ def _read_sheet(
             # Most cells hold a whole number, read without a Parsed or its text.
             value = plain_value(value_raw, VALUE_MAX)
             problem, shown, expected = None, "", ""
+            # Such a value is kept as an int (but -0.0, kept as it was read).
+            whole = None
             if value is None:
                 value, problem, shown, expected = _read_value(
                     value_raw, plan.units, raw, sheet.name, r, value_col
                 )
-            # Positional: a third of the time of keywords, once a figure.
-            cells[ind.code] = CellValue(
-                ind.code, sheet.name, r, value_col, value_raw, value, note
-            )
+            elif type(value_raw) is int or math.copysign(1.0, float(value_raw)) > 0:
+                whole = int(value_raw)
+            cells.add(ind.code, (sheet.name, r, value_col), value, note, whole)
             if problem is not None:
                 unit.problems.append(
                     here(
