@@ -232,8 +232,9 @@ _FIGURES = st.builds(
 @given(st.lists(st.one_of(_FRAGMENTS, _FIGURES), min_size=4, max_size=30))
 @example(["）", "分别占", "1%", "1件"])
 @example(["共收到申请 1件 "])
+@example(["共收到申请共收到申请 1件"])
 def test_any_text_doubled_on_its_line_costs_at_most_twice_the_work(parts):
-    # Hypothesis draws the text; it is repeated 160, 320 and 640 times on one line.
+    # Hypothesis draws the text; it is repeated 320, 640 and 1,280 times on one line.
     # The work of the second doubling is compared with the first's: linear work
     # doubles its increment (quadratic work would quadruple it), whatever the
     # fixed cost or the ramp-up before the LOOKBACK window of 64 counts fills.
@@ -242,13 +243,14 @@ def test_any_text_doubled_on_its_line_costs_at_most_twice_the_work(parts):
     # 140 on, less before), and so did 70, 140 and 280 on "共收到申请 1件 ", whose
     # work a repetition grows until 140 (the windows of counts a base is looked
     # for in fill up), then stays: 13,251 from 70 to 140, 35,280 from 140 to 280,
-    # 70,560 from 280 to 560.
+    # 70,560 from 280 to 560; 共收到申请共收到申请 1件 until 320 (40,644 from 160
+    # to 320, then 102,080 and 204,160).
     unit = "".join(parts)
-    audit_txt(unit * 160)()  # once unmeasured: first calls fill caches
+    audit_txt(unit * 320)()  # once unmeasured: first calls fill caches
     with pytest.MonkeyPatch.context() as mp:
-        small = work(audit_txt(unit * 160), mp)
-        middle = work(audit_txt(unit * 320), mp)
-        large = work(audit_txt(unit * 640), mp)
+        small = work(audit_txt(unit * 320), mp)
+        middle = work(audit_txt(unit * 640), mp)
+        large = work(audit_txt(unit * 1280), mp)
     assert large - middle <= GROWTH * max(middle - small, 1), (
         unit,
         small,

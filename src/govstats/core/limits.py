@@ -44,8 +44,9 @@ class Limits:
     #: the sheets' ranges (A1 to the farthest value), which is what readers
     #: allocate
     cells: int = 500_000
-    #: workbooks in one validate or compile: a province's units
-    files: int = 20_000
+    #: workbooks in one validate or compile: a province's units (issue 18: a
+    #: compile of 100,000 units peaks under 1 GB, all processes)
+    files: int = 100_000
     #: cells of a workbook that --annotate copies with openpyxl (a few hundred
     #: bytes a cell in memory); a larger one gets a copy holding only the problem
     #: list
