@@ -408,6 +408,13 @@ def test_change_with_both_years():
     assert findings("接通来电147435个，比去年同期的137405个减少7.3%。") == [
         ["change-mismatch", "减少7.3%", "增加7.3%"]
     ]
+    # the direction told in the printed verb's own words
+    assert findings("接通来电147435个，比去年同期的137405个下降7.3%。") == [
+        ["change-mismatch", "下降7.3%", "增长7.3%"]
+    ]
+    assert findings("接通来电127405个，比去年同期的137405个增长7.3%。") == [
+        ["change-mismatch", "增长7.3%", "下降7.3%"]
+    ]
     report = audit("接通来电147435个，比去年同期增加7.3%。")
     assert report.findings == []
     assert [c.code for c in report.by_status("unchecked")] == ["no-previous"]

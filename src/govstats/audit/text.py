@@ -767,9 +767,10 @@ class _Paragraph:
         elif code == "share-mismatch":
             code = "change-mismatch"
         self.done.add(pct.start)
-        word = ("增加" if change > 0 else "减少") if change else "持平"
         verbs = _CHANGE_VERB.findall(pct.clause)
         printed_verb = verbs[-1] if verbs else ""
+        # The direction in the printed verb's own words: 增长 → 下降, 增加 → 减少.
+        word = _OPPOSITE.get(printed_verb, "增加" if change > 0 else "减少")
         self._add(
             "change",
             status,
@@ -784,6 +785,16 @@ class _Paragraph:
             exact=exact_percent(change, pct.places),
         )
 
+
+# Each verb of change with the one saying the other direction.
+_OPPOSITE = {
+    **dict(zip(_INCREASE, ("减少", "下降", "下降", "降低", "降幅"), strict=True)),
+    "减少": "增加",
+    "下降": "增长",
+    "降低": "提高",
+    "回落": "上升",
+    "降幅": "增幅",
+}
 
 _ROLES = ("received", "carried_in", "concluded", "carried_out")
 
