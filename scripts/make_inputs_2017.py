@@ -15,14 +15,13 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from govstats.formats import Format, load_format
-from govstats.synthetic import complete_totals, write_inputs
+from govstats.synthetic import complete_totals, inputs_script, write_inputs
 
 YEAR = 2017
 FORMAT_ID = "gk2008"
@@ -322,22 +321,9 @@ def build(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry point.
-
-    :param argv: the arguments (without the program name); ``sys.argv`` when None.
-    :returns: the exit code.
-    """
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULT_OUT,
-        help=f"folder to write into (default: {DEFAULT_OUT.relative_to(PROJECT_ROOT)})",
-    )
-    args = parser.parse_args(argv)
-    written = build(args.out)
-    print(f"wrote {len(written)} files to {args.out}")
-    return 0
+    """Command line entry point: ``--out FOLDER``."""
+    description = (__doc__ or "").splitlines()[0]
+    return inputs_script(description, DEFAULT_OUT, PROJECT_ROOT, build, argv)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import sys
 from decimal import Decimal
@@ -26,7 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from govstats.formats import load_format
-from govstats.synthetic import write_inputs
+from govstats.synthetic import inputs_script, write_inputs
 
 YEAR = 2024
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -171,22 +170,9 @@ def build(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry point.
-
-    :param argv: the arguments (without the program name); ``sys.argv`` when None.
-    :returns: the exit code.
-    """
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULT_OUT,
-        help=f"folder to write into (default: {DEFAULT_OUT.relative_to(PROJECT_ROOT)})",
-    )
-    args = parser.parse_args(argv)
-    written = build(args.out)
-    print(f"wrote {len(written)} files to {args.out}")
-    return 0
+    """Command line entry point: ``--out FOLDER``."""
+    description = (__doc__ or "").splitlines()[0]
+    return inputs_script(description, DEFAULT_OUT, PROJECT_ROOT, build, argv)
 
 
 if __name__ == "__main__":

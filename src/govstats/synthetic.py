@@ -18,7 +18,7 @@ from govstats.formats import Format
 from govstats.formats.rules import kind_of
 from govstats.read.roster import COLUMNS
 
-__all__ = ["complete_totals", "write_inputs", "write_roster"]
+__all__ = ["complete_totals", "inputs_script", "write_inputs", "write_roster"]
 
 
 def complete_totals(
@@ -52,6 +52,35 @@ def write_roster(units: Iterable[tuple[str, str, str, str]], path: Path) -> None
     writer.writerow(COLUMNS.values())
     writer.writerows(units)
     atomic_write(path, buf.getvalue())
+
+
+def inputs_script(
+    description: str,
+    default_out: Path,
+    root: Path,
+    build: Callable[[Path], list[Path]],
+    argv: list[str] | None = None,
+) -> int:
+    """The command line of a script that writes a demo year's inputs
+    (``scripts/make_inputs_<year>.py``): ``--out FOLDER``, then ``build`` there.
+
+    :param root: the project's folder, ``default_out`` is shown relative to it.
+    :param argv: the arguments (without the program name); ``sys.argv`` when None.
+    :returns: the exit code.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=default_out,
+        help=f"folder to write into (default: {default_out.relative_to(root)})",
+    )
+    args = parser.parse_args(argv)
+    written = build(args.out)
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
 
 
 def write_inputs(
