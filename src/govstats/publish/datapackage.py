@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.aggregate import Figures, format_value, label_of, places_of
+from govstats.aggregate import PLACES, Figures, format_value, label_of, places_of
 from govstats.core.numbers import format_decimal
 from govstats.core.problems import GovstatsError, Problem
 from govstats.read.roster import Roster
@@ -283,7 +283,7 @@ def _percentages(figures: Figures) -> tuple[dict[str, Any], list[list[str]]]:
             format_decimal(d.num),
             d.denominator,
             format_decimal(d.den),
-            str(d.to_dict()["places"]),
+            str(PLACES),
             d.rounding,
             "" if d.value is None else format_decimal(d.value),
         ]
@@ -352,7 +352,7 @@ def _changes(figures: Figures) -> tuple[dict[str, Any], list[list[str]]]:
             format_value(c.previous, c.places),
             format_value(c.current, c.places),
             format_value(c.difference, c.places),
-            str(c.to_dict()["places"]),
+            str(PLACES),
             c.rounding,
             "" if c.value is None else format_decimal(c.value),
         ]
