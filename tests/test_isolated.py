@@ -38,10 +38,9 @@ def _crashed(item: int) -> tuple[int, int]:
     return (item, -1)
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_results_in_order_with_each_crash_costing_its_item_alone(jobs):
-    items = [1, 2, -3, 4, -5, -6, 7]
-    got = list(
+def _run(items: list[int], jobs: int = 1, **kw) -> list[tuple[int, int]]:
+    """``run_isolated`` of ``_square_or_die`` by forked processes, quietly."""
+    return list(
         run_isolated(
             items,
             _square_or_die,
@@ -50,55 +49,32 @@ def test_results_in_order_with_each_crash_costing_its_item_alone(jobs):
             chunk=2 if jobs > 1 else 1,
             context=mp.get_context("fork"),
             initializer=_quiet,
+            **kw,
         )
     )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_results_in_order_with_each_crash_costing_its_item_alone(jobs):
+    items = [1, 2, -3, 4, -5, -6, 7]
+    got = _run(items, jobs)
     assert [item for item, _ in got] == items
     assert [item for item, pid in got if pid == -1] == [-3, -5, -6]
     assert all(pid not in (-1, os.getpid()) for item, pid in got if item > 0)
 
 
 def test_one_child_does_every_item_when_none_crashes():
-    got = list(
-        run_isolated(
-            [1, 2, 3],
-            _square_or_die,
-            _crashed,
-            jobs=1,
-            chunk=1,
-            context=mp.get_context("fork"),
-            initializer=_quiet,
-        )
-    )
+    got = _run([1, 2, 3])
     assert len({pid for _, pid in got}) == 1
 
 
 def test_an_exception_of_the_work_is_raised_not_taken_for_a_crash():
     with pytest.raises(ValueError, match="a bug in the work"):
-        list(
-            run_isolated(
-                [1, 99, 2],
-                _square_or_die,
-                _crashed,
-                jobs=1,
-                chunk=1,
-                context=mp.get_context("fork"),
-            )
-        )
+        _run([1, 99, 2])
 
 
 def test_meanwhile_runs_once_while_the_child_works():
     calls = []
-    got = list(
-        run_isolated(
-            [1, -2, 3],
-            _square_or_die,
-            _crashed,
-            jobs=1,
-            chunk=1,
-            context=mp.get_context("fork"),
-            initializer=_quiet,
-            meanwhile=lambda: calls.append(1),
-        )
-    )
+    got = _run([1, -2, 3], meanwhile=lambda: calls.append(1))
     assert calls == [1]
     assert [item for item, _ in got] == [1, -2, 3]
