@@ -622,7 +622,20 @@ ROWS = '<row r="1"><c r="A1" t="inlineStr"><is><t>甲</t></is></c><c r="C2"><v>1
 
 @pytest.mark.parametrize(
     "text",
-    ["乙局", "12345", "a > b", "  spaced  ", "\t", "x\r\ny", "\u3000全角"],
+    [
+        "乙局",
+        "12345",
+        "a > b",
+        "  spaced  ",
+        "\t",
+        "x\r\ny",
+        "\u3000全角",
+        # references as lxml (and so openpyxl) writes text: each stands for a
+        # character XML allows
+        "&amp;&lt;&gt;&quot;&apos;",
+        "&#88;&#x4E59;&#23616;&#13;",
+        "&#x10FFFF;&#xFFFD;&#9;",
+    ],
 )
 def test_a_sheet_differing_only_in_text_is_read_by_its_layout(text):
     then = ROWS.replace("甲", text).replace("<v>1<", "<v>987654<")
@@ -634,10 +647,17 @@ def test_a_sheet_differing_only_in_text_is_read_by_its_layout(text):
 @pytest.mark.parametrize(
     ("then", "expected"),
     [
-        # a reference, a control character, "]]>", not UTF-8: scanned, and refused
+        # a reference to no character XML allows, an entity no DTD declares, a
+        # bare "&", a control character, "]]>", not UTF-8: scanned, and refused
         # or read as the streaming scan says
-        (ROWS.replace("甲", "&amp;"), (2, 3, 2, False)),
-        (ROWS.replace("甲", "&#88;"), (2, 3, 2, False)),
+        (ROWS.replace("甲", "&#0;"), "file-unreadable"),
+        (ROWS.replace("甲", "&#xD800;"), "file-unreadable"),
+        (ROWS.replace("甲", "&#65534;"), "file-unreadable"),
+        (ROWS.replace("甲", "&#x110000;"), "file-unreadable"),
+        (ROWS.replace("甲", "&#0000000000065;"), (2, 3, 2, False)),
+        (ROWS.replace("甲", "&nbsp;"), "file-unreadable"),
+        (ROWS.replace("甲", "a & b"), "file-unreadable"),
+        (ROWS.replace("甲", "&#88"), "file-unreadable"),
         (ROWS.replace("甲", "\x01"), "file-unreadable"),
         (ROWS.replace("甲", "]]>"), "file-unreadable"),
         (ROWS.replace("甲", "\udcff"), "file-unreadable"),

@@ -778,8 +778,9 @@ class _Layout:
     (:data:`_TEXT`), and a sheet with the same markup and the same bytes up to
     the end of its root element's start tag has the very same tags (text after
     the last tag, not being followed by a "<", stays in the markup). If its text
-    holds only characters XML allows (no "&", no control character, no "]]>", no
-    U+FFFE or U+FFFF) and is UTF-8, it is well-formed as this one is, and since
+    holds only characters XML allows (no control character, no "]]>", no U+FFFE
+    or U+FFFF, an "&" only in a predefined entity or a reference to an allowed
+    character: :func:`_plain_text`) and is UTF-8, it is well-formed as this one is, and since
     the extent is read off the tags alone (text holds no "<"), it has this one's.
     Anything else, and it is scanned as any part is.
     """
@@ -789,6 +790,7 @@ class _Layout:
     extent: SheetExtent
     markup: bytes | None = None  # made when a sheet is first compared with it
     head: bytes = b""  # the bytes up to the end of the root element's start tag
+    references: set[bytes] = field(default_factory=set)  # found good (_plain_text)
 
     def read(self, body: bytes, scan: PackageScan) -> _Part | None:
         """What scanning ``body`` whole would give, or None to scan it."""
@@ -796,7 +798,7 @@ class _Layout:
             return None
         if not body.startswith(self.head) or _TEXT.sub(b"><", body) != self.markup:
             return None
-        if body.translate(None, _XML_CHARS) or any(x in body for x in _NOT_TEXT):
+        if not _plain_text(body, self.references):
             return None
         try:
             body.decode("utf-8")
@@ -838,6 +840,47 @@ _XML_CHARS = bytes(
     b for b in range(256) if b >= 0x20 and b != ord("&") or b in (0x09, 0x0A, 0x0D)
 )
 _NOT_TEXT = (b"]]>", b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # and U+FFFE, U+FFFF
+# A reference that needs no DTD: one of the five predefined entities, or a
+# character's number (whether that character is allowed is checked apart).
+_REFERENCE = re.compile(rb"&(?:#[0-9]{1,8}|#x[0-9A-Fa-f]{1,7}|amp|lt|gt|quot|apos);")
+_REFERENCES_KEPT = 1 << 12  # references known good, a layout's at most
+
+
+def _plain_text(body: bytes, good: set[bytes]) -> bool:
+    """Whether ``body``, whose markup is that of a sheet expat parsed, is
+    well-formed too: only characters XML allows, and "&" only in references
+    that stand for one (lxml, and so openpyxl, writes every character beyond
+    ASCII as ``&#NNNNN;``).
+
+    :param good: references found good before (the same characters come back
+        from sheet to sheet); those found good here are added, up to a bound.
+    """
+    odd = body.translate(None, _XML_CHARS)
+    if odd.strip(b"&") or any(x in body for x in _NOT_TEXT):
+        return False
+    if not odd:
+        return True
+    found = _REFERENCE.findall(body)
+    if len(found) != len(odd):  # an "&" that starts no reference
+        return False
+    for ref in set(found).difference(good):
+        if ref[1:2] == b"#" and not _xml_char(
+            int(ref[3:-1], 16) if ref[2:3] == b"x" else int(ref[2:-1])
+        ):
+            return False
+        if len(good) < _REFERENCES_KEPT:
+            good.add(ref)
+    return True
+
+
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows the character ``code`` (its production Char)."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
 
 
 def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | None:
