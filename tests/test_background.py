@@ -6,6 +6,8 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -67,12 +69,21 @@ def test_a_child_not_waited_for_is_stopped_and_reaped():
         os.waitpid(pid, os.WNOHANG)
 
 
-def test_without_fork_the_work_is_done_when_its_result_is_asked_for():
-    # Another thread running (a progress display's) makes forking unsafe.
+@contextmanager
+def another_thread() -> Iterator[None]:
+    """Another thread running (a progress display's), which makes forking unsafe."""
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_without_fork_the_work_is_done_when_its_result_is_asked_for():
+    with another_thread():
         assert not can_fork()
         calls: list[int] = []
         with Background() as bg:
@@ -80,9 +91,6 @@ def test_without_fork_the_work_is_done_when_its_result_is_asked_for():
             assert calls == []
             assert pending.result() == "x"
         assert calls == [os.getpid()]
-    finally:
-        stop.set()
-        thread.join()
 
 
 def test_fork_is_used_on_linux_only():
@@ -135,3 +143,67 @@ def test_a_child_ends_with_its_killed_parent(tmp_path):
         time.sleep(0.01)
     else:
         raise AssertionError("the child outlived its killed parent")
+
+
+# A child that makes ready first, then waits for what to work on (Background.later)
+
+
+@needs_fork
+def test_a_waiting_child_prepares_then_works_on_what_it_is_sent(tmp_path):
+    mark = tmp_path / "prepared"
+    parent = os.getpid()
+
+    def prepare() -> None:
+        mark.write_text(str(os.getpid()))  # done before anything is sent
+
+    with Background() as bg:
+        waiting = bg.later(prepare, lambda arg: (where(), arg * 2))
+        assert waiting.forked
+        deadline = time.monotonic() + 10
+        while not mark.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pid, doubled = waiting.send([1, 2]).result()
+    assert int(mark.read_text()) == pid != parent
+    assert doubled == [1, 2, 1, 2]
+
+
+@needs_fork
+def test_a_waiting_child_that_fails_leaves_the_work_to_the_parent():
+    parent = os.getpid()
+
+    def work(arg: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            raise ValueError("in the child")
+        return where(), arg + 1
+
+    def broken_prepare() -> None:
+        raise OSError("a warm-up that fails is no failure")
+
+    with Background() as bg:
+        assert bg.later(broken_prepare, work).send(41).result() == (parent, 42)
+    with Background() as bg:
+        dead = bg.later(lambda: os._exit(3), work)  # gone before it is sent
+        time.sleep(0.2)
+        assert dead.send(1).result() == (parent, 2)
+
+
+@needs_fork
+def test_a_waiting_child_never_sent_anything_is_stopped_and_reaped():
+    with pytest.raises(RuntimeError), Background() as bg:
+        waiting = bg.later(lambda: None, lambda arg: arg)
+        assert waiting._pending is not None
+        pid = waiting._pending._pid
+        raise RuntimeError("the parent failed before the figures were ready")
+    assert pid is not None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_without_fork_a_waiting_work_is_done_here_when_asked():
+    with another_thread():
+        prepared: list[int] = []
+        with Background() as bg:
+            waiting = bg.later(lambda: prepared.append(1), lambda arg: (where(), arg))
+            assert not waiting.forked
+            assert waiting.send("x").result() == (os.getpid(), "x")
+        assert prepared == []  # a warm-up only: not needed here

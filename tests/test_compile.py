@@ -130,8 +130,10 @@ def test_rerun_gives_identical_bytes(tmp_path):
 
 
 def test_outputs_are_the_same_without_a_child_process(tmp_path, monkeypatch):
-    # report.docx and summary.xlsx are built in a forked child where it is safe
-    # (govstats.publish.background); where it is not, the same bytes come from the parent.
+    # The report and its tables are built by a forked child that made ready
+    # while the workbooks were read, and tables.xlsx by a child of it, where it
+    # is safe (govstats.publish.background); where it is not, the same bytes come
+    # from the parent.
     import govstats.publish.background
     from govstats.pipeline import compile_in_memory
 

@@ -21,6 +21,7 @@ from govstats.check.coverage import LeftOut, left_out, roster_report
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport, Report
+from govstats.publish.background import Background, Waiting
 from govstats.publish.context import report_context
 from govstats.publish.datapackage import datapackage_files
 from govstats.publish.environment import report_environment
@@ -128,11 +129,10 @@ def compile_in_memory(
     :param compare_years: False to read no figures of last year at all (the audit
         of a year compiled without them).
     """
-    from govstats.aggregate import aggregate, with_previous
-    from govstats.check.validate import load_units, validate_units
+    from govstats.check.validate import PARALLEL_MIN
     from govstats.core.numbers import ROUNDINGS
     from govstats.formats import format_for_year
-    from govstats.read.paths import linked_from_outside, list_inputs
+    from govstats.read.paths import list_inputs
     from govstats.read.roster import read_roster
 
     if rounding not in ROUNDINGS:
@@ -141,14 +141,64 @@ def compile_in_memory(
     fmt = format_for_year(year)
     roster = read_roster(in_dir / "units.csv", fmt.roster, limits)
     files, skipped = list_inputs([in_dir], limits=limits)
-    fmt, units = load_units(
-        files,
-        year,
-        fmt.id,
-        progress,
-        functools.partial(_prepare, templates, fmt.id),
-        limits,
-    )
+    with Background() as background:
+        # A few workbooks are read by one child while this process imports
+        # pandas and pandera, leaving a core idle: a second child makes ready
+        # to write the outputs meanwhile (imports, templates), and writes them.
+        prepare = functools.partial(_prepare, templates, fmt.id)
+        renderer = (
+            background.later(prepare, _render)
+            if len(files) < PARALLEL_MIN
+            else Waiting(_render)
+        )
+        return _compile(
+            year,
+            in_dir,
+            files,
+            skipped,
+            roster,
+            renderer,
+            None if renderer.forked else prepare,
+            outputs=outputs,
+            partial=partial,
+            rounding=rounding,
+            templates=templates,
+            progress=progress,
+            limits=limits,
+            strict_inputs=strict_inputs,
+            previous=previous,
+            compare_years=compare_years,
+        )
+
+
+def _compile(
+    year: int,
+    in_dir: Path,
+    files: list[Path],
+    skipped: list[Problem],
+    roster: Roster,
+    renderer: Waiting[_ToRender, dict[str, bytes]],
+    prepare: Callable[[], None] | None,
+    *,
+    outputs: str | Path,
+    partial: bool,
+    rounding: str,
+    templates: str | Path | None,
+    progress: Callable[[int, int, Path], None] | None,
+    limits: Limits,
+    strict_inputs: bool,
+    previous: str | Path | None,
+    compare_years: bool,
+) -> tuple[Compilation, dict[str, bytes]]:
+    """:func:`compile_in_memory` once the inputs are listed; ``renderer`` writes
+    the outputs, ``prepare`` is done while workers read."""
+    from govstats.aggregate import aggregate, with_previous
+    from govstats.check.validate import load_units, validate_units
+    from govstats.formats import format_for_year
+    from govstats.read.paths import linked_from_outside
+
+    fmt = format_for_year(year)
+    fmt, units = load_units(files, year, fmt.id, progress, prepare, limits)
     linked = linked_from_outside(files, in_dir, strict_inputs)
     for unit in units:
         if unit.path in linked:
@@ -199,8 +249,19 @@ def compile_in_memory(
     del validation
     for unit in units:
         unit.cells.clear()
-    rendered = render_outputs(result, result.figures, roster, units, templates)
-    return result, rendered
+    if not renderer.forked:
+        return result, render_outputs(result, result.figures, roster, units, templates)
+    # The child writes the report while this process writes the data.
+    sent = renderer.send((result.figures, roster, result.excluded, templates))
+    data = data_outputs(result, result.figures, roster, units)
+    return result, _in_order({**sent.result(), **data})
+
+
+_ToRender = tuple["Figures", "Roster", "list[str]", "str | Path | None"]
+
+
+def _render(arg: _ToRender) -> dict[str, bytes]:
+    return report_outputs(*arg)
 
 
 def year_inputs(inputs: str | Path, year: int) -> Path:
@@ -339,41 +400,75 @@ def render_outputs(
     units: list[UnitWorkbook],
     templates: str | Path | None,
 ) -> dict[str, bytes]:
-    from govstats.publish.background import Background
+    """The bytes of every output, by file name."""
+    out = report_outputs(figures, roster, result.excluded, templates)
+    out.update(data_outputs(result, figures, roster, units))
+    return _in_order(out)
+
+
+def _in_order(out: dict[str, bytes]) -> dict[str, bytes]:
+    return {
+        name: out[name] for name in (*OUTPUT_FILES, *DATAPACKAGE_FILES) if name in out
+    }
+
+
+def report_outputs(
+    figures: Figures,
+    roster: Roster,
+    excluded: list[str],
+    templates: str | Path | None,
+) -> dict[str, bytes]:
+    """The report (md, html, docx) and the tables (tables.xlsx, summary.xlsx):
+    what is made from the sums, whatever the units' files and problems."""
     from govstats.publish.tables_xlsx import tables_workbook
-    from govstats.publish.validation import report_markdown
 
     fmt = figures.fmt
     government = government_name(roster, fmt)
     note = ""
     # Only units missing from the figures make them partial: a refused second
     # workbook of a unit that is in them takes nothing away.
-    if result.excluded:
-        note = "部分汇总：未纳入 " + "、".join(result.excluded)
+    if excluded:
+        note = "部分汇总：未纳入 " + "、".join(excluded)
     env = report_environment(templates)
-    context = report_context(figures, government, result.excluded)
+    context = report_context(figures, government, excluded)
     html = report_html(env, context, figures)
 
     # report.docx, tables.xlsx and the rest take about a third of the tail each
-    # (benchmarks/results.md). A child builds tables.xlsx while this process
-    # builds the reports. figures.json and validation.json go through every
-    # unit's file, digest and report: they are built once the child has ended
-    # (issue 18), since whichever of two forked processes writes to a page
-    # they share (a reference count is a write) makes a copy of it: about 5 kB
-    # a unit.
+    # (benchmarks/results.md): a child builds tables.xlsx while this process
+    # builds the rest.
     with Background() as background:
         tables = background.start(
             lambda: {"tables.xlsx": tables_workbook(figures, note, government)}
         )
         out: dict[str, bytes] = {
             "report.html": html.encode(),
-            "report.docx": report_docx(html, context, figures),
             "summary.xlsx": summary_workbook(
-                figures, roster, government, bool(result.excluded)
+                figures, roster, government, bool(excluded)
             ),
             "report.md": report_md(env, context, figures.fmt).encode(),
         }
+        out["report.docx"] = report_docx(html, context, figures)
         out.update(tables.result())
+    return out
+
+
+def data_outputs(
+    result: Compilation,
+    figures: Figures,
+    roster: Roster,
+    units: list[UnitWorkbook],
+) -> dict[str, bytes]:
+    """figures.json, the open data and the validation's files: what goes through
+    every unit's figures, file, digest and problems.
+
+    They are built once the children of :func:`report_outputs` have ended
+    (issue 18), since whichever of two forked processes writes to a page they
+    share (a reference count is a write) makes a copy of it: about 5 kB a unit.
+    """
+    from govstats.publish.validation import report_markdown
+
+    government = government_name(roster, figures.fmt)
+    out: dict[str, bytes] = {}
     # Each held once, as it is made.
     data = figures_dict(figures, government, roster, units, result.excluded)
     out["figures.json"] = joined(json_pieces(data, "units"))
@@ -386,9 +481,7 @@ def render_outputs(
     out["validation.md"] = report_markdown(
         report, "zh", f"{result.year}年统计报表校验结果"
     ).encode()
-    return {
-        name: out[name] for name in (*OUTPUT_FILES, *DATAPACKAGE_FILES) if name in out
-    }
+    return out
 
 
 def _prepare(templates: str | Path | None, format_id: str) -> None:

@@ -35,6 +35,7 @@ from typing import Any, Generic, TypeVar
 
 __all__ = ["Background", "can_fork"]
 
+A = TypeVar("A")
 T = TypeVar("T")
 
 
@@ -57,10 +58,20 @@ class Pending(Generic[T]):
         self._pid = pid
         self._fd = fd
 
+    @property
+    def forked(self) -> bool:
+        return self._pid is not None
+
     def result(self) -> T:
         """The work's result: the child's, or else the work done here and now."""
         if self._pid is None:
             return self._work()
+        received = self.received()
+        return received[0] if received else self._work()
+
+    def received(self) -> tuple[T] | tuple[()]:
+        """What the child sent, once it has ended: ``(result,)``, or ``()`` when it
+        failed."""
         sent: list[T] = []
         try:
             assert self._fd is not None
@@ -69,12 +80,10 @@ class Pending(Generic[T]):
                 # Unpickled as it arrives: the pickle is never held whole beside
                 # what it holds (at 10,000 units, tens of megabytes).
                 with contextlib.suppress(Exception):  # a failed child sends less
-                    sent.append(pickle.load(pipe))
+                    sent.append(pickle.load(pipe))  # noqa: S301 - our own child's
         finally:
             status = self._reap()
-        if status == 0 and sent:
-            return sent[0]
-        return self._work()
+        return (sent[0],) if status == 0 and sent else ()
 
     def cancel(self) -> None:
         """Stop the child, if it is still there (its result is not wanted)."""
@@ -96,6 +105,56 @@ class Pending(Generic[T]):
         return os.waitstatus_to_exitcode(status)
 
 
+class Waiting(Generic[A, T]):
+    """Work started by :meth:`Background.later`: a child that made itself ready
+    and waits for what to work on."""
+
+    def __init__(
+        self,
+        work: Callable[[A], T],
+        to_child: int | None = None,
+        pending: Pending[T] | None = None,
+    ) -> None:
+        self._work = work
+        self._to_child = to_child
+        self._pending = pending
+        self._arg: tuple[A] | tuple[()] = ()
+
+    @property
+    def forked(self) -> bool:
+        """Whether a child is there (else the work is done here, when asked)."""
+        return self._pending is not None
+
+    def send(self, arg: A) -> Waiting[A, T]:
+        """Give the child what to work on (it starts at once); then ask
+        :meth:`result`."""
+        self._arg = (arg,)
+        if self._to_child is not None:
+            fd, self._to_child = self._to_child, None
+            try:
+                with os.fdopen(fd, "wb") as pipe:
+                    pickle.dump(arg, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            except OSError:  # the child has died (a broken pipe): it sends nothing
+                pass
+        return self
+
+    def result(self) -> T:
+        """``work(arg)`` of the argument sent: the child's, or else done here and
+        now (where no child could be forked, or the child failed)."""
+        if not self._arg:
+            raise RuntimeError("nothing was sent to work on")
+        arg = self._arg[0]
+        received = self._pending.received() if self._pending is not None else ()
+        return received[0] if received else self._work(arg)
+
+    def close(self) -> None:
+        """Let the child go, if it still waits (the parent failed before it asked
+        for the result); :class:`Background` then stops it."""
+        if self._to_child is not None:
+            os.close(self._to_child)
+            self._to_child = None
+
+
 class Background:
     """Start work in forked children; collect each result with ``.result()``.
 
@@ -105,6 +164,7 @@ class Background:
 
     def __init__(self) -> None:
         self._pending: list[Pending[Any]] = []
+        self._waiting: list[Waiting[Any, Any]] = []
 
     def __enter__(self) -> Background:
         return self
@@ -115,11 +175,17 @@ class Background:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        for waiting in self._waiting:
+            waiting.close()
         for pending in self._pending:
             pending.cancel()
 
-    def start(self, work: Callable[[], T]) -> Pending[T]:
-        """Start ``work`` in a child process (or defer it, where one cannot fork)."""
+    def start(self, work: Callable[[], T], keep: tuple[int, ...] = ()) -> Pending[T]:
+        """Start ``work`` in a child process (or defer it, where one cannot fork).
+
+        :param keep: the parent's file descriptors the child keeps open (all others
+            but standard I/O are closed in it).
+        """
         if not can_fork():
             return Pending(work)
         read, write = os.pipe()
@@ -136,7 +202,7 @@ class Background:
             try:
                 from govstats.core.processes import die_with_parent
 
-                _leave_parents_files(keep=write)
+                _leave_parents_files(keep=(write, *keep))
                 die_with_parent(parent)
                 result = work()
                 with os.fdopen(write, "wb") as pipe:
@@ -151,8 +217,38 @@ class Background:
         self._pending.append(pending)
         return pending
 
+    def later(
+        self, prepare: Callable[[], object], work: Callable[[A], T]
+    ) -> Waiting[A, T]:
+        """Start a child that runs ``prepare`` (imports, templates: what ``work``
+        will need) at once, while the parent goes on, then waits for the
+        argument of ``work``, given by ``.send(arg)``; ``.result()`` then.
 
-def _leave_parents_files(keep: int) -> None:
+        Where one cannot fork, nothing is started: ``prepare`` is not run and
+        ``.result()`` does the work in the parent.
+        """
+        if not can_fork():
+            return Waiting(work)
+        arg_read, arg_write = os.pipe()
+
+        def serve() -> T:  # in the child, which has closed arg_write
+            with contextlib.suppress(Exception):  # a warm-up only
+                prepare()
+            with os.fdopen(arg_read, "rb") as pipe:
+                arg = pickle.load(pipe)  # noqa: S301 - our own parent's bytes
+            return work(arg)
+
+        pending = self.start(serve, keep=(arg_read,))
+        os.close(arg_read)
+        if not pending.forked:
+            os.close(arg_write)
+            return Waiting(work)
+        waiting: Waiting[A, T] = Waiting(work, arg_write, pending)
+        self._waiting.append(waiting)
+        return waiting
+
+
+def _leave_parents_files(keep: tuple[int, ...]) -> None:
     """Close every file the child inherited but standard I/O and ``keep``.
 
     The compile's lock (``outputs/.<year>.lock``) is a record lock, which a child
@@ -161,7 +257,7 @@ def _leave_parents_files(keep: int) -> None:
     """
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
-        if fd > 2 and fd != keep:
+        if fd > 2 and fd not in keep:
             try:
                 os.close(fd)
             except OSError:
