@@ -181,6 +181,33 @@ def test_a_sheet_read_by_its_layout_is_looked_at_for_links():
     assert "xl/worksheets/sheet1.xml" not in parsed
 
 
+LINKS = '<row r="1"><c r="A1" t="inlineStr"><is><t>{label}</t></is></c>{formula}</row>'
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "links"),
+    [
+        # only a label changed: the formulas, and so the links, are the layout's
+        (("甲", "[1]S!A1"), ("乙局", "[1]S!A1"), True),
+        (("甲", "A1+1"), ("乙局", "A1+1"), False),
+        # a formula changed: looked at again
+        (("甲", "[1]S!A1"), ("甲", "A1+2"), False),
+        (("甲", "A1+1"), ("甲", "cmd&#124;'/c calc'!A0"), True),
+    ],
+)
+@pytest.mark.parametrize(
+    "tag",
+    ['<c r="B1"><f>{}</f><v>1</v></c>', '<c r="B1"><x:f t="shared" si="0">{}</x:f></c>'],
+)
+def test_links_of_a_sheet_read_by_its_layout(first, then, links, tag):
+    def part(label: str, formula: str) -> bytes:
+        return sheet(LINKS.format(label=label, formula=tag.format(formula)))
+
+    result, parsed = _layout_outcome(part(*first), part(*then))
+    assert parsed == []  # read by the layout
+    assert result.sheets["Sheet1"].links is links
+
+
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [

@@ -755,7 +755,7 @@ class ScanMemory:
         tags = xml.body.count(b"<")
         with self._lock:
             kept = self.layouts.get(name)
-            if kept is not None and kept.tags == tags and kept.markup != b"":
+            if kept is not None and kept.tags == tags and kept.markup != []:
                 return
             if kept is None and len(self.layouts) >= self.layouts_max:
                 return
@@ -773,22 +773,27 @@ class _Layout:
 
     Such a sheet needs neither expat nor the extent's patterns again. Where this
     sheet has no comment, CDATA, DTD or processing instruction (no "<!", no "<?"
-    after the declaration) and no ">" in an attribute value, its markup is what
-    is left when every run of text between a ">" and a "<" is taken out
-    (:data:`_TEXT`), and a sheet with the same markup and the same bytes up to
-    the end of its root element's start tag has the very same tags (text after
-    the last tag, not being followed by a "<", stays in the markup). If its text
-    holds only characters XML allows (no control character, no "]]>", no U+FFFE
-    or U+FFFF, an "&" only in a predefined entity or a reference to an allowed
-    character: :func:`_plain_text`) and is UTF-8, it is well-formed as this one is, and since
-    the extent is read off the tags alone (text holds no "<"), it has this one's.
-    Anything else, and it is scanned as any part is.
+    after the declaration) and no ">" in an attribute value, it splits into
+    runs of text between a ">" and a "<" (:data:`_TEXT`) and the markup around
+    them, and a sheet with the same markup, the same runs in the same places,
+    and the same bytes up to the end of its root element's start tag has the
+    very same tags (text after the last tag, not being followed by a "<", stays
+    in the markup). Its text is checked where it differs from this one's (the
+    rest is text expat has read): if it holds only characters XML allows (no
+    control character, no "]]>", no U+FFFE or U+FFFF, an "&" only in a
+    predefined entity or a reference to an allowed character:
+    :func:`_plain_text`) and is UTF-8, the sheet is well-formed as this one is,
+    and since the extent is read off the tags alone (text holds no "<"), it has
+    this one's. Anything else, and it is scanned as any part is.
     """
 
     body: bytes
     tags: int  # its count of "<"
     extent: SheetExtent
-    markup: bytes | None = None  # made when a sheet is first compared with it
+    # its markup and its text, made when a sheet is first compared with it
+    # (_ready); no markup when it cannot stand for other sheets
+    markup: list[bytes] | None = None
+    texts: list[bytes] = field(default_factory=list)
     head: bytes = b""  # the bytes up to the end of the root element's start tag
     references: set[bytes] = field(default_factory=set)  # found good (_plain_text)
 
@@ -796,12 +801,21 @@ class _Layout:
         """What scanning ``body`` whole would give, or None to scan it."""
         if body.count(b"<") != self.tags or not self._ready():
             return None
-        if not body.startswith(self.head) or _TEXT.sub(b"><", body) != self.markup:
+        if not body.startswith(self.head):
             return None
-        if not _plain_text(body, self.references):
+        runs = _TEXT.split(body)
+        if runs[0::2] != self.markup:
+            return None
+        changed = [
+            i
+            for i, (text, was) in enumerate(zip(runs[1::2], self.texts, strict=True))
+            if text != was
+        ]
+        text = b"".join(runs[2 * i + 1] for i in changed)
+        if not _plain_text(text, self.references):
             return None
         try:
-            body.decode("utf-8")
+            text.decode("utf-8")
         except UnicodeDecodeError:
             return None
         known = _Known(len(body), True, self.extent, {}, [])
@@ -809,7 +823,9 @@ class _Layout:
             return None
         part = known.apply(scan)
         if part is not None and part.extent is not None:
-            part.extent.links = _may_link(body)  # its text is not the layout's
+            # Where no formula's text changed, the formulas are the layout's.
+            formulas = any(_in_formula(runs[2 * i]) for i in changed)
+            part.extent.links = _may_link(body) if formulas else self.extent.links
         return part
 
     def _ready(self) -> bool:
@@ -825,14 +841,24 @@ class _Layout:
             )
             # up to the end of the root element's start tag (with no ">" in an
             # attribute's value, the first ">" after it): compared first, cheaply.
-            # Set before the markup, which says both are ready (another thread
+            # Set before the markup, which says all are ready (another thread
             # may be reading this layout meanwhile).
             self.head = body[: body.find(b">", root) + 1]
-            self.markup = _TEXT.sub(b"><", body) if clean else b""
+            runs = _TEXT.split(body) if clean else []
+            self.texts = runs[1::2]
+            self.markup = runs[0::2]
         return bool(self.markup)
 
 
-_TEXT = re.compile(rb">[^<]+<")
+def _in_formula(markup: bytes) -> bool:
+    """Whether the text after ``markup`` (the markup before a run of text, up to
+    the ">" that ends its last tag) is a formula's: its last tag opens an ``f``
+    element (``<f>``, ``<x:f t="shared" ...>``)."""
+    return _FORMULA_START.fullmatch(markup, max(0, markup.rfind(b"<"))) is not None
+
+
+# A run of text between two tags, kept by split() (:class:`_Layout`).
+_TEXT = re.compile(rb"(>[^<]+<)")
 # a ">" inside an attribute's value (or in text that looks like one)
 _VALUE_GT = re.compile(rb"""=[ \t\r\n]*(?:"[^"<]*>|'[^'<]*>)""")
 # every byte but the control characters XML forbids, and "&" (a reference)
@@ -847,8 +873,8 @@ _REFERENCES_KEPT = 1 << 12  # references known good, a layout's at most
 
 
 def _plain_text(body: bytes, good: set[bytes]) -> bool:
-    """Whether ``body``, whose markup is that of a sheet expat parsed, is
-    well-formed too: only characters XML allows, and "&" only in references
+    """Whether ``body``, runs of text in the markup of a sheet expat parsed,
+    keeps it well-formed: only characters XML allows, and "&" only in references
     that stand for one (lxml, and so openpyxl, writes every character beyond
     ASCII as ``&#NNNNN;``).
 
@@ -1153,6 +1179,8 @@ def _may_link_chunk(chunk: bytes) -> bool:
 _LINK_MARK = re.compile(rb"[\[|]|&#(?:0*(?:124|91)|[xX]0*(?:7[cC]|5[bB]));")
 # The text of each formula element (<f>, <x:f ...>) of a sheet.
 _FORMULA_TEXT = re.compile(rb"<(?:[^\s<>/:!?]+:)?f(?:[ \t\r\n][^>]*)?>([^<]*)<")
+# The start tag of a formula element, but its ">".
+_FORMULA_START = re.compile(rb"<(?:[^\s<>/:!?]+:)?f(?:[ \t\r\n][^>]*)?")
 
 
 def utf8_prolog_end(body: bytes) -> int | None:
