@@ -104,3 +104,45 @@ def test_shares_of_a_table_are_exact_fractions(drawn):
         else:
             exact = Fraction(figures.value(part)) * 100 / Fraction(total)
             assert d.value == quantize(exact, 1)
+
+
+# Every unit's figures as figures.json and the open data print them
+
+
+def test_printed_rows_from_the_scaled_integers_equal_those_of_decimals():
+    import numpy as np
+
+    from govstats.aggregate import (
+        Figures,
+        UnitFigures,
+        places_of,
+        printed_rows,
+    )
+
+    fmt = load_format("gk2021")
+    scale = 10**fmt.max_places
+    codes = list(fmt.codes)
+    n = 2100  # more than one block of units
+    rng = np.random.default_rng(7)
+    data = rng.integers(-(10**9), 10**9, size=(n, len(codes)), dtype=np.int64)
+    data -= data % scale  # whole numbers, as counts are...
+    amounts = [k for k, c in enumerate(codes) if places_of(fmt, c)]
+    data[:, amounts] = rng.integers(-(10**9), 10**9, size=(n, len(amounts)))
+    data[0, :] = 0
+    data[1, 0] = 12345  # ...but for one that is not (it is printed as Decimals do)
+    missing = rng.random((n, len(codes))) < 0.1
+    units = [Unit(f"U{i:04d}", f"单位{i}", "市本级", "部门") for i in range(n)]
+    compact = UnitFigures(fmt, units, codes, data, missing, scale)
+    printed = [*codes, *(st.code for st in fmt.subtotals)]
+    places = [places_of(fmt, c) for c in printed]
+
+    def rows(units_figures):
+        figures = Figures(fmt=fmt, year=2021, rounding="half-up", units=units_figures)
+        return list(printed_rows(figures, printed, places))
+
+    fast, reference = rows(compact), rows(list(compact))  # the latter by Decimals
+    assert fast == reference
+    assert len(fast) == n and fast[0][1] == [
+        0 if p == 0 else "0." + "0" * p for p in places
+    ]
+    assert any(isinstance(v, str) and v.startswith("-") for _, row in fast for v in row)

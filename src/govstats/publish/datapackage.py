@@ -29,7 +29,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.aggregate import PLACES, Figures, format_value, label_of, places_of
+from govstats.aggregate import (
+    PLACES,
+    Figures,
+    compiled_units,
+    format_value,
+    label_of,
+    places_of,
+    printed_rows,
+)
 from govstats.core.numbers import format_decimal
 from govstats.core.problems import GovstatsError, Problem
 from govstats.read.roster import Roster
@@ -180,9 +188,9 @@ def _figures(
         ),
         *_indicator_fields(figures, codes),
     ]
-    rows = sorted(
-        [unit.code, *_values(values, codes, places)] for unit, values in figures.units
-    )
+    printed = printed_rows(figures, codes, [places[c] for c in codes])
+    # Amounts are printed as text already, counts as integers.
+    rows = sorted([unit.code, *map(str, row)] for unit, row in printed)
     meta = _resource(
         "figures",
         "各填报单位的数据 / Figures of each unit",
@@ -371,7 +379,7 @@ def _changes(figures: Figures) -> tuple[dict[str, Any], list[list[str]]]:
 
 
 def _units(figures: Figures, roster: Roster) -> tuple[dict[str, Any], list[list[str]]]:
-    compiled = {unit.code for unit, _values in figures.units}
+    compiled = {unit.code for unit in compiled_units(figures)}
     fields = [
         _field("unit_code", "string", "单位代码", "The unit's code.", True),
         _field("unit_name", "string", "单位名称", "The unit's name.", True),

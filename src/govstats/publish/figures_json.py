@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govstats.aggregate import Figures, format_value, places_of
+from govstats.aggregate import Figures, format_value, places_of, printed_rows
 from govstats.read.roster import Roster
 from govstats.read.workbook import UnitWorkbook
 
@@ -184,9 +184,9 @@ def figures_dict(
                 "类别": unit.kind,
                 "file": paths[unit.code].name if unit.code in paths else "",
                 "sha256": digests[paths[unit.code]] if unit.code in paths else "",
-                "values": block(values),
+                "values": dict(zip(codes, row, strict=True)),
             }
-            for unit, values in figures.units
+            for unit, row in printed_rows(figures, codes, [p for _, p in places])
         ),
         "inputs": {p.name: digest for p, digest in digests.items()},
     }
