@@ -138,7 +138,7 @@ def compile_year(
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
         valid, or another compile of the same year is running.
     """
-    from govstats.pipeline import compile_in_memory, year_inputs
+    from govstats.pipeline import compile_outputs, year_inputs
     from govstats.publish.folder import output_lock, publish
 
     # Checked first: a year that has no inputs leaves no outputs folder behind.
@@ -146,7 +146,7 @@ def compile_year(
     # The lock is held from the first read to the last rename: a second compile of
     # the year is told at once, and an interrupted one is repaired first.
     with output_lock(Path(outputs) / str(year)):
-        result, rendered = compile_in_memory(
+        result, rendered = compile_outputs(
             year,
             inputs,
             outputs,

@@ -19,13 +19,14 @@ from typing import Any
 from govstats.aggregate import Figures, Previous
 from govstats.check.coverage import LeftOut, left_out, roster_report
 from govstats.core.limits import DEFAULT_LIMITS, Limits
+from govstats.core.output import Streamed
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport, Report
 from govstats.publish.background import Background, Waiting
 from govstats.publish.context import report_context
 from govstats.publish.datapackage import datapackage_files
 from govstats.publish.environment import report_environment
-from govstats.publish.figures_json import figures_dict, joined, json_pieces
+from govstats.publish.figures_json import figures_dict, json_pieces
 from govstats.publish.report_docx import report_docx
 from govstats.publish.report_html import report_html
 from govstats.publish.report_md import report_md
@@ -38,10 +39,14 @@ __all__ = [
     "OUTPUT_FILES",
     "Compilation",
     "compile_in_memory",
+    "compile_outputs",
     "read_previous",
     "render_outputs",
     "year_inputs",
 ]
+
+# Every output of a compile by file name: bytes, or made as it is written.
+Outputs = dict[str, "bytes | Streamed"]
 
 OUTPUT_FILES = (
     "report.md",
@@ -103,7 +108,7 @@ class Compilation:
         }
 
 
-def compile_in_memory(
+def compile_outputs(
     year: int,
     inputs: str | Path = "inputs",
     outputs: str | Path = "outputs",
@@ -115,12 +120,14 @@ def compile_in_memory(
     strict_inputs: bool = False,
     previous: str | Path | None = None,
     compare_years: bool = True,
-) -> tuple[Compilation, dict[str, bytes]]:
-    """Everything a compile does except writing: the result, and the bytes of every
-    output by file name (empty when errors stop the compile).
+) -> tuple[Compilation, Outputs]:
+    """Everything a compile does except writing: the result, and every output by
+    file name (none when errors stop the compile), as bytes or, for those that
+    grow with the number of units, :class:`~govstats.core.output.Streamed` to
+    be written a piece at a time.
 
-    ``govstats compile`` publishes these bytes; ``govstats audit`` compares them
-    with the published ones.
+    ``govstats compile`` publishes them; :func:`compile_in_memory` gives them
+    all as bytes.
 
     :param strict_inputs: a workbook that is a symbolic link to a file outside
         ``inputs/<year>/`` is an error, not a warning.
@@ -189,8 +196,8 @@ def _compile(
     strict_inputs: bool,
     previous: str | Path | None,
     compare_years: bool,
-) -> tuple[Compilation, dict[str, bytes]]:
-    """:func:`compile_in_memory` once the inputs are listed; ``renderer`` writes
+) -> tuple[Compilation, Outputs]:
+    """:func:`compile_outputs` once the inputs are listed; ``renderer`` writes
     the outputs, ``prepare`` is done while workers read."""
     from govstats.aggregate import aggregate, with_previous
     from govstats.check.validate import load_units, validate_units
@@ -262,6 +269,31 @@ _ToRender = tuple["Figures", "Roster", "list[str]", "str | Path | None"]
 
 def _render(arg: _ToRender) -> dict[str, bytes]:
     return report_outputs(*arg)
+
+
+def compile_in_memory(
+    year: int,
+    inputs: str | Path = "inputs",
+    outputs: str | Path = "outputs",
+    partial: bool = False,
+    rounding: str = "half-up",
+    templates: str | Path | None = None,
+    previous: str | Path | None = None,
+    compare_years: bool = True,
+) -> tuple[Compilation, dict[str, bytes]]:
+    """:func:`compile_outputs` with every output's bytes held, as ``govstats
+    audit`` compares them with the published ones."""
+    result, rendered = compile_outputs(
+        year,
+        inputs,
+        outputs,
+        partial,
+        rounding,
+        templates,
+        previous=previous,
+        compare_years=compare_years,
+    )
+    return result, {name: bytes(data) for name, data in rendered.items()}
 
 
 def year_inputs(inputs: str | Path, year: int) -> Path:
@@ -399,14 +431,14 @@ def render_outputs(
     roster: Roster,
     units: list[UnitWorkbook],
     templates: str | Path | None,
-) -> dict[str, bytes]:
-    """The bytes of every output, by file name."""
-    out = report_outputs(figures, roster, result.excluded, templates)
+) -> Outputs:
+    """Every output, by file name."""
+    out: Outputs = {**report_outputs(figures, roster, result.excluded, templates)}
     out.update(data_outputs(result, figures, roster, units))
     return _in_order(out)
 
 
-def _in_order(out: dict[str, bytes]) -> dict[str, bytes]:
+def _in_order(out: Outputs) -> Outputs:
     return {
         name: out[name] for name in (*OUTPUT_FILES, *DATAPACKAGE_FILES) if name in out
     }
@@ -457,30 +489,36 @@ def data_outputs(
     figures: Figures,
     roster: Roster,
     units: list[UnitWorkbook],
-) -> dict[str, bytes]:
+) -> Outputs:
     """figures.json, the open data and the validation's files: what goes through
     every unit's figures, file, digest and problems.
 
-    They are built once the children of :func:`report_outputs` have ended
-    (issue 18), since whichever of two forked processes writes to a page they
-    share (a reference count is a write) makes a copy of it: about 5 kB a unit.
+    figures.json and validation.json are made as they are written, a unit at a
+    time (:class:`~govstats.core.output.Streamed`): held whole, figures.json
+    alone took 2 kB a unit (issue 18). They are built once the children of
+    :func:`report_outputs` have ended, since whichever of two forked processes
+    writes to a page they share (a reference count is a write) makes a copy of
+    it: about 5 kB a unit.
     """
     from govstats.publish.validation import report_markdown
 
     government = government_name(roster, figures.fmt)
-    out: dict[str, bytes] = {}
-    # Each held once, as it is made.
-    data = figures_dict(figures, government, roster, units, result.excluded)
-    out["figures.json"] = joined(json_pieces(data, "units"))
-    del data
-    out.update(datapackage_files(figures, government, roster, result.excluded))
     report = result.report
-    out["validation.json"] = joined(
-        json_pieces(report.to_dict("zh", lazily=True), "files")
-    )
-    out["validation.md"] = report_markdown(
-        report, "zh", f"{result.year}年统计报表校验结果"
-    ).encode()
+    out: Outputs = {
+        "figures.json": Streamed(
+            lambda: json_pieces(
+                figures_dict(figures, government, roster, units, result.excluded),
+                "units",
+            )
+        ),
+        **datapackage_files(figures, government, roster, result.excluded),
+        "validation.json": Streamed(
+            lambda: json_pieces(report.to_dict("zh", lazily=True), "files")
+        ),
+        "validation.md": report_markdown(
+            report, "zh", f"{result.year}年统计报表校验结果"
+        ).encode(),
+    }
     return out
 
 

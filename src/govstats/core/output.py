@@ -24,6 +24,7 @@ from govstats.core.locations import column_letter, column_number
 __all__ = [
     "FIXED_TIME",
     "Row",
+    "Streamed",
     "atomic_write",
     "normal_mode",
     "reproducible_zip",
@@ -42,6 +43,21 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f>(<v ?/>|<v>
 _CORE_TIME = re.compile(
     rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:(created|modified)>)"
 )
+
+
+class Streamed:
+    """An output made as it is written: its bytes come in pieces, from
+    ``pieces()`` each time it is called, and are never held whole (issue 18:
+    figures.json takes 2 kB a unit)."""
+
+    def __init__(self, pieces: Callable[[], Iterable[bytes]]) -> None:
+        self.pieces = pieces
+
+    def __bytes__(self) -> bytes:
+        out = io.BytesIO()
+        for piece in self.pieces():
+            out.write(piece)
+        return out.getvalue()
 
 
 def atomic_write(path: str | Path, data: bytes | str) -> None:

@@ -6,9 +6,10 @@ import contextlib
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from govstats.core.output import Streamed
 from govstats.core.problems import GovstatsError, Problem
 
 
@@ -60,7 +61,9 @@ def recover(out_dir: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def publish(out_dir: Path, files: dict[str, bytes], locked: bool = False) -> list[Path]:
+def publish(
+    out_dir: Path, files: Mapping[str, bytes | Streamed], locked: bool = False
+) -> list[Path]:
     """Swap the rendered outputs in as ``out_dir``; the old ones stay until then.
 
     The files are written and synced into a fresh folder beside ``out_dir``, which
@@ -86,7 +89,7 @@ def publish(out_dir: Path, files: dict[str, bytes], locked: bool = False) -> lis
     return [out_dir / name for name in files]
 
 
-def _publish(out_dir: Path, files: dict[str, bytes]) -> None:
+def _publish(out_dir: Path, files: Mapping[str, bytes | Streamed]) -> None:
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
@@ -101,7 +104,11 @@ def _publish(out_dir: Path, files: dict[str, bytes]) -> None:
             os.chmod(folder, normal_mode(directory=True))
         for name, data in files.items():
             with (tmp / name).open("wb") as fh:
-                fh.write(data)
+                if isinstance(data, Streamed):
+                    for piece in data.pieces():
+                        fh.write(piece)
+                else:
+                    fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
         for folder in folders:
