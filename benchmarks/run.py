@@ -239,6 +239,11 @@ def measure(case: Case, log: bool = True) -> Result:
     return result
 
 
+def one_workbook() -> Path:
+    """one.xlsx: the first synthetic unit's workbook."""
+    return generate.dataset(1) / str(generate.YEAR) / f"{generate.unit_code(0)}.xlsx"
+
+
 def cases(
     sizes: tuple[int, ...],
     quick: bool,
@@ -269,19 +274,19 @@ def cases(
                 runs(10),
             )
         )
-    one = generate.dataset(1) / str(generate.YEAR) / f"{generate.unit_code(0)}.xlsx"
     if want("validate"):
         out.append(
             Case(
                 "validate",
                 "`govstats validate one.xlsx`",
-                [govstats, "validate", str(one)],
+                [govstats, "validate", str(one_workbook())],
                 runs(10),
             )
         )
     if want("frictionless"):
         frictionless = BIN / "frictionless"
         # frictionless refuses an absolute path ("not safe"): it runs beside the file.
+        one = one_workbook()
         friction = [
             str(frictionless),
             "validate",
@@ -430,7 +435,7 @@ def audit_case(runs: int) -> Case:
     if pdf is None:
         why = "not built (needs the dev venv: `make setup`)"
         return Case("audit-pdf", label, [], runs, unavailable=why)
-    label = f"`govstats audit --text` of a {pdf_pages(pdf)}-page PDF report"
+    label = f"`govstats audit --text` of a PDF report of {pdf_pages(pdf)} pages"
     argv = [str(BIN / "govstats"), "audit", "--text", str(pdf)]
     return Case("audit-pdf", label, argv, runs)
 
@@ -602,10 +607,8 @@ def verdicts_18(r: dict[str, Result], site: dict[str, Any] | None) -> list[Verdi
         )
 
     out: list[Verdict] = []
-    big, how = (
-        "compile-100000",
-        "not measured (`--filled 100000 --only compile-100000`)",
-    )
+    big = "compile-100000"  # in full runs (FILLED)
+    how = _not_measured(big)
     if ok(big):
         res = r[big]
         out += [
@@ -623,7 +626,7 @@ def verdicts_18(r: dict[str, Result], site: dict[str, Any] | None) -> list[Verdi
     cost = per_unit_cost(r)
     target = f"< {MEMORY_PER_UNIT_LIMIT / 1000:.0f} kB"
     if cost is None:
-        two = "not measured (two compile sizes: `--only compile-1000 compile-10000`)"
+        two = _not_measured("compile-1000 compile-10000")
         out.append(Verdict("peak memory of one unit more", two, target, None))
     else:
         a, b, _seconds, memory, _fixed = cost
@@ -671,7 +674,7 @@ def verdicts_18(r: dict[str, Result], site: dict[str, Any] | None) -> list[Verdi
         p95 = site["p95"]
         out.append(Verdict("`POST /api/validate`, p95 (issue 15)", _time(p95),
                            "< 300 ms", p95 < serve_latency.P95_LIMIT))  # fmt: skip
-    audit = "`audit --text` of a 10-page PDF report (issue 14)"
+    audit = "`audit --text` of the PDF report (issue 14: one of 10 pages)"
     if ok("audit-pdf"):
         t = r["audit-pdf"].median
         out.append(Verdict(audit, _time(t), "< 3 s", t < AUDIT_PDF_LIMIT, "audit-pdf"))
@@ -712,7 +715,7 @@ def slopes(r: dict[str, Result]) -> list[str]:
     """The cost of one more unit, between the two largest sets measured."""
     cost = per_unit_cost(r)
     if cost is None:
-        return []
+        return ["Not measured: it needs two compile sets (`--only compile-1000 …`)."]
     a, b, per_unit, memory, fixed = cost
     met = "met" if memory < MEMORY_PER_UNIT_LIMIT else "**not met**"
     return [
@@ -737,6 +740,10 @@ PROFILE_SECONDS = 1.0  # of samples at least, from several runs if short
 # row that matches), the process's first frame, its script, aside.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("imports", ("(<frozen importlib.", "<module> (")),
+    (
+        "waiting (a lock, a pipe), sampled all the same",
+        ("wait (threading.py", "select (selectors.py", "_recv (multiprocessing/"),
+    ),
     (
         "starting child processes, handing work over",
         (
@@ -1094,9 +1101,10 @@ def main(argv: list[str] | None = None) -> int:
     latency = None
     if not args.only or "serve" in args.only:
         # issue 15: `govstats serve`'s /api/validate, warm, one request at a time
-        one = generate.dataset(1) / str(generate.YEAR) / f"{generate.unit_code(0)}.xlsx"
         wait_quiet()
-        latency = serve_latency.measure(one, generate.YEAR, 30 if args.quick else 200)
+        latency = serve_latency.measure(
+            one_workbook(), generate.YEAR, 30 if args.quick else 200
+        )
         site = serve_latency.lines(latency)
         print(*site, sep="\n")
     if args.only == ["serve"] and args.output.exists():
