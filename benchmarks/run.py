@@ -791,6 +791,7 @@ class Sample(NamedTuple):
     """One line of py-spy's raw output: a stack and how often it was seen."""
 
     role: str
+    process: str  # its pid
     stage: str
     leaf: str  # the innermost frame without its line: "function (path)"
     samples: int
@@ -812,6 +813,7 @@ def classify(line: str) -> Sample | None:
         return None
     frames = stack.split(";")
     processes = sum(1 for f in frames if f.startswith("process "))
+    pid = frames[processes - 1].split()[1].partition(":")[0] if processes else "?"
     frames = frames[processes:]
     role = MAIN_ROLE
     if processes > 1:
@@ -820,7 +822,7 @@ def classify(line: str) -> Sample | None:
         (s for f in reversed(frames[1:]) if (s := _matches(f, STAGES))), OTHER_STAGE
     )
     leaf = frames[-1].rpartition(":")[0] + ")" if frames else "(no Python frame)"
-    return Sample(role, stage, leaf, int(count))
+    return Sample(role, pid, stage, leaf, int(count))
 
 
 def _share(n: int, total: int) -> str:
@@ -854,6 +856,9 @@ def profile_table(lines: Iterable[str]) -> list[str]:
             out.append(f"| {stage} | {cells} | {_share(sum(row), total)} |")
     cells = " | ".join(_share(sum(by[r, s] for s in stages), total) for r in shown)
     out += [f"| **all** | {cells} | 100% |", ""]
+    pids = {r: len({s.process for s in samples if s.role == r}) for r in shown}
+    seen = ", ".join(f"{r} {n}" for r, n in pids.items())
+    out += [f"Processes sampled: {seen}.", ""]
     leaves = Counter[str]()
     for s in samples:
         leaves[s.leaf] += s.samples
@@ -900,9 +905,12 @@ def profiles(r: dict[str, Result], checks: list[Verdict], folder: Path) -> list[
         "",
         "Each case whose time target is not met, run again under py-spy"
         f" ({PROFILE_RATE} samples a second in every process of the command,"
-        " forked workers and output processes included; a thread that waits is"
-        " not sampled, so shares are of the time processes spent running, not of"
-        " the wall clock), once or, for a short command, as many times as give"
+        " forked workers and output processes included; py-spy leaves out most"
+        " samples of a thread that waits, so shares are of the time processes"
+        " spent running, not of the wall clock; the waits it keeps are a stage of"
+        " their own; py-spy looks for new processes every 100 ms, so the"
+        " first tenth of a second of a child is not sampled, and a shorter child"
+        " not at all), once or, for a short command, as many times as give"
         f" {PROFILE_SECONDS:.0f} s of samples. The profiler slows the runs it"
         " samples. A sample's stage is its innermost frame's (`benchmarks/run.py`,"
         " `STAGES`; `_compile_bytecode` is the loading of cached bytecode);"
@@ -966,6 +974,19 @@ NOTES = [
     " office suite saves a filled-in template: its own styles, shared strings and"
     " markup, and document properties that carry the moment each file was saved."
     " Without LibreOffice the row is left out.",
+    "- *100,000 units filled in by substitution* (issue 18) is the template made"
+    " once and each unit's figures put into its XML (`benchmarks/generate.py`,"
+    " `filled`): the same units and figures as the other sets, a hundred times"
+    " faster to make. Each run takes minutes, so it has one timed run after the"
+    " warm-up that measures its memory.",
+    "- The PDF report the audit reads is benchmarks/hostile.py's:"
+    " `tests.test_audit_documents.ruled_pdf(consistent_2021(),"
+    f" repeat={AUDIT_PDF_REPEAT})`, tables 三 and 四 with ruling lines and prose"
+    " broken by the margin, written by reportlab with the dev venv's Python into"
+    " `benchmarks/.data/audit/`.",
+    "- *What the time goes to*: the raw py-spy profiles are kept in"
+    " `benchmarks/.data/profiles/` (one line a stack, every process's stack"
+    " prefixed by the processes above it).",
 ]
 
 

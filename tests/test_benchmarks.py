@@ -348,6 +348,7 @@ def test_profile_samples_are_put_in_a_stage_and_a_process_role():
     assert got[0].leaf == "<module> (pandas/__init__.py)"
     assert got[4].leaf == "read_workbook (govstats/read/excel.py)"
     assert got[6] is None
+    assert [s.process for s in got[:6]] == ["10"] * 4 + ["11"] * 2
     # The script's own frame is no import: a sample there is "other".
     assert run.classify(MAIN.rpartition(";")[0] + " 4").stage == run.OTHER_STAGE
 
@@ -363,6 +364,8 @@ def test_profile_summary_gives_shares_by_stage_role_and_function():
         "| reading workbooks | – | – | 25% | 25% |",
         "| validation | 15% | – | – | 15% |",
         "| **all** | 65% | 10% | 25% | 100% |",
+        "",
+        "Processes sampled: main 1, output processes 1, workers 1.",
         "",
         "| function (self time) | share |",
         "|---|---|",
