@@ -18,13 +18,13 @@ clock as the figure that contention disturbs least.
 
 Usage::
 
-    python benchmarks/run.py            # everything, 100,000 units too (half an hour)
+    python benchmarks/run.py            # everything, 100,000 units included
     python benchmarks/run.py --quick    # fewer runs, no 10,000-unit set
     python benchmarks/run.py --only compile-1 pandera -o /tmp/x.md   # some cases
 
 Where a time target of issue 18 is not met, the case is run once more under
 py-spy (``--subprocesses``, which follows the forked workers) and results.md
-says what its time goes to (:func:`profile_lines`).
+says what its time goes to (:func:`profiles`).
 """
 
 from __future__ import annotations
@@ -1098,8 +1098,8 @@ def main(argv: list[str] | None = None) -> int:
         "--filled",
         type=int,
         nargs="*",
-        help="sizes of compile sets filled in by substitution (default: 100000,"
-        " none with --quick; --filled alone: none)",
+        help="sizes of compile sets filled in by substitution (default: 100000"
+        " in a full run, none with --quick or --sizes; --filled alone: none)",
     )
     parser.add_argument(
         "--no-profile",
@@ -1107,15 +1107,20 @@ def main(argv: list[str] | None = None) -> int:
         help="no profile of the cases whose time target is not met",
     )
     parser.add_argument(
-        "--only", nargs="*", help="case keys to run (help, compile-1000…)"
+        "--only",
+        nargs="*",
+        help="case keys to run: help pandera validate frictionless compile-N"
+        " varied libreoffice audit-pdf naive serve",
     )
     parser.add_argument(
         "-o", "--output", type=Path, default=HERE / "results.md", help="report to write"
     )
     args = parser.parse_args(argv)
     sizes = tuple(args.sizes or (SIZES[:3] if args.quick else SIZES))
-    filled = FILLED if args.filled is None and not args.quick else args.filled or ()
-    todo = cases(sizes, args.quick, tuple(filled), args.only)
+    # the 100,000 units in a full run only (each compile takes minutes)
+    full = args.filled is None and not args.quick and not args.sizes
+    filled = FILLED if full else tuple(args.filled or ())
+    todo = cases(sizes, args.quick, filled, args.only)
     print(HEADER)
     results = [measure(c) for c in todo]
     site: tuple[str, ...] = ()
