@@ -243,3 +243,144 @@ def test_units_saved_again_by_libreoffice_compile_to_the_same_figures(
     assert a.figures is not None and b.figures is not None
     assert a.figures.city == b.figures.city
     assert a.figures.units == b.figures.units
+
+
+def made_up(run: ModuleType, key: str, seconds: float, pss: int = 10**8) -> Any:
+    """A Result of one run of ``seconds``, for the report's arithmetic."""
+    return run.Result(
+        run.Case(key, key, ["--limit", "1000"] if key == "naive" else [], 1),
+        [seconds],
+        [pss],
+        tree_psses=[pss],
+    )
+
+
+def test_issue_18s_targets_each_get_a_row_and_a_verdict():
+    run = load("run")
+    results = [
+        made_up(run, "pandera", 0.5),
+        made_up(run, "help", 0.09),  # over 80 ms
+        made_up(run, "validate", 0.45),
+        made_up(run, "compile-1", 0.7),  # 1.4× pandera: over 1.3×
+        made_up(run, "compile-1000", 1.1, 2 * 10**8),  # 2.2×, 20× faster than naive
+        made_up(run, "compile-10000", 5.0, 2.3 * 10**8),
+        made_up(run, "compile-100000", 130.0, 6 * 10**8),  # over 2 min; 4.1 kB a unit
+        made_up(run, "libreoffice", 1.25),  # 2.5×, 17.6×
+        made_up(run, "varied", 1.5),
+        made_up(run, "naive", 22.0),
+        made_up(run, "audit-pdf", 1.2),
+    ]
+    checks = run.verdicts_18(run.by_key(results), {"p95": 0.35})
+    got = {c.check: (c.measured, c.met, c.profile) for c in checks}
+    assert len(checks) == 14 and len(got) == 14
+    assert got["compile 100,000 units"] == ("130.00 s", False, "compile-100000")
+    assert got["compile 100,000 units, peak memory (all processes, PSS)"] == (
+        "600 MB", True, "",
+    )  # fmt: skip
+    assert got["peak memory of one unit more (between 10,000 and 100,000 units)"][
+        :2
+    ] == ("4.1 kB", True)
+    assert got["compile 1,000 / `import pandera.pandas`"] == (
+        "2.20×", True, "compile-1000",
+    )  # fmt: skip
+    assert got["naive read of 1,000 / compile 1,000"][:2] == ("20.0×", True)
+    assert got["compile 1 / `import pandera.pandas`"][:2] == ("1.40×", False)
+    assert got["validate one / `import pandera.pandas`"][:2] == ("0.90×", True)
+    assert got["`govstats --help`"] == ("90 ms", False, "help")
+    lo = "saved by LibreOffice: "
+    assert got[lo + "compile 1,000 / `import pandera.pandas`"][:2] == ("2.50×", False)
+    assert got[lo + "naive read of 1,000 / compile 1,000"][:2] == ("17.6×", False)
+    # informational: no verdict's profile, the target said to be none
+    varied = [c for c in checks if c.check.startswith("no two parts alike")]
+    assert [(c.measured, c.profile) for c in varied] == [("3.00×", ""), ("14.7×", "")]
+    assert all(c.target.startswith("none (") for c in varied)
+    assert got["`POST /api/validate`, p95 (issue 15)"] == ("350 ms", False, "")
+    audit = "`audit --text` of the PDF report (issue 14: one of 10 pages)"
+    assert got[audit] == ("1.20 s", True, "audit-pdf")
+    # Nothing measured: every row says how to measure it, and no verdict.
+    none = run.verdicts_18({}, None)
+    assert len(none) == 14 and all(c.met is None for c in none)
+    assert all("not measured (`--only " in c.measured for c in none)
+    text = run.acceptance_18(checks)
+    assert text[0] == "## Acceptance (issue 18)"
+    assert "| `govstats --help` | 90 ms | < 80 ms | **no** |" in text
+    assert "| validate one / `import pandera.pandas` | 0.90× | ≤ 1.0× | yes |" in text
+    # results.md: issue 5's section kept, issue 18's after it, the profiles last
+    md = run.report(results, False, (), {"p95": 0.35}, ["## What the time goes to"])
+    sections = [line for line in md.splitlines() if line.startswith("## ")]
+    assert sections == [
+        "## Machine",
+        "## Results",
+        "## Acceptance (issue 5)",
+        "## Acceptance (issue 18)",
+        "## Cost per extra unit",
+        "## What the time goes to",
+        "## How",
+    ]
+    assert "| compile 1 / `import pandera.pandas` | 1.40× | ≤ 1.3× | **no** |" in md
+
+
+# Raw py-spy lines (``--format raw --subprocesses``), shortened.
+MAIN = 'process 10:"python govstats compile";<module> (govstats:6);main (govstats/cli/commands.py:675)'
+WORKER = 'process 10:"python govstats compile";process 11:"python govstats compile";<module> (govstats:6)'
+SPY = [
+    MAIN + ";_find_and_load (<frozen importlib._bootstrap>:1176);<module> (pandas/__init__.py:3) 7",
+    MAIN + ";compile_year (govstats/actions.py:149);load_units (govstats/check/validate.py:161);_find_and_load (<frozen importlib._bootstrap>:1176) 2",
+    MAIN + ";load_units (govstats/check/validate.py:161);check (pandera/api/base.py:90) 3",
+    MAIN + ";render_outputs (govstats/pipeline.py:365);Condition.wait (threading.py:327) 1",
+    WORKER + ";load_units (govstats/check/validate.py:161);run_isolated (govstats/core/isolated.py:71);_process_worker (concurrent/futures/process.py:261);read_workbook (govstats/read/excel.py:316) 5",
+    WORKER + ";render_outputs (govstats/pipeline.py:365);Background.start (govstats/publish/background.py:141);tables_workbook (govstats/publish/tables_xlsx.py:103);workbook_bytes (govstats/core/output.py:118) 2",
+    "not a sample",
+]  # fmt: skip
+
+
+def test_profile_samples_are_put_in_a_stage_and_a_process_role():
+    run = load("run")
+    got = [run.classify(line) for line in SPY]
+    assert [(s.role, s.stage, s.samples) for s in got[:6]] == [
+        ("main", "imports", 7),
+        ("main", "imports", 2),  # an import inside validation is an import
+        ("main", "validation", 3),
+        ("main", "waiting (a lock, a pipe), sampled all the same", 1),
+        ("workers", "reading workbooks", 5),
+        ("output processes", "writing (workbook bytes, zip, files)", 2),
+    ]
+    assert got[0].leaf == "<module> (pandas/__init__.py)"
+    assert got[4].leaf == "read_workbook (govstats/read/excel.py)"
+    assert got[6] is None
+    assert [s.process for s in got[:6]] == ["10"] * 4 + ["11"] * 2
+    # The script's own frame is no import: a sample there is "other".
+    assert run.classify(MAIN.rpartition(";")[0] + " 4").stage == run.OTHER_STAGE
+
+
+def test_profile_summary_gives_shares_by_stage_role_and_function():
+    run = load("run")
+    assert run.profile_table(SPY) == [
+        "| stage | main | output processes | workers | all |",
+        "|---|---|---|---|---|",
+        "| imports | 45% | – | – | 45% |",
+        "| waiting (a lock, a pipe), sampled all the same | 5% | – | – | 5% |",
+        "| writing (workbook bytes, zip, files) | – | 10% | – | 10% |",
+        "| reading workbooks | – | – | 25% | 25% |",
+        "| validation | 15% | – | – | 15% |",
+        "| **all** | 65% | 10% | 25% | 100% |",
+        "",
+        "Processes sampled: main 1, output processes 1, workers 1.",
+        "",
+        "| function (self time) | share |",
+        "|---|---|",
+        "| `<module> (pandas/__init__.py)` | 35% |",
+        "| `read_workbook (govstats/read/excel.py)` | 25% |",
+        "| `check (pandera/api/base.py)` | 15% |",
+        "| `_find_and_load (<frozen importlib._bootstrap>)` | 10% |",
+        "| `workbook_bytes (govstats/core/output.py)` | 10% |",
+        "| `Condition.wait (threading.py)` | 5% |",
+    ]
+    assert run.profile_table(["garbage"]) == ["py-spy recorded no sample."]
+    assert run.profile_runs(0.08) == 10 and run.profile_runs(30.0) == 1
+
+
+def test_cases_asked_for_are_the_only_ones_made():
+    run = load("run")
+    keys = [c.key for c in run.cases((1, 1000), True, (100_000,), ["help", "pandera"])]
+    assert keys == ["help", "pandera"]  # no set generated for the others
