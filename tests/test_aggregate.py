@@ -142,6 +142,11 @@ def test_printed_rows_from_the_scaled_integers_equal_those_of_decimals():
 
     fast, reference = rows(compact), rows(list(compact))  # the latter by Decimals
     assert fast == reference
+    order = [*range(n - 1, -1, -2), *range(0, n, 2)]  # reversed odds, then evens
+    figures = Figures(fmt=fmt, year=2021, rounding="half-up", units=compact)
+    assert list(printed_rows(figures, printed, places, order)) == [
+        reference[k] for k in order
+    ]
     assert len(fast) == n and fast[0][1] == [
         0 if p == 0 else "0." + "0" * p for p in places
     ]

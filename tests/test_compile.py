@@ -431,3 +431,20 @@ def test_a_partial_compile_with_no_valid_unit_exits_as_invalid_data(tmp_path):
     assert not (tmp_path / "outputs" / "2017").exists()
     (tmp_path / "inputs" / "2017" / "units.csv").unlink()
     assert run(tmp_path).exit_code == 2  # a file that is missing
+
+
+def test_a_csv_made_in_pieces_is_the_csv_made_at_once():
+    import csv
+    import io
+
+    from govstats.publish.datapackage import _csv_pieces
+
+    header = ["unit_code", "名称", "x"]
+    rows = [[f"S{i:06d}", f"单位,“{i}”\n", str(i * 7)] for i in range(5000)]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    pieces = list(_csv_pieces(header, lambda: iter(rows)))
+    assert len(pieces) > 2  # more than 64 kB: several pieces
+    assert b"".join(pieces) == buf.getvalue().encode()

@@ -197,7 +197,10 @@ LINKS = '<row r="1"><c r="A1" t="inlineStr"><is><t>{label}</t></is></c>{formula}
 )
 @pytest.mark.parametrize(
     "tag",
-    ['<c r="B1"><f>{}</f><v>1</v></c>', '<c r="B1"><x:f t="shared" si="0">{}</x:f></c>'],
+    [
+        '<c r="B1"><f>{}</f><v>1</v></c>',
+        '<c r="B1"><x:f t="shared" si="0">{}</x:f></c>',
+    ],
 )
 def test_links_of_a_sheet_read_by_its_layout(first, then, links, tag):
     def part(label: str, formula: str) -> bytes:

@@ -236,19 +236,28 @@ class UnitFigures(Sequence[tuple[Unit, dict[str, Decimal]]]):
     __hash__ = None  # type: ignore[assignment]
 
     def printed(
-        self, codes: Sequence[str], places: Sequence[int]
+        self,
+        codes: Sequence[str],
+        places: Sequence[int],
+        order: Sequence[int] | None = None,
     ) -> Iterator[tuple[Unit, list[int | str]]]:
         """:func:`printed_rows`, from the scaled integers: a block of units at a
         time, counts by numpy and no Decimal made (at 100,000 units, tens of
-        millions of figures)."""
+        millions of figures).
+
+        :param order: the units' indexes in the order wanted (default: theirs).
+        """
         import numpy as np
 
         index = {c: k for k, c in enumerate(self.codes)}
         shifts = [self._scale // 10**p if 10**p <= self._scale else 0 for p in places]
-        for start in range(0, len(self), _PRINTED_BLOCK):
-            stop = min(start + _PRINTED_BLOCK, len(self))
-            data = np.where(self._missing[start:stop], 0, self._data[start:stop])
-            zero = np.zeros(stop - start, dtype=np.int64)
+        shift = np.array([d or 1 for d in shifts], dtype=np.int64)
+        divides = np.array(shifts) > 0
+        rows = np.arange(len(self)) if order is None else np.asarray(order)
+        for start in range(0, len(rows), _PRINTED_BLOCK):
+            block = rows[start : start + _PRINTED_BLOCK]
+            data = np.where(self._missing[block], 0, self._data[block])
+            zero = np.zeros(len(block), dtype=np.int64)
             # as with_subtotals: each subtotal in turn, a missing part 0
             columns = {c: data[:, k] for c, k in index.items()}
             for st in self.fmt.subtotals:
@@ -256,19 +265,22 @@ class UnitFigures(Sequence[tuple[Unit, dict[str, Decimal]]]):
                     (columns.get(c, zero) for c in st.parts), zero.copy()
                 )
             matrix = np.column_stack([columns.get(c, zero) for c in codes])
-            shift = np.array([d or 1 for d in shifts], dtype=np.int64)
             whole, rest = np.divmod(matrix, shift)
-            exact = (rest == 0) & (np.array(shifts) > 0)
-            for i, (row, scaled, fits) in enumerate(
-                zip(whole.tolist(), matrix.tolist(), exact.tolist(), strict=True)
+            exact = (rest == 0) & divides
+            for k, row, scaled, fits in zip(
+                block.tolist(),
+                whole.tolist(),
+                matrix.tolist(),
+                exact.tolist(),
+                strict=True,
             ):
                 out: list[int | str] = row
-                for k, p in enumerate(places):
-                    if not fits[k]:  # not held by ``places`` decimals: as Decimals do
-                        out[k] = _printed(Decimal(scaled[k]) / self._scale, p)
+                for j, p in enumerate(places):
+                    if not fits[j]:  # not held by ``places`` decimals: as Decimals do
+                        out[j] = _printed(Decimal(scaled[j]) / self._scale, p)
                     elif p:
-                        out[k] = _decimal_text(row[k], p)
-                yield self.roster_units[start + i], out
+                        out[j] = _decimal_text(row[j], p)
+                yield self.roster_units[k], out
 
     def _made(self, rows: Iterable[int]) -> Iterator[tuple[Unit, dict[str, Decimal]]]:
         from govstats.check.validate import exact_values
@@ -299,17 +311,24 @@ def _decimal_text(whole: int, places: int) -> str:
 
 
 def printed_rows(
-    figures: Figures, codes: Sequence[str], places: Sequence[int]
+    figures: Figures,
+    codes: Sequence[str],
+    places: Sequence[int],
+    order: Sequence[int] | None = None,
 ) -> Iterator[tuple[Unit, list[int | str]]]:
     """Each compiled unit with its figures of ``codes`` (indicators and
     subtotals; a missing one 0), each with its ``places`` decimals: a count as an
-    integer, an amount as its decimal text (:func:`format_value`)."""
+    integer, an amount as its decimal text (:func:`format_value`).
+
+    :param order: the units' indexes in the order wanted (default: theirs).
+    """
     units = figures.units
     if isinstance(units, UnitFigures):
-        yield from units.printed(codes, places)
+        yield from units.printed(codes, places, order)
         return
     zero = Decimal(0)
-    for unit, values in units:
+    for k in range(len(units)) if order is None else order:
+        unit, values = units[k]
         yield (
             unit,
             [

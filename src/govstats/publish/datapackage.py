@@ -22,8 +22,9 @@ in a fixed order, no time stamps. :func:`govstats.actions.trend` reads packages 
 from __future__ import annotations
 
 import csv
+import functools
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +40,7 @@ from govstats.aggregate import (
     printed_rows,
 )
 from govstats.core.numbers import format_decimal
+from govstats.core.output import Streamed
 from govstats.core.problems import GovstatsError, Problem
 from govstats.read.roster import Roster
 
@@ -56,12 +58,15 @@ FOLDER = "datapackage"
 #: the ``group`` of the row that sums every unit compiled
 ALL_UNITS = "全部"
 RESOURCES = ("figures", "groups", "percentages", "changes", "units")
+# A resource's rows: a list, or made as its file is written (called then).
+Rows = list[list[str]] | Callable[[], Iterable[list[str]]]
 
 
 def datapackage_files(
     figures: Figures, government: str, roster: Roster, excluded: Sequence[str]
-) -> dict[str, bytes]:
-    """The files of ``datapackage/`` by their path in the outputs folder.
+) -> dict[str, bytes | Streamed]:
+    """The files of ``datapackage/`` by their path in the outputs folder
+    (figures.csv, a row a unit, made as it is written).
 
     :param excluded: the names of the units a partial compile left out.
     """
@@ -70,7 +75,7 @@ def datapackage_files(
     fmt = figures.fmt
     codes = [*fmt.codes, *(st.code for st in fmt.subtotals)]
     places = {code: places_of(fmt, code) for code in codes}
-    resources: list[tuple[dict[str, Any], list[list[str]]]] = [
+    resources: list[tuple[dict[str, Any], Rows]] = [
         _figures(figures, codes, places),
         _groups(figures, codes, places),
         _percentages(figures),
@@ -104,11 +109,17 @@ def datapackage_files(
         },
         "resources": [meta for meta, _rows in resources],
     }
-    out = {f"{FOLDER}/datapackage.json": json_bytes(descriptor)}
+    out: dict[str, bytes | Streamed] = {
+        f"{FOLDER}/datapackage.json": json_bytes(descriptor)
+    }
     for meta, rows in resources:
-        out[f"{FOLDER}/{meta['path']}"] = _csv(
-            [field["name"] for field in meta["schema"]["fields"]], rows
-        )
+        header = [field["name"] for field in meta["schema"]["fields"]]
+        if callable(rows):
+            out[f"{FOLDER}/{meta['path']}"] = Streamed(
+                functools.partial(_csv_pieces, header, rows)
+            )
+        else:
+            out[f"{FOLDER}/{meta['path']}"] = _csv(header, rows)
     return out
 
 
@@ -181,16 +192,23 @@ def _values(
 
 def _figures(
     figures: Figures, codes: list[str], places: dict[str, int]
-) -> tuple[dict[str, Any], list[list[str]]]:
+) -> tuple[dict[str, Any], Callable[[], Iterable[list[str]]]]:
     fields = [
         _field(
             "unit_code", "string", "单位代码", "填报单位的代码。The unit's code.", True
         ),
         *_indicator_fields(figures, codes),
     ]
-    printed = printed_rows(figures, codes, [places[c] for c in codes])
-    # Amounts are printed as text already, counts as integers.
-    rows = sorted([unit.code, *map(str, row)] for unit, row in printed)
+    units = compiled_units(figures)
+    # By unit code (a unit is compiled once: no two rows have the same), made
+    # a block of units at a time as the file is written (issue 18).
+    order = sorted(range(len(units)), key=lambda k: units[k].code)
+
+    def rows() -> Iterator[list[str]]:
+        printed = printed_rows(figures, codes, [places[c] for c in codes], order)
+        # Amounts are printed as text already, counts as integers.
+        return ([unit.code, *map(str, row)] for unit, row in printed)
+
     meta = _resource(
         "figures",
         "各填报单位的数据 / Figures of each unit",
@@ -408,11 +426,26 @@ def _units(figures: Figures, roster: Roster) -> tuple[dict[str, Any], list[list[
 
 
 def _csv(header: list[str], rows: Iterable[list[str]]) -> bytes:
+    return b"".join(_csv_pieces(header, lambda: rows))
+
+
+_CSV_PIECE = 1 << 16  # characters of CSV encoded at once
+
+
+def _csv_pieces(
+    header: list[str], rows: Callable[[], Iterable[list[str]]]
+) -> Iterator[bytes]:
+    """The CSV file of ``header`` and ``rows()`` in pieces of about 64 kB."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode()
+    for row in rows():
+        writer.writerow(row)
+        if buf.tell() >= _CSV_PIECE:
+            yield buf.getvalue().encode()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode()
 
 
 # Reading packages back
