@@ -448,3 +448,45 @@ def test_a_csv_made_in_pieces_is_the_csv_made_at_once():
     pieces = list(_csv_pieces(header, lambda: iter(rows)))
     assert len(pieces) > 2  # more than 64 kB: several pieces
     assert b"".join(pieces) == buf.getvalue().encode()
+
+
+def test_a_compile_that_cannot_write_leaves_no_process_behind(tmp_path, monkeypatch):
+    # tables.xlsx is made by a child while the other outputs are written; when
+    # they cannot be (a full disk), the child is stopped and reaped at once.
+    import errno
+    import os
+
+    import govstats.publish.folder
+    from govstats.core.problems import GovstatsError
+
+    def full(out_dir, files):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    write_year(tmp_path)
+    monkeypatch.setattr(govstats.publish.folder, "_publish", full)
+    with pytest.raises(GovstatsError) as raised:
+        compile_year(2017, tmp_path / "inputs", tmp_path / "outputs")
+    assert raised.value.problem.code == "disk-full"
+    with pytest.raises(ChildProcessError):  # no child left, running or not
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_outputs_made_by_another_process_are_written_last(tmp_path):
+    from govstats.core.output import Streamed
+    from govstats.publish.folder import publish
+
+    order: list[str] = []
+
+    def made(name: str, late: bool) -> Streamed:
+        return Streamed(lambda: order.append(name) or [name.encode()], late=late)
+
+    files = {"a.txt": made("a.txt", True), "b.txt": b"b", "c.txt": made("c.txt", False)}
+    written = publish(tmp_path / "out", files)
+    assert [p.name for p in written] == ["a.txt", "b.txt", "c.txt"]  # as given
+    assert order == ["c.txt", "a.txt"]  # the late one last
+    assert (tmp_path / "out" / "a.txt").read_bytes() == b"a.txt"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "a.txt",
+        "b.txt",
+        "c.txt",
+    ]
