@@ -492,6 +492,7 @@ def test_units_checked_in_batches_have_the_problems_of_one_check(
     order, whatever the batches."""
     from govstats.check import validate
     from govstats.formats import load_format
+    from govstats.read.workbook import UnitCells
 
     fmt = load_format("gk2008")
     faults: list[dict[str, object]] = [
@@ -500,6 +501,8 @@ def test_units_checked_in_batches_have_the_problems_of_one_check(
         {},
         {"sf.fees": Decimal("1.255"), "fy.litigation_upheld": 2},
         {"zd.news": -1, "sq.received": 99},
+        {"zd.portal_visits": 12},  # whole numbers only
+        {"zd.portal_visits": 12, "sq.received": 0, "zd.news": -3},
     ]
     paths = [
         make_workbook(f"u{i}.xlsx", values=v, unit_code=f"U{i}")
@@ -512,3 +515,12 @@ def test_units_checked_in_batches_have_the_problems_of_one_check(
         monkeypatch.setattr(validate, "BATCH_UNITS", size)
         batched = validate.validate_units(units, fmt, 2017).report.to_dict()
         assert batched == whole
+    # Units of whole numbers only are taken a unit at a time, the others a
+    # cell at a time: the same problems and values as every unit cell by cell.
+    plain = [u.cells.whole_numbers() is not None for u in units]
+    assert any(plain) and not all(plain)
+    fast = validate.validate_units(units, fmt, 2017)
+    monkeypatch.setattr(UnitCells, "whole_numbers", lambda self: None)
+    slow = validate.validate_units(units, fmt, 2017)
+    assert fast.report.to_dict() == slow.report.to_dict()
+    assert fast.values.equals(slow.values)

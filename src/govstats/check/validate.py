@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -470,14 +471,31 @@ def _check_cells(
     scale = 10**fmt.max_places
     unit_col: list[int] = []
     code_col: list[str] = []
-    value_col: list[int] = []
+    # Most units hold whole numbers only: their cells are taken a unit at a
+    # time, the values as an array (scaled by numpy below), not a cell at a
+    # time. ``plain`` marks the rows taken so (their value not yet scaled).
+    value_col = array("q")
     decimals_col: list[int] = []
+    plain: list[bool] = []
+    bound = 2**63 // scale  # a value scaled within 64 bits
     for i in batch:
+        wholes = units[i].cells.whole_numbers()
+        if wholes is not None and (
+            not wholes[1] or -bound < min(wholes[1]) and max(wholes[1]) < bound
+        ):
+            codes, values = wholes
+            unit_col.extend([i] * len(codes))
+            code_col.extend(codes)
+            value_col.extend(values)
+            decimals_col.extend([0] * len(codes))
+            plain.extend([True] * len(codes))
+            continue
         for code, value in units[i].cells.figures():
             if value is None:
                 continue
             unit_col.append(i)
             code_col.append(code)
+            plain.append(False)
             whole = int(value)
             if whole == value:  # most figures: integer arithmetic only
                 value_col.append(whole * scale)
@@ -486,11 +504,13 @@ def _check_cells(
                 value_col.append(int((value * scale).to_integral_value()))
                 decimals_col.append(decimals_of(value))
     inds = fmt.indicators
+    scaled = np.frombuffer(value_col, dtype=np.int64).copy()
+    scaled[np.array(plain, dtype=bool)] *= scale
     cells = pd.DataFrame(
         {
             "unit": np.array(unit_col, dtype=np.int64),
             "code": pd.Series(code_col, dtype=object),
-            "value": pd.array(value_col, dtype="Int64"),
+            "value": pd.array(scaled, dtype="Int64"),
             "decimals": np.array(decimals_col, dtype=np.int64),
             "places": np.array([inds[c].places for c in code_col], dtype=np.int64),
             "signed": np.array([inds[c].signed for c in code_col], dtype=bool),

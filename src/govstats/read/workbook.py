@@ -18,7 +18,7 @@ import sys
 import unicodedata
 import weakref
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -281,6 +281,14 @@ class UnitCells(Mapping[str, CellValue]):
             zip(self._layout.codes, self._whole, strict=True)
         ):
             yield code, (other[k] if k in other else decimal(whole))
+
+    def whole_numbers(self) -> tuple[Sequence[str], array[int]] | None:
+        """The codes of every cell, in the order read, and their values in an
+        array, when every value is a plain whole number (most units); else None.
+        The codes are those of the unit's layout (shared, not to be changed)."""
+        if self._other:
+            return None
+        return self._layout.codes, self._whole
 
     def places(self) -> list[tuple[str, int, int]]:
         """``(sheet, row, column)`` of every cell, in the order read."""
