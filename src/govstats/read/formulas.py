@@ -100,14 +100,22 @@ def external_formulas(
     return out
 
 
+def may_reach_outside(data: bytes, kind: str, may_link: bool = True) -> bool:
+    """Whether a formula of the workbook may reach outside it, as far as can be
+    told without parsing it: always, but for an ``.xlsx`` that has neither.
+
+    Excel, WPS and LibreOffice write every external reference of an .xlsx (a
+    linked workbook, a file, a DDE link) to an xl/externalLinks/ part, whose name
+    the zip directory holds uncompressed. A formula written by hand (or by a
+    tool) may reach outside without one: the package scan tells whether a sheet
+    holds what such a formula needs (``may_link``). A workbook with neither
+    (nearly every one) costs a search of its bytes, not a parse.
+    """
+    return kind != "xlsx" or may_link or b"xl/externalLinks/" in data
+
+
 def _xlsx_formulas(data: bytes, wanted: set[Cell], may_link: bool) -> dict[Cell, str]:
-    # Excel, WPS and LibreOffice write every external reference of an .xlsx (a
-    # linked workbook, a file, a DDE link) to an xl/externalLinks/ part, whose
-    # name the zip directory holds uncompressed. A formula written by hand (or by
-    # a tool) may reach outside without one: the package scan tells whether a
-    # sheet holds what such a formula needs. A workbook with neither (nearly every
-    # one) costs a search of its bytes, not a parse.
-    if b"xl/externalLinks/" not in data and not may_link:
+    if not may_reach_outside(data, "xlsx", may_link):
         return {}
     import warnings
 

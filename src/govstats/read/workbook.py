@@ -423,16 +423,17 @@ def _external_formulas(raw: RawWorkbook, fmt: Format, unit: UnitWorkbook) -> Non
     """Warn of every figure read from the cached value of a formula that reaches
     outside the workbook (``formula-external``): it came from a file nobody
     submitted (:mod:`govstats.read.formulas`)."""
-    from govstats.read.formulas import external_formulas
+    from govstats.read.formulas import external_formulas, may_reach_outside
+    from govstats.read.kinds import KIND_OF_SUFFIX
 
+    kind = raw.kind or KIND_OF_SUFFIX.get(raw.path.suffix.lower(), "")
+    if not may_reach_outside(raw.data, kind, raw.may_link):
+        return  # no formula can (most workbooks): the cells need not be made
     cells = {
         (c.sheet, c.row, c.column): c
         for c in unit.cells.values()
         if c.value is not None
     }
-    from govstats.read.kinds import KIND_OF_SUFFIX
-
-    kind = raw.kind or KIND_OF_SUFFIX.get(raw.path.suffix.lower(), "")
     found = external_formulas(raw.data, kind, cells, raw.may_link)
     for pos, (formula, target) in sorted(found.items()):
         cell = cells[pos]
