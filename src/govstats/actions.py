@@ -138,7 +138,7 @@ def compile_year(
     :raises GovstatsError: when the year's folder or roster is missing, no unit is
         valid, or another compile of the same year is running.
     """
-    from govstats.pipeline import close_outputs, compile_outputs, year_inputs
+    from govstats.pipeline import compile_outputs, year_inputs
     from govstats.publish.folder import output_lock, publish
 
     # Checked first: a year that has no inputs leaves no outputs folder behind.
@@ -158,11 +158,8 @@ def compile_year(
             strict_inputs,
             previous,
         )
-        try:
-            if rendered:
-                result.written = publish(result.outputs, rendered, locked=True)
-        finally:
-            close_outputs(rendered)
+        if rendered:
+            result.written = publish(result.outputs, rendered, locked=True)
     return result
 
 

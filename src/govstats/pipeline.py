@@ -268,7 +268,7 @@ _ToRender = tuple["Figures", "Roster", "list[str]", "str | Path | None"]
 
 
 def _render(arg: _ToRender) -> dict[str, bytes]:
-    return {name: bytes(data) for name, data in report_outputs(*arg).items()}
+    return report_outputs(*arg)
 
 
 def compile_in_memory(
@@ -293,10 +293,7 @@ def compile_in_memory(
         previous=previous,
         compare_years=compare_years,
     )
-    try:
-        return result, {name: bytes(data) for name, data in rendered.items()}
-    finally:
-        close_outputs(rendered)
+    return result, {name: bytes(data) for name, data in rendered.items()}
 
 
 def year_inputs(inputs: str | Path, year: int) -> Path:
@@ -436,21 +433,9 @@ def render_outputs(
     templates: str | Path | None,
 ) -> Outputs:
     """Every output, by file name."""
-    out = report_outputs(figures, roster, result.excluded, templates)
-    try:
-        out.update(data_outputs(result, figures, roster, units))
-    except BaseException:
-        close_outputs(out)
-        raise
+    out: Outputs = {**report_outputs(figures, roster, result.excluded, templates)}
+    out.update(data_outputs(result, figures, roster, units))
     return _in_order(out)
-
-
-def close_outputs(outputs: Outputs) -> None:
-    """Let go of outputs that will not be written (stop the processes making
-    them)."""
-    for data in outputs.values():
-        if isinstance(data, Streamed):
-            data.close()
 
 
 def _in_order(out: Outputs) -> Outputs:
@@ -464,11 +449,9 @@ def report_outputs(
     roster: Roster,
     excluded: list[str],
     templates: str | Path | None,
-) -> Outputs:
+) -> dict[str, bytes]:
     """The report (md, html, docx) and the tables (tables.xlsx, summary.xlsx):
-    what is made from the sums, whatever the units' files and problems.
-    tables.xlsx is made by a child process meanwhile (a late
-    :class:`~govstats.core.output.Streamed`), where one can be forked."""
+    what is made from the sums, whatever the units' files and problems."""
     from govstats.publish.tables_xlsx import tables_workbook
 
     fmt = figures.fmt
@@ -483,29 +466,21 @@ def report_outputs(
     html = report_html(env, context, figures)
 
     # report.docx, tables.xlsx and the rest take about a third of the tail each
-    # (benchmarks/results.md): a child builds tables.xlsx meanwhile, and goes
-    # on while the other outputs are written (it is written last).
-    tables = Background().start(lambda: tables_workbook(figures, note, government))
-    try:
-        out: Outputs = {
+    # (benchmarks/results.md): a child builds tables.xlsx while this process
+    # builds the rest.
+    with Background() as background:
+        tables = background.start(
+            lambda: {"tables.xlsx": tables_workbook(figures, note, government)}
+        )
+        out: dict[str, bytes] = {
             "report.html": html.encode(),
             "summary.xlsx": summary_workbook(
                 figures, roster, government, bool(excluded)
             ),
             "report.md": report_md(env, context, figures.fmt).encode(),
-            "report.docx": report_docx(html, context, figures),
         }
-    except BaseException:
-        tables.cancel()
-        raise
-    made: list[bytes] = []
-
-    def table_pieces() -> list[bytes]:
-        if not made:
-            made.append(tables.result())
-        return made
-
-    out["tables.xlsx"] = Streamed(table_pieces, late=True, close=tables.cancel)
+        out["report.docx"] = report_docx(html, context, figures)
+        out.update(tables.result())
     return out
 
 
@@ -518,9 +493,12 @@ def data_outputs(
     """figures.json, the open data and the validation's files: what goes through
     every unit's figures, file, digest and problems.
 
-    figures.json, validation.json and datapackage/figures.csv are made as they
-    are written, a unit at a time (:class:`~govstats.core.output.Streamed`):
-    held whole, figures.json alone took 2 kB a unit (issue 18).
+    figures.json and validation.json are made as they are written, a unit at a
+    time (:class:`~govstats.core.output.Streamed`): held whole, figures.json
+    alone took 2 kB a unit (issue 18). They are built once the children of
+    :func:`report_outputs` have ended, since whichever of two forked processes
+    writes to a page they share (a reference count is a write) makes a copy of
+    it: about 5 kB a unit.
     """
     from govstats.publish.validation import report_markdown
 

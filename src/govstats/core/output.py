@@ -48,28 +48,10 @@ _CORE_TIME = re.compile(
 class Streamed:
     """An output made as it is written: its bytes come in pieces, from
     ``pieces()`` each time it is called, and are never held whole (issue 18:
-    figures.json takes 2 kB a unit).
+    figures.json takes 2 kB a unit)."""
 
-    :param late: written after the others (its bytes come from a process that
-        works meanwhile: govstats.publish.background).
-    :param close: called once the output is written, or will not be (to stop
-        such a process).
-    """
-
-    def __init__(
-        self,
-        pieces: Callable[[], Iterable[bytes]],
-        late: bool = False,
-        close: Callable[[], object] | None = None,
-    ) -> None:
+    def __init__(self, pieces: Callable[[], Iterable[bytes]]) -> None:
         self.pieces = pieces
-        self.late = late
-        self._close = close
-
-    def close(self) -> None:
-        if self._close is not None:
-            close, self._close = self._close, None
-            close()
 
     def __bytes__(self) -> bytes:
         out = io.BytesIO()

@@ -102,10 +102,7 @@ def _publish(out_dir: Path, files: Mapping[str, bytes | Streamed]) -> None:
         for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
             os.chmod(folder, normal_mode(directory=True))
-        # Outputs made by another process meanwhile are written last.
-        late = [n for n, d in files.items() if isinstance(d, Streamed) and d.late]
-        for name in [*(n for n in files if n not in late), *late]:
-            data = files[name]
+        for name, data in files.items():
             with (tmp / name).open("wb") as fh:
                 if isinstance(data, Streamed):
                     for piece in data.pieces():
