@@ -59,6 +59,26 @@ def test_rows_compressed_in_pieces_are_the_bytes_openpyxl_writes():
     )
 
 
+def test_rows_made_as_they_are_written_are_the_bytes_openpyxl_writes():
+    # The units sheet's rows are made as they are written (issue 18): never a
+    # list of them all, and each made once.
+    from govstats.core.output import MadeRows
+
+    rows = [(f"U{i}", f"单位{i}", i * 7919 % 1000, i / 4) for i in range(1, 1301)]
+    made: list[int] = []
+
+    def make():
+        for row in rows:
+            made.append(1)
+            yield row
+
+    lazily = MadeRows(len(rows), 4, make)
+    assert workbook_bytes(book(False), rows={"明细": lazily}) == workbook_bytes(
+        book(True, rows)
+    )
+    assert len(made) == len(rows)
+
+
 def test_no_rows_leaves_the_sheet_as_it_was():
     assert workbook_bytes(book(False), rows={"明细": []}) == workbook_bytes(book(False))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import os
 import re
 import tempfile
@@ -23,6 +24,7 @@ from govstats.core.locations import column_letter, column_number
 
 __all__ = [
     "FIXED_TIME",
+    "MadeRows",
     "Row",
     "Streamed",
     "atomic_write",
@@ -97,10 +99,21 @@ def _umask() -> int:
 Row = Sequence[str | int | float | None]
 
 
+class MadeRows:
+    """Rows made as they are written (``make()``, called once): ``count`` rows,
+    each with a value in its first cell, none wider than ``width`` cells. The
+    rows of many units are then never all held at once (issue 18)."""
+
+    def __init__(self, count: int, width: int, make: Callable[[], Iterable[Row]]):
+        self.count = count
+        self.width = width
+        self.make = make
+
+
 def workbook_bytes(
     wb: Any,
     cached: dict[tuple[str, str], float] | None = None,
-    rows: Mapping[str, Sequence[Row]] | None = None,
+    rows: Mapping[str, Sequence[Row] | MadeRows] | None = None,
 ) -> bytes:
     """Save an openpyxl workbook to bytes that depend only on its content.
 
@@ -177,7 +190,7 @@ _ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
 _ROWS_PER_CHUNK = 500
 
 
-def _with_rows(xml: bytes, rows: Sequence[Row]) -> Iterator[bytes]:
+def _with_rows(xml: bytes, rows: Sequence[Row] | MadeRows) -> Iterator[bytes]:
     """The sheet ``xml`` with ``rows`` added below its last row, in chunks."""
     head, sep, tail = xml.partition(b"</sheetData>")
     found = _DIMENSION.search(head)
@@ -185,20 +198,23 @@ def _with_rows(xml: bytes, rows: Sequence[Row]) -> Iterator[bytes]:
     if not sep or found is None or found.group(1) is None or not numbers:
         raise ValueError("rows can only be added below the rows a sheet has")
     first = max(numbers) + 1
-    filled = [i for i, row in enumerate(rows) if any(v is not None for v in row)]
-    last = first + filled[-1] if filled else first - 1
-    width = max(
-        [column_number(found.group(1).decode()), *(len(rows[i]) for i in filled)]
-    )
+    columns = column_number(found.group(1).decode())
+    if isinstance(rows, MadeRows):
+        last = first + rows.count - 1
+        width = max(columns, rows.width)
+        made: Iterable[Row] = rows.make()
+    else:
+        filled = [i for i, row in enumerate(rows) if any(v is not None for v in row)]
+        last = first + filled[-1] if filled else first - 1
+        width = max([columns, *(len(rows[i]) for i in filled)])
+        made = rows
     letters = [column_letter(c) for c in range(1, width + 1)]
     close = found.group(3).decode() + "/>"
     dimension = f'<dimension ref="A1:{letters[-1]}{last}"{close}'.encode()
     yield head[: found.start()] + dimension + head[found.end() :]
-    for start in range(0, len(rows), _ROWS_PER_CHUNK):
-        chunk = range(start, min(start + _ROWS_PER_CHUNK, len(rows)))
-        yield "".join(
-            _row_xml(first + i, rows[i], letters, close) for i in chunk
-        ).encode()
+    numbered = enumerate(made, start=first)
+    while chunk := list(itertools.islice(numbered, _ROWS_PER_CHUNK)):
+        yield "".join(_row_xml(r, row, letters, close) for r, row in chunk).encode()
     yield sep + tail
 
 

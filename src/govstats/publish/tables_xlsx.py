@@ -7,6 +7,7 @@ holds the share exactly as the report prints it (exact arithmetic, rounded once)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -17,9 +18,10 @@ from govstats.aggregate import (
     format_value,
     label_of,
     places_of,
+    printed_rows,
     share_sum_note,
 )
-from govstats.core.output import Row, put, put_formula, workbook_bytes
+from govstats.core.output import MadeRows, Row, put, put_formula, workbook_bytes
 from govstats.formats import Group
 
 __all__ = ["share_sum_note", "tables_workbook"]
@@ -314,11 +316,12 @@ def _groups_sheet(wb: Any, figures: Figures) -> None:
     _widths(ws)
 
 
-def _units_sheet(wb: Any, figures: Figures) -> tuple[str, list[Row]]:
+def _units_sheet(wb: Any, figures: Figures) -> tuple[str, MadeRows]:
     """The sheet of every unit's figures: its header, and its rows to add on save.
 
-    A row per unit, thousands of them: they are written by
-    :func:`~govstats.core.output.workbook_bytes` (``rows=``), not cell by cell.
+    A row per unit, thousands of them: they are made as they are written by
+    :func:`~govstats.core.output.workbook_bytes` (``rows=``), not cell by cell,
+    and never all held at once.
     """
     from openpyxl.styles import Font
 
@@ -328,26 +331,29 @@ def _units_sheet(wb: Any, figures: Figures) -> tuple[str, list[Row]]:
     for c, text in enumerate(head, start=1):
         put(ws, 1, c, text).font = Font(bold=True)
     ws.freeze_panes = "E2"
-    zero = Decimal(0)
-    # Counts (all but a few indicators) as int() directly, as _number() would:
-    # a third less time for a cell per unit and indicator.
-    columns = [(ind.code, ind.places) for ind in inds]
-    rows: list[Row] = [
-        (
-            unit.code,
-            unit.name,
-            unit.level,
-            unit.kind,
-            *(
-                _number(values.get(code, zero), places)
-                if places
-                else int(values.get(code, zero))
-                for code, places in columns
-            ),
-        )
-        for unit, values in figures.units
-    ]
-    return ws.title, rows
+    codes = [ind.code for ind in inds]
+    places = [ind.places for ind in inds]
+
+    def rows() -> Iterator[Row]:
+        # Counts as integers, amounts as their text (printed_rows), each as
+        # _number() makes it of its Decimal.
+        for unit, row in printed_rows(figures, codes, places):
+            yield (
+                unit.code,
+                unit.name,
+                unit.level,
+                unit.kind,
+                *(v if isinstance(v, int) else _amount(v) for v in row),
+            )
+
+    return ws.title, MadeRows(len(figures.units), len(head), rows)
+
+
+def _amount(text: str) -> int | float:
+    """An amount printed with its decimals (``12.50``) as _number() gives it: a
+    whole number as an int, else a double."""
+    whole, _, fraction = text.partition(".")
+    return int(whole) if not fraction.strip("0") else float(text)
 
 
 def _number(value: Decimal, places: int) -> int | float:
