@@ -224,7 +224,11 @@ def _load_all(
         initargs=(gc.get_threshold(), os.getpid()),
         meanwhile=prepare,
     )
-    yield from (unit.share() for unit in units)
+    for path, unit in zip(paths, units, strict=True):
+        if unit.path == path:
+            # this process's path, not the worker's copy of it: one a unit
+            unit.path = path
+        yield unit.share()
 
 
 # A worker process reads chunk after chunk: its scan memory lasts as long as the

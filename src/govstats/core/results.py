@@ -44,6 +44,8 @@ F = TypeVar("F", bound=Finding)
 class Results(Generic[F]):
     """The base of every report: its findings, in report order."""
 
+    __slots__ = ()  # a report per file of a compile: no dictionary each
+
     #: the attributes :meth:`flatten` lists by default
     FLATTEN: tuple[str, ...] = ("code", "where")
 
@@ -83,7 +85,7 @@ class Results(Generic[F]):
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class FileReport(Results[Problem]):
     """The problems of one checked file (a workbook, or the roster)."""
 

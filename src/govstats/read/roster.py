@@ -53,7 +53,7 @@ def unit_code_fault(code: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """One reporting unit (填报单位)."""
 

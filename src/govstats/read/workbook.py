@@ -315,7 +315,7 @@ def _unit_cells(
     return cells
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitWorkbook:
     """What one workbook says, and the problems found while reading it."""
 
