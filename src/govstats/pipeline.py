@@ -22,7 +22,7 @@ from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.output import Streamed
 from govstats.core.problems import GovstatsError, Problem
 from govstats.core.results import FileReport, Report
-from govstats.publish.background import Background, Waiting
+from govstats.publish.background import Background, Pending, Waiting
 from govstats.publish.context import report_context
 from govstats.publish.datapackage import datapackage_files
 from govstats.publish.environment import report_environment
@@ -465,12 +465,18 @@ def report_outputs(
     context = report_context(figures, government, excluded)
     html = report_html(env, context, figures)
 
-    # report.docx, tables.xlsx and the rest take about a third of the tail each
-    # (benchmarks/results.md): a child builds tables.xlsx while this process
-    # builds the rest.
+    # With few units, report.docx, tables.xlsx and the rest take about a third
+    # of the tail each (benchmarks/results.md): a child builds tables.xlsx
+    # while this process builds the rest. With many, tables.xlsx (a row a
+    # unit) is nearly all of it, and a child would only hold more memory: the
+    # pages it shares with this process that either writes to (a reference
+    # count is a write) are copied, 1 kB a unit (issue 18).
     with Background() as background:
-        tables = background.start(
-            lambda: {"tables.xlsx": tables_workbook(figures, note, government)}
+        make_tables = functools.partial(tables_workbook, figures, note, government)
+        tables = (
+            background.start(make_tables)
+            if len(figures.units) < TABLES_CHILD_MAX
+            else Pending(make_tables)
         )
         out: dict[str, bytes] = {
             "report.html": html.encode(),
@@ -480,8 +486,12 @@ def report_outputs(
             "report.md": report_md(env, context, figures.fmt).encode(),
         }
         out["report.docx"] = report_docx(html, context, figures)
-        out.update(tables.result())
+        out["tables.xlsx"] = tables.result()
     return out
+
+
+# Units from which tables.xlsx is built by the compile itself, not by a child.
+TABLES_CHILD_MAX = 2000
 
 
 def data_outputs(
