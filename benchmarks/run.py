@@ -265,6 +265,19 @@ def cases(
     out: list[Case] = []
     if want("help"):
         out.append(Case("help", "`govstats --help`", [govstats, "--help"], runs(20)))
+    if want("speed"):
+        # The machine's own speed: this virtual machine's processors run at
+        # times nearly twice as slow as at others (other tenants of its host),
+        # which every figure of a run shares; the ratios to the pandera import
+        # share it too, and so vary less.
+        out.append(
+            Case(
+                "speed",
+                "`python -c` a loop of 10⁷ additions (the machine's speed)",
+                [sys.executable, "-c", "s = 0\nfor i in range(10**7):\n    s += i"],
+                runs(10),
+            )
+        )
     if want("pandera"):
         out.append(
             Case(
@@ -946,6 +959,11 @@ def profiles(r: dict[str, Result], checks: list[Verdict], folder: Path) -> list[
 
 
 NOTES = [
+    "- *the machine's speed* is a plain Python loop, timed as the commands are:"
+    " this virtual machine's processors run at times nearly twice as slow as at"
+    " others (the host's other tenants), the same for every command of a run, so"
+    " that figures of two runs compare only beside it; the ratios to the pandera"
+    " import, taken in the same run, vary less.",
     "- The benchmark venv (`.venv-bench`) holds govstats as a user installs it"
     " plus the `bench` group (frictionless, pyinstrument, py-spy), not the dev"
     " tools: pandera imports hypothesis whenever it is installed, which adds about"
@@ -1109,7 +1127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        help="case keys to run: help pandera validate frictionless compile-N"
+        help="case keys to run: speed help pandera validate frictionless compile-N"
         " varied libreoffice audit-pdf naive serve",
     )
     parser.add_argument(
