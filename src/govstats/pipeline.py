@@ -503,12 +503,13 @@ def data_outputs(
     """figures.json, the open data and the validation's files: what goes through
     every unit's figures, file, digest and problems.
 
-    figures.json and validation.json are made as they are written, a unit at a
-    time (:class:`~govstats.core.output.Streamed`): held whole, figures.json
-    alone took 2 kB a unit (issue 18). They are built once the children of
-    :func:`report_outputs` have ended, since whichever of two forked processes
+    figures.json, validation.json and datapackage/figures.csv are made as they
+    are written, a block of units at a time
+    (:class:`~govstats.core.output.Streamed`): held whole, figures.json alone
+    took 2 kB a unit (issue 18). They are written once the child of
+    :func:`report_outputs` has ended, since whichever of two forked processes
     writes to a page they share (a reference count is a write) makes a copy of
-    it: about 5 kB a unit.
+    it: 2 kB a unit.
     """
     from govstats.publish.validation import report_markdown
 
