@@ -56,6 +56,7 @@ class Streamed:
         self.pieces = pieces
 
     def __bytes__(self) -> bytes:
+        # Held once (b"".join would hold the list of pieces beside it).
         out = io.BytesIO()
         for piece in self.pieces():
             out.write(piece)

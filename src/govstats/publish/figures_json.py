@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from govstats.aggregate import Figures, format_value, places_of, printed_rows
+from govstats.core.output import Streamed
 from govstats.read.roster import Roster
 from govstats.read.workbook import UnitWorkbook
 
@@ -29,16 +29,7 @@ _PIECE = 1 << 16
 def figures_json(data: dict[str, Any]) -> bytes:
     """``figures.json``: :func:`json_bytes`'s bytes, written a unit at a time
     (:func:`json_pieces`)."""
-    return joined(json_pieces(data, "units"))
-
-
-def joined(pieces: Iterable[bytes]) -> bytes:
-    """The pieces as one bytes object, held once (not a list of them beside it:
-    ``b"".join`` makes the list first)."""
-    out = io.BytesIO()
-    for piece in pieces:
-        out.write(piece)
-    return out.getvalue()
+    return bytes(Streamed(lambda: json_pieces(data, "units")))
 
 
 def json_pieces(data: dict[str, Any], key: str) -> Iterator[bytes]:
