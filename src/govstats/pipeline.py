@@ -160,6 +160,7 @@ def compile_outputs(
         )
         return _compile(
             year,
+            fmt.id,
             in_dir,
             files,
             skipped,
@@ -180,6 +181,7 @@ def compile_outputs(
 
 def _compile(
     year: int,
+    format_id: str,
     in_dir: Path,
     files: list[Path],
     skipped: list[Problem],
@@ -201,11 +203,9 @@ def _compile(
     the outputs, ``prepare`` is done while workers read."""
     from govstats.aggregate import aggregate, with_previous
     from govstats.check.validate import load_units, validate_units
-    from govstats.formats import format_for_year
     from govstats.read.paths import linked_from_outside
 
-    fmt = format_for_year(year)
-    fmt, units = load_units(files, year, fmt.id, progress, prepare, limits)
+    fmt, units = load_units(files, year, format_id, progress, prepare, limits)
     linked = linked_from_outside(files, in_dir, strict_inputs)
     for unit in units:
         if unit.path in linked:
