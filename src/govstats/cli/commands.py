@@ -6,7 +6,6 @@ Each command parses its options, calls one library function, presents the result
 the commands so that ``govstats --help`` starts fast.
 """
 
-from __future__ import annotations
 
 import contextlib
 import sys
