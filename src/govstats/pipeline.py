@@ -452,8 +452,6 @@ def report_outputs(
 ) -> dict[str, bytes]:
     """The report (md, html, docx) and the tables (tables.xlsx, summary.xlsx):
     what is made from the sums, whatever the units' files and problems."""
-    from govstats.publish.tables_xlsx import tables_workbook
-
     fmt = figures.fmt
     government = government_name(roster, fmt)
     note = ""
@@ -461,37 +459,48 @@ def report_outputs(
     # workbook of a unit that is in them takes nothing away.
     if excluded:
         note = "部分汇总：未纳入 " + "、".join(excluded)
-    env = report_environment(templates)
-    context = report_context(figures, government, excluded)
-    html = report_html(env, context, figures)
-
-    # With few units, report.docx, tables.xlsx and the rest take about a third
-    # of the tail each (benchmarks/results.md): a child builds tables.xlsx
-    # while this process builds the rest. With many, tables.xlsx (a row a
-    # unit) is nearly all of it, and a child would only hold more memory: the
-    # pages it shares with this process that either writes to (a reference
-    # count is a write) are copied, 1 kB a unit (issue 18).
+    # With few units, report.docx takes about half of the tail, and the two
+    # workbooks about the other half: a child builds tables.xlsx and
+    # summary.xlsx while this process builds the report (benchmarks/results.md).
+    # With many, tables.xlsx (a row a unit) is nearly all of it, and a child
+    # would only hold more memory: the pages it shares with this process that
+    # either writes to (a reference count is a write) are copied, 1 kB a unit
+    # (issue 18).
     with Background() as background:
-        make_tables = functools.partial(tables_workbook, figures, note, government)
-        tables = (
-            background.start(make_tables)
-            if len(figures.units) < TABLES_CHILD_MAX
-            else Pending(make_tables)
+        make_books = functools.partial(
+            _workbooks, figures, roster, government, note, bool(excluded)
         )
+        books = (
+            background.start(make_books)
+            if len(figures.units) < TABLES_CHILD_MAX
+            else Pending(make_books)
+        )
+        env = report_environment(templates)
+        context = report_context(figures, government, excluded)
+        html = report_html(env, context, figures)
         out: dict[str, bytes] = {
             "report.html": html.encode(),
-            "summary.xlsx": summary_workbook(
-                figures, roster, government, bool(excluded)
-            ),
             "report.md": report_md(env, context, figures.fmt).encode(),
+            "report.docx": report_docx(html, context, figures),
         }
-        out["report.docx"] = report_docx(html, context, figures)
-        out["tables.xlsx"] = tables.result()
+        out["tables.xlsx"], out["summary.xlsx"] = books.result()
     return out
 
 
 # Units from which tables.xlsx is built by the compile itself, not by a child.
 TABLES_CHILD_MAX = 2000
+
+
+def _workbooks(
+    figures: Figures, roster: Roster, government: str, note: str, partial: bool
+) -> tuple[bytes, bytes]:
+    """tables.xlsx and summary.xlsx."""
+    from govstats.publish.tables_xlsx import tables_workbook
+
+    return (
+        tables_workbook(figures, note, government),
+        summary_workbook(figures, roster, government, partial),
+    )
 
 
 def data_outputs(
