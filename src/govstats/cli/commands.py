@@ -6,7 +6,6 @@ Each command parses its options, calls one library function, presents the result
 the commands so that ``govstats --help`` starts fast.
 """
 
-
 import contextlib
 import sys
 import time
