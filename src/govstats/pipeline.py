@@ -136,7 +136,6 @@ def compile_outputs(
     :param compare_years: False to read no figures of last year at all (the audit
         of a year compiled without them).
     """
-    from govstats.check.validate import PARALLEL_MIN
     from govstats.core.numbers import ROUNDINGS
     from govstats.formats import format_for_year
     from govstats.read.paths import list_inputs
@@ -149,13 +148,16 @@ def compile_outputs(
     roster = read_roster(in_dir / "units.csv", fmt.roster, limits)
     files, skipped = list_inputs([in_dir], limits=limits)
     with Background() as background:
-        # A few workbooks are read by one child while this process imports
-        # pandas and pandera, leaving a core idle: a second child makes ready
-        # to write the outputs meanwhile (imports, templates), and writes them.
+        # A child forked now makes ready to write the report meanwhile
+        # (imports, templates) and writes it while this process writes the
+        # data: with a few workbooks, one worker reads them while this process
+        # imports pandas and pandera, leaving a core idle. From
+        # TABLES_CHILD_MAX units on it would hold more memory than it saves
+        # time (issue 18), and this process makes ready while workers read.
         prepare = functools.partial(_prepare, templates, fmt.id)
         renderer = (
             background.later(prepare, _render)
-            if len(files) < PARALLEL_MIN
+            if len(files) < TABLES_CHILD_MAX
             else Waiting(_render)
         )
         return _compile(
@@ -261,6 +263,10 @@ def _compile(
     # The child writes the report while this process writes the data.
     sent = renderer.send((result.figures, roster, result.excluded, templates))
     data = data_outputs(result, result.figures, roster, units)
+    if len(units) < TABLES_CHILD_MAX:
+        # Small enough to hold whole: made now, while the child writes the
+        # report, rather than after it.
+        data = {name: bytes(made) for name, made in data.items()}
     return result, _in_order({**sent.result(), **data})
 
 
