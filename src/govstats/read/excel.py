@@ -22,6 +22,7 @@ from typing import Any
 
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
+from govstats.read.layouts import Strings, read_off_layout, remember
 from govstats.read.package import PackageScan, ScanMemory, SheetExtent, scan_package
 
 __all__ = [
@@ -310,8 +311,6 @@ def read_workbook(
         with one :class:`~govstats.read.package.ScanMemory`: the same outcome,
         faster).
     """
-    import python_calamine as pc
-
     path = Path(path)
     data, scan, kind, problems = _sniff(path, limits, memory)
     file = str(path)
@@ -329,17 +328,32 @@ def read_workbook(
         # calamine reads every sheet of an .ods when it opens it (it cannot skip
         # one), so a sheet too large refuses the whole file.
         _refuse_large_sheets(scan.sheets.items(), file, limits)
+    # A workbook whose every sheet can be read off its layout is not given to
+    # calamine at all (govstats.read.layouts); it is opened for the first sheet
+    # that cannot.
+    fast = scan if memory is not None and scan is not None and scan.frame else None
+    strings = Strings(fast) if fast is not None else None
+    book = memory.book(fast.frame) if memory is not None and fast else None
+    opened: list[Any] = []
+
+    def calamine() -> Any:
+        if not opened:
+            opened.append(_open(data, file))
+        return opened[0]
+
     try:
-        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except BaseException as exc:  # noqa: BLE001 - calamine raises many error types
-        _reraise_interrupt(exc)
-        if type(exc).__name__ == "PasswordError":
-            raise GovstatsError(Problem.make("file-encrypted", file=file)) from exc
-        raise GovstatsError(
-            Problem.make("file-unreadable", file=file, found=str(exc)[:200])
-        ) from exc
-    try:
-        metadata = wb.sheets_metadata
+        if book is None:
+            book = [
+                (
+                    meta.name,
+                    str(meta.typ).endswith("ChartSheet"),
+                    str(meta.visible).endswith("Visible"),
+                )
+                for meta in calamine().sheets_metadata
+            ]
+            if memory is not None and fast is not None:
+                memory.keep_book(fast.frame, book)
+        metadata = book
         if len(metadata) > limits.sheets:
             raise GovstatsError(
                 Problem.make(
@@ -349,17 +363,17 @@ def read_workbook(
                     expected=limits.sheets,
                 )
             )
-        for index, meta in enumerate(metadata):
-            if str(meta.typ).endswith("ChartSheet"):
+        for index, (name, chart, visible) in enumerate(metadata):
+            if chart:
                 continue
-            extent = scan.sheets.get(meta.name) if scan is not None else None
+            extent = scan.sheets.get(name) if scan is not None else None
             if scan is not None and extent is None:
                 # calamine sees a sheet the inspection did not: never ask for it.
                 problems.append(
                     Problem.make(
                         "file-unreadable",
                         file=file,
-                        sheet=meta.name,
+                        sheet=name,
                         found="sheet not listed in the workbook",
                     )
                 )
@@ -367,58 +381,59 @@ def read_workbook(
             if extent is not None and extent.too_large:
                 # calamine stores a sheet as a dense grid: one value at XFD1048576
                 # would ask for 550 GB. Such a sheet is never handed to it.
-                oversized[meta.name] = Problem.make(
+                oversized[name] = Problem.make(
                     "sheet-too-large",
                     file=file,
-                    sheet=meta.name,
+                    sheet=name,
                     found=_extent_text(extent, limits),
                     expected=_limit_text(extent, limits),
                 )
                 continue
-            if meta.name in sheets or meta.name in oversized:
+            if name in sheets or name in oversized:
                 # Excel forbids it; a crafted workbook.xml can still list a name
                 # twice. The first is read, the second reported, never merged.
                 problems.append(
                     Problem.make(
                         "sheet-duplicate",
                         file=file,
-                        sheet=meta.name,
-                        expected=meta.name,
+                        sheet=name,
+                        expected=name,
                     )
                 )
                 continue
+            read = None
+            if fast is not None and strings is not None and extent is not None:
+                read = read_off_layout(extent, fast, strings)
             try:
-                sheet = wb.get_sheet_by_name(meta.name)
-                # A sheet the scan measured is within the limits: calamine
-                # builds its grid from A1 at once, not row by row.
-                if extent is not None:
-                    grid = sheet.to_python(skip_empty_area=False)
+                if read is not None:
+                    grid, merged = read
                 else:
-                    grid = _grid(sheet, limits)
-                merged = [
-                    (r1 + 1, c1 + 1, r2 + 1, c2 + 1)
-                    for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])
-                ]
+                    grid, merged = _read_sheet(calamine(), name, extent, limits)
+                    if fast is not None and strings is not None and extent is not None:
+                        remember(extent, fast, grid, merged, strings)
+            except GovstatsError:
+                raise
             except BaseException as exc:  # noqa: BLE001 - one bad sheet must not stop the rest
                 _reraise_interrupt(exc)
                 problems.append(
                     Problem.make(
                         "file-unreadable",
                         file=file,
-                        sheet=meta.name,
+                        sheet=name,
                         found=str(exc)[:200],
                     )
                 )
                 continue
-            sheets[meta.name] = RawSheet(
-                name=meta.name,
+            sheets[name] = RawSheet(
+                name=name,
                 index=index,
-                visible=str(meta.visible).endswith("Visible"),
+                visible=visible,
                 grid=grid,
                 merged=merged,
             )
     finally:
-        wb.close()
+        if opened:
+            opened[0].close()
     return RawWorkbook(
         path=path,
         sheets=sheets,
@@ -429,6 +444,39 @@ def read_workbook(
         kind=kind,
         may_link=scan is None or any(e.links for e in scan.sheets.values()),
     )
+
+
+def _open(data: bytes, file: str) -> Any:
+    """The workbook opened by calamine."""
+    import python_calamine as pc
+
+    try:
+        return pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except BaseException as exc:  # noqa: BLE001 - calamine raises many error types
+        _reraise_interrupt(exc)
+        if type(exc).__name__ == "PasswordError":
+            raise GovstatsError(Problem.make("file-encrypted", file=file)) from exc
+        raise GovstatsError(
+            Problem.make("file-unreadable", file=file, found=str(exc)[:200])
+        ) from exc
+
+
+def _read_sheet(
+    wb: Any, name: str, extent: SheetExtent | None, limits: Limits
+) -> tuple[list[list[Any]], list[tuple[int, int, int, int]]]:
+    """A sheet's grid and merged ranges, read by calamine."""
+    sheet = wb.get_sheet_by_name(name)
+    # A sheet the scan measured is within the limits: calamine builds its grid
+    # from A1 at once, not row by row.
+    if extent is not None:
+        grid = sheet.to_python(skip_empty_area=False)
+    else:
+        grid = _grid(sheet, limits)
+    merged = [
+        (r1 + 1, c1 + 1, r2 + 1, c2 + 1)
+        for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])
+    ]
+    return grid, merged
 
 
 def _reraise_interrupt(exc: BaseException) -> None:

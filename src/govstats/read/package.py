@@ -92,6 +92,13 @@ class SheetExtent:
     # its bytes hold "[", "|" or a character reference: a formula of it may
     # reach outside the workbook (read.formulas looks; see _may_link)
     links: bool = False
+    # The layout this sheet has (it is the layout's own sheet, or differs from
+    # it only in its text), and its runs of text (None: the layout's own): what
+    # govstats.read.layouts reads its values from.
+    layout: _Layout | None = field(default=None, repr=False, compare=False)
+    runs: list[bytes] | None = field(default=None, repr=False, compare=False)
+    # the runs that differ from the layout's
+    changed: list[int] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass
@@ -114,6 +121,16 @@ class PackageScan:
     memory: ScanMemory | None = field(default=None, repr=False, compare=False)
     # every part scanned element by element: the reference scan
     streaming: bool = field(default=False, repr=False, compare=False)
+    # With a memory, of an .xlsx: every part a reader's values depend on but the
+    # sheets and the shared strings, as (name, method, packed bytes); and the
+    # shared strings' (method, size, packed bytes). govstats.read.layouts reads
+    # a sheet off its layout only in a workbook with the same frame.
+    frame: tuple[tuple[str, int, bytes], ...] = field(
+        default=(), repr=False, compare=False
+    )
+    strings: tuple[int, int, bytes] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def cells(self) -> int:
@@ -697,6 +714,7 @@ class _Known:
 
 
 _KNOWN_PART_MAX = 64 * 1024  # packed bytes of a part that may be remembered
+_BOOKS_MAX = 16  # frames whose sheets are remembered (ScanMemory.book)
 _LAYOUT_MAX = 64 * 1024  # bytes of a sheet kept as a layout
 _Key = tuple[str, int, int, int, bytes]  # name, method, size, CRC, packed bytes
 
@@ -723,6 +741,7 @@ class ScanMemory:
         self.known_max = known_bytes
         self.layouts: dict[str, _Layout] = {}
         self.layouts_max = layouts
+        self.books: dict[tuple[tuple[str, int, bytes], ...], list[Any]] = {}
         self._lock = threading.Lock()
 
     def remember(self, key: _Key, known: _Known) -> None:
@@ -747,19 +766,32 @@ class ScanMemory:
     def layout(self, name: str) -> _Layout | None:
         return self.layouts.get(name)
 
-    def keep_layout(self, name: str, xml: _Xml) -> None:
+    def book(self, frame: tuple[tuple[str, int, bytes], ...]) -> list[Any] | None:
+        """The sheets (name, chart sheet, visible) of a workbook of this frame,
+        as calamine listed them (govstats.read.excel)."""
+        return self.books.get(frame)
+
+    def keep_book(
+        self, frame: tuple[tuple[str, int, bytes], ...], sheets: list[Any]
+    ) -> None:
+        with self._lock:
+            if len(self.books) < _BOOKS_MAX:
+                self.books[frame] = sheets
+
+    def keep_layout(self, name: str, xml: _Xml) -> _Layout | None:
         """Keep a sheet scanned whole as the layout of its part name, unless the
         layout kept has the same number of tags (the next sheet is compared with
-        it, and most likely has the same markup)."""
+        it, and most likely has the same markup); the layout kept, if it was."""
         assert xml.extent is not None
         tags = xml.body.count(b"<")
         with self._lock:
             kept = self.layouts.get(name)
             if kept is not None and kept.tags == tags and kept.markup != []:
-                return
+                return None
             if kept is None and len(self.layouts) >= self.layouts_max:
-                return
-            self.layouts[name] = _Layout(xml.body, tags, replace(xml.extent))
+                return None
+            layout = self.layouts[name] = _Layout(xml.body, tags, replace(xml.extent))
+            return layout
 
 
 # Sheets that differ only in their text from one scanned before
@@ -796,6 +828,9 @@ class _Layout:
     texts: list[bytes] = field(default_factory=list)
     head: bytes = b""  # the bytes up to the end of the root element's start tag
     references: set[bytes] = field(default_factory=set)  # found good (_plain_text)
+    # the values of a sheet of this layout, read by calamine
+    # (govstats.read.layouts.Memo)
+    memo: Any = field(default=None, repr=False, compare=False)
 
     def read(self, body: bytes, scan: PackageScan) -> _Part | None:
         """What scanning ``body`` whole would give, or None to scan it."""
@@ -826,6 +861,9 @@ class _Layout:
             # Where no formula's text changed, the formulas are the layout's.
             formulas = any(_in_formula(runs[2 * i]) for i in changed)
             part.extent.links = _may_link(body) if formulas else self.extent.links
+            part.extent.layout = self
+            part.extent.runs = runs[1::2]
+            part.extent.changed = changed
         return part
 
     def _ready(self) -> bool:
@@ -955,7 +993,9 @@ def _scan_part(data: bytes, e: _Entry, path: str, scan: PackageScan) -> _Part | 
     if memory is None:
         return _part(xml)
     if xml is not None and xml.body and scan.kind == "xlsx":
-        memory.keep_layout(e.name, xml)
+        kept = memory.keep_layout(e.name, xml)
+        if kept is not None and xml.extent is not None:
+            xml.extent.layout = kept
     if key is not None and (xml is None or xml.root != "document-content"):
         extent = None if xml is None or xml.extent is None else replace(xml.extent)
         rels = dict(xml.rels) if xml is not None else {}
@@ -1298,7 +1338,43 @@ def scan_package(
     if count > limits.sheets:
         raise _refuse(path, "too-many-sheets", str(count), str(limits.sheets))
     scan.sheets = ods if kind == "ods" else _sheets_by_name(book, rels, sheets, path)
+    if memory is not None and kind == "xlsx":
+        _frame(scan, data, entries, rels, sheets, path)
     return scan
+
+
+def _frame(
+    scan: PackageScan,
+    data: bytes,
+    entries: list[_Entry],
+    rels: dict[str, tuple[str, str]],
+    sheets: dict[str, SheetExtent],
+    path: str,
+) -> None:
+    """Set the scan's frame and shared strings (:class:`PackageScan`)."""
+    strings = {
+        _target(target)
+        for target, kind in rels.values()
+        if kind.endswith("/sharedStrings")
+    }
+    frame = []
+    for e in entries:
+        if e.name.endswith("/") or e.name in sheets or e.name.startswith("docProps/"):
+            continue
+        if e.name in strings:
+            # (where a reader looks for them whatever the relationships say)
+            if strings == {"xl/sharedStrings.xml"}:
+                scan.strings = (e.method, e.size, _packed(data, e, path))
+            continue
+        frame.append((e.name, e.method, _packed(data, e, path)))
+    scan.frame = tuple(frame)
+
+
+def _target(target: str) -> str:
+    """The part a relationship of xl/workbook.xml names."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join("xl", target))
 
 
 def _cells_text(limits: Limits) -> tuple[str, str]:
@@ -1325,11 +1401,7 @@ def _sheets_by_name(
     """Match workbook.xml's sheets to their parts; every one must have been scanned."""
     out: dict[str, SheetExtent] = {}
     for name, rid in book:
-        target = rels.get(rid, ("", ""))[0]
-        if target.startswith("/"):
-            part = posixpath.normpath(target.lstrip("/"))
-        else:
-            part = posixpath.normpath(posixpath.join("xl", target))
+        part = _target(rels.get(rid, ("", ""))[0])
         extent = sheets.get(part)
         if extent is None:
             # A reader would parse a part that was not checked as a sheet (missing,
