@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -278,3 +279,83 @@ def test_units_saved_by_libreoffice_are_read_off_their_layout(tmp_path):
     first, then = (p.read_bytes() for p in saved)
     assert b"sharedStrings" in then
     assert read_by_calamine(tmp_path, first, then) == {"校验"}
+
+
+# A unit's tables read as a unit's before (govstats.read.workbook._read_as_before)
+
+
+def _dump(unit: Any) -> Any:
+    return (
+        dict(unit.info),
+        dict(unit.info_cells),
+        [
+            (code, c.sheet, c.row, c.column, repr(c.value), c.remark)
+            for code, c in unit.cells.items()
+        ],
+        [p.to_dict("zh") for p in unit.problems],
+        unit.readable,
+        unit.cells.whole_numbers() is None,
+    )
+
+
+def read_as_before(tmp_path: Path, *workbooks: bytes) -> list[bool]:
+    """Read the workbooks in turn with one memory; assert that each reads as it
+    reads alone; whether each was read as a unit read before."""
+    from govstats.formats import load_format
+    from govstats.read import workbook
+
+    fmt = load_format("gk2008")
+    memory = ScanMemory()
+    answers: list[bool] = []
+    real = workbook._read_as_before
+
+    def spy(*args: Any) -> bool:
+        answers.append(real(*args))
+        return answers[-1]
+
+    out = []
+    for i, data in enumerate(workbooks):
+        path = tmp_path / f"u{i}.xlsx"
+        path.write_bytes(data)
+        answers.clear()
+        with mock.patch.object(workbook, "_read_as_before", spy):
+            fast = workbook.load_unit_from_raw(read_workbook(path, memory=memory), fmt)
+        alone = workbook.load_unit_from_raw(read_workbook(path), fmt)
+        assert _dump(fast) == _dump(alone), path.name
+        out.append(answers == [True])
+    return out
+
+
+def _set(sheet: str, cell: str, value: Any) -> Any:
+    def edit(wb: Any) -> None:
+        wb[sheet][cell] = value
+
+    return edit
+
+
+T1 = "表1 主动公开政府信息情况"
+T3 = "表3 依申请公开情况"
+
+
+@pytest.mark.parametrize(
+    ("values", "edit", "as_before"),
+    [
+        ({"sq.ch.online": 11, "zd.policy": 0}, None, True),
+        ({"sq.ch.online": -3}, None, True),  # a negative figure is a plain number
+        ({"zd.portal_visits": Decimal("13.25")}, None, False),  # not whole
+        ({}, _set(T1, "A2", "填报单位：另一个局"), True),  # a title
+        ({}, _set(T1, "A2", "代码"), False),  # a title that is a label
+        ({}, _set(T1, "A2", "zd.policy"), False),  # or a code
+        ({}, _set(T1, "A2", "12件"), False),  # or reads as a figure
+        ({}, _set(T1, "B5", "zd.unknown"), False),  # a text below the header
+        ({}, _set(T1, "E5", "含转载"), False),  # a remark
+        ({}, _set(T3, "D5", "5件"), False),  # a figure as text
+    ],
+)
+def test_units_read_as_before_read_as_they_read_alone(
+    tmp_path, values, edit, as_before
+):
+    first = valid_workbook("U01", "测试局")
+    second = valid_workbook("U02", "第二个局", {"sq.ch.fax": 2})
+    third = valid_workbook("U03", "第三局", values, edit)
+    assert read_as_before(tmp_path, first, second, third) == [False, False, as_before]

@@ -47,6 +47,12 @@ class RawSheet:
     visible: bool
     grid: list[list[Any]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # Read off its layout (govstats.read.layouts): the layout's memo, and the
+    # cells (0-based) whose values differ from the memo's grid.
+    base: Any = field(default=None, repr=False, compare=False)
+    changed: frozenset[tuple[int, int]] = field(
+        default=frozenset(), repr=False, compare=False
+    )
 
     def value(self, row: int, col: int) -> Any:
         """The value at an Excel position, ``""`` outside the grid."""
@@ -405,8 +411,10 @@ def read_workbook(
             if fast is not None and strings is not None and extent is not None:
                 read = read_off_layout(extent, fast, strings)
             try:
+                base: Any = None
+                changed: frozenset[tuple[int, int]] = frozenset()
                 if read is not None:
-                    grid, merged = read
+                    grid, merged, base, changed = read
                 else:
                     grid, merged = _read_sheet(calamine(), name, extent, limits)
                     if fast is not None and strings is not None and extent is not None:
@@ -430,6 +438,8 @@ def read_workbook(
                 visible=visible,
                 grid=grid,
                 merged=merged,
+                base=base,
+                changed=changed,
             )
     finally:
         if opened:

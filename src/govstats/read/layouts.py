@@ -35,7 +35,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from govstats.core.locations import column_number
@@ -69,7 +69,7 @@ _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _SPACE = b" \t\r\n"
 
 
-@dataclass
+@dataclass(eq=False)  # one memo is one layout's: compared and hashed as itself
 class Memo:
     """A sheet of a layout as calamine read it: its grid, and how to read the
     cells of another sheet of the layout from their text."""
@@ -82,6 +82,8 @@ class Memo:
     cells: dict[int, tuple[int, int, int]]
     # run of a shared-string cell → the entry it named
     shared: dict[int, bytes]
+    # what govstats.read.workbook found reading sheets of this memo
+    units: dict[Any, Any] = field(default_factory=dict)
 
 
 def remember(
@@ -122,8 +124,18 @@ def remember(
 
 def read_off_layout(
     extent: SheetExtent, scan: PackageScan, strings: Strings
-) -> tuple[list[list[Any]], list[tuple[int, int, int, int]]] | None:
-    """The grid and merged ranges calamine would read from the sheet, or None."""
+) -> (
+    tuple[
+        list[list[Any]],
+        list[tuple[int, int, int, int]],
+        Memo,
+        frozenset[tuple[int, int]],
+    ]
+    | None
+):
+    """The grid and merged ranges calamine would read from the sheet, or None;
+    with the memo they came from and the cells (0-based) whose values differ
+    from its grid."""
     layout = extent.layout
     memo = None if layout is None else layout.memo
     if memo is None or memo.frame != scan.frame:
@@ -140,6 +152,7 @@ def read_off_layout(
         )
     grid = [line[:] for line in memo.grid]
     cells = memo.cells
+    differ: set[tuple[int, int]] = set()
     for run in changed:
         if run in memo.shared:
             continue
@@ -151,6 +164,7 @@ def read_off_layout(
         if value is None:
             return None
         grid[row][col] = value
+        differ.add((row, col))
     if memo.shared:
         entries = strings.entries()
         if entries is None:
@@ -168,7 +182,8 @@ def read_off_layout(
             if cell is None or value is None:
                 return None
             grid[cell[1]][cell[2]] = value
-    return grid, list(memo.merged)
+            differ.add((cell[1], cell[2]))
+    return grid, list(memo.merged), memo, frozenset(differ)
 
 
 class Strings:

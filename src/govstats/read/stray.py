@@ -34,7 +34,7 @@ _CACHED_TEXT_MAX = 200
 _PLAIN: set[object] = {"", None}
 
 
-def _text_is_figure(text: str, units: tuple[str, ...]) -> bool:
+def text_is_figure(text: str, units: tuple[str, ...]) -> bool:
     known = _TEXT_IS_FIGURE.get(text)
     if known is None:
         stripped = text.strip()
@@ -93,7 +93,7 @@ def stray_values(
                 elif kind is str:
                     figure = known.get(value)
                     if figure is None:
-                        figure = bool(value) and _text_is_figure(value, units)
+                        figure = bool(value) and text_is_figure(value, units)
                     if not figure or at | c in read:
                         continue
                 else:

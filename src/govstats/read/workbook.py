@@ -18,7 +18,7 @@ import sys
 import unicodedata
 import weakref
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -227,6 +227,26 @@ class UnitCells(Mapping[str, CellValue]):
             whole = int(value)
         self.add(code, (cell.sheet, cell.row, cell.column), value, cell.remark, whole)
 
+    def replaced(
+        self, values: dict[int, tuple[Decimal | None, int | None]]
+    ) -> UnitCells:
+        """A copy with the values of some cells, by index, replaced (each
+        ``(value, whole)`` as :meth:`add` takes them)."""
+        cells = UnitCells()
+        cells._layout = self._layout
+        cells._whole = array("q", self._whole)
+        other = dict(self._other) if self._other else {}
+        for k, (value, whole) in values.items():
+            if whole is not None and -_WHOLE_MAX < whole < _WHOLE_MAX:
+                cells._whole[k] = whole
+                other.pop(k, None)
+            else:
+                cells._whole[k] = 0
+                other[k] = value
+        cells._other = other or None
+        cells._remarks = dict(self._remarks) if self._remarks else None
+        return cells
+
     def seal(self) -> None:
         """Share the layout with the workbooks laid out alike."""
         layout = self._layout
@@ -380,11 +400,150 @@ def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
         unit.problems.append(problem)
     named = _sheets_by_name(raw)
     _read_info(raw, fmt, unit, plan, named)
-    read = _read_tables(raw, fmt, unit, plan, named)
-    _report_stray_values(raw, fmt, unit, plan, named, read)
+    unreadable: set[str] = set()
+    before = len(unit.problems)
+    located = _locate_tables(raw, fmt, unit, unreadable, plan, named)
+    key = _tables_key(located) if len(unit.problems) == before else None
+    if key is not None and not raw.oversized and _read_as_before(raw, unit, plan, key):
+        # (the tables hold no stray figure: the kept unit's held none)
+        _report_stray_values(raw, fmt, unit, plan, named, [], info=True)
+    else:
+        headers: dict[str, int] = {}
+        read = _read_tables(raw, fmt, unit, plan, located, unreadable, headers)
+        _report_stray_values(raw, fmt, unit, plan, named, read, info=True)
+        _report_stray_values(raw, fmt, unit, plan, named, read, info=False)
+        if key is not None and len(unit.problems) == before and len(read) == len(key):
+            _remember_tables(key, unit, plan, located, headers)
     _external_formulas(raw, fmt, unit)
     unit.cells.seal()
     return unit
+
+
+# Tables read as a unit's before (issue 18)
+#
+# Every unit's workbook of a template holds its figures in the same cells, under
+# the same labels and codes. Where each table's sheet was read off its layout
+# (govstats.read.layouts), it differs from the layout's own sheet only in the
+# cells whose text changed (RawSheet.changed). A unit whose tables were read in
+# full, finding no problem, is kept (_Tables): another whose tables' sheets are
+# of the same layouts, and differ from the kept unit's only
+#
+# - in cells that were figures, each now a plain number,
+# - and in texts above a sheet's first header (a title: 填报单位：…) that are no
+#   label, no code and read as no figure,
+#
+# reads the same indicators at the same places, with those cells' values.
+# Labels, codes, remarks and headers did not change, so neither did what was
+# located, nor a problem found: a figure cell of a data row can neither start a
+# header nor hold a code, and such a title neither starts a header nor is a
+# stray figure.
+
+_TABLES_MAX = 16
+
+
+@dataclass(eq=False)
+class _Tables:
+    """A unit's tables read in full, without a problem, from sheets read off their
+    layouts."""
+
+    cells: UnitCells  # its own copy
+    at: dict[tuple[str, int, int], int]  # place of each figure → its index
+    # the places (1-based) where its sheets differed from their layouts'
+    changed: frozenset[tuple[str, int, int]]
+    # by sheet: the row of its first header, and what a title above it may not
+    # read as (labels, the table's codes)
+    titles: dict[str, tuple[int, frozenset[str]]]
+
+
+def _tables_key(located: list[tuple[Table, RawSheet]]) -> tuple[Any, ...] | None:
+    """What a unit's tables were located in: each sheet's name and layout, when
+    every one was read off its layout."""
+    key = []
+    for table, sheet in located:
+        if sheet.base is None or sheet.name != table.sheet:
+            return None
+        key.append((table.id, sheet.name, sheet.base))
+    return tuple(key) or None
+
+
+def _changed_places(sheets: Iterable[RawSheet]) -> set[tuple[str, int, int]]:
+    return {(s.name, row + 1, col + 1) for s in sheets for row, col in s.changed}
+
+
+def _kept(key: tuple[Any, ...]) -> dict[tuple[Any, ...], _Tables]:
+    """The units kept for a key: with the memo of its first sheet, so that they
+    go with the memory that read them."""
+    kept: dict[tuple[Any, ...], _Tables] = key[0][2].units
+    return kept
+
+
+def _remember_tables(
+    key: tuple[Any, ...],
+    unit: UnitWorkbook,
+    plan: _Plan,
+    located: list[tuple[Table, RawSheet]],
+    headers: dict[str, int],
+) -> None:
+    kept = _kept(key)
+    if key in kept or len(kept) >= _TABLES_MAX:
+        return
+    unit.cells.seal()
+    cells = unit.cells.replaced({})
+    at = {place: k for k, place in enumerate(cells.places())}
+    changed = frozenset(_changed_places(sheet for _, sheet in located))
+    labels = frozenset(plan.labels.values())
+    titles = {
+        sheet.name: (headers[sheet.name], plan.codes(table) | labels)
+        for table, sheet in located
+    }
+    kept[key] = _Tables(cells, at, changed, titles)
+
+
+def _read_as_before(
+    raw: RawWorkbook, unit: UnitWorkbook, plan: _Plan, key: tuple[Any, ...]
+) -> bool:
+    """Read the unit's tables as the kept unit's of the same layouts (above), if
+    they differ from it only in figures and titles; else False, and nothing
+    read."""
+    from govstats.read.stray import text_is_figure
+
+    kept = _kept(key).get(key)
+    if kept is None:
+        return False
+    sheets = [raw.sheets[name] for _, name, _ in key]
+    values: dict[int, tuple[Decimal | None, int | None]] = {}
+    for place in kept.changed | _changed_places(sheets):
+        name, row, col = place
+        value = raw.sheets[name].value(row, col)
+        k = kept.at.get(place)
+        if k is None:
+            first, forbidden = kept.titles[name]
+            if not (
+                row < first
+                and type(value) is str
+                and normalize(value) not in forbidden
+                and not text_is_figure(value, plan.units)
+            ):
+                return False
+            continue
+        figure = _plain_figure(value)
+        if figure is None:
+            return False
+        values[k] = figure
+    unit.cells = kept.cells.replaced(values)
+    return True
+
+
+def _plain_figure(value_raw: Any) -> tuple[Decimal, int | None] | None:
+    """A value cell's figure when it holds a plain whole number (almost every
+    cell), and the int it is kept as (None for -0.0, kept as it was read); None
+    for any other value."""
+    value = plain_value(value_raw, VALUE_MAX)
+    if value is None:
+        return None
+    if type(value_raw) is int or math.copysign(1.0, float(value_raw)) > 0:
+        return value, int(value_raw)
+    return value, None
 
 
 def _report_stray_values(
@@ -394,8 +553,10 @@ def _report_stray_values(
     plan: _Plan,
     named: dict[str, RawSheet],
     tables: list[RawSheet],
+    info: bool,
 ) -> None:
-    """Figures in the format's sheets outside the cells read (issue 16, point 5)."""
+    """Figures in the format's sheets outside the cells read (issue 16, point 5):
+    in the identification sheet, or else in the tables read."""
     from govstats.read.stray import stray_values
 
     # The cells read, by sheet, each as one integer (row << 16 | column): a
@@ -407,8 +568,11 @@ def _report_stray_values(
         if found is None:
             found = read[sheet_name] = set()
         found.add(row << 16 | col)
-    info = named.get(normalize(fmt.info_sheet))
-    sheets = ([info] if info is not None else []) + tables
+    if info:
+        sheet = named.get(normalize(fmt.info_sheet))
+        sheets = [sheet] if sheet is not None else []
+    else:
+        sheets = tables
     unit.problems.extend(
         stray_values(
             str(raw.path),
@@ -829,15 +993,23 @@ def _read_tables(
     fmt: Format,
     unit: UnitWorkbook,
     plan: _Plan,
-    named: dict[str, RawSheet],
+    located: list[tuple[Table, RawSheet]],
+    unreadable: set[str],
+    headers: dict[str, int] | None = None,
 ) -> list[RawSheet]:
-    """Read the format's tables; the sheets read (a sheet without a header is not)."""
+    """Read the format's tables from the sheets located (:func:`_locate_tables`,
+    which set ``unreadable``); the sheets read (a sheet without a header is not).
+
+    :param headers: set to the row of each sheet's first header.
+    """
     file = str(raw.path)
-    unreadable: set[str] = set()
     read: list[RawSheet] = []
-    for table, sheet in _locate_tables(raw, fmt, unit, unreadable, plan, named):
-        if _read_sheet(raw, sheet, table, fmt, plan, unit):
+    for table, sheet in located:
+        first = _read_sheet(raw, sheet, table, fmt, plan, unit)
+        if first:
             read.append(sheet)
+            if headers is not None:
+                headers[sheet.name] = first
         else:
             unit.problems.append(
                 Problem.make(
@@ -892,8 +1064,9 @@ def _read_sheet(
     fmt: Format,
     plan: _Plan,
     unit: UnitWorkbook,
-) -> bool:
-    """Read every coded row of a sheet; False when the sheet has no header at all.
+) -> int:
+    """Read every coded row of a sheet; the row of its first header (0 when the
+    sheet has none at all).
 
     A header row applies to the rows below it until the next header row, so a sheet
     may hold several blocks, each with its own columns.
@@ -903,12 +1076,14 @@ def _read_sheet(
     code_label = labels["code"]
     cells = unit.cells
     header: _Header | None = None
+    first_header = 0
     code_at = remark_at = 0  # 0-based columns of the header's code and remark
     targets: dict[str, tuple[tuple[int, Indicator], ...]] = {}
     for r, line in enumerate(sheet.grid, start=1):
         if _holds(line, code_label, plan.code_label_skips):
             found = _header_at(line, r, table, labels)
             if found is not None:
+                first_header = first_header or r
                 header = found
                 code_at = header.code_col - 1
                 remark_at = header.remark_col - 1 if header.remark_col else -1
@@ -951,16 +1126,16 @@ def _read_sheet(
                 continue
             value_raw = line[value_col - 1] if value_col <= width else ""
             # Most cells hold a whole number, read without a Parsed or its text.
-            value = plain_value(value_raw, VALUE_MAX)
+            figure = _plain_figure(value_raw)
             problem, shown, expected = None, "", ""
-            # Such a value is kept as an int (but -0.0, kept as it was read).
-            whole = None
-            if value is None:
+            value: Decimal | None
+            if figure is None:
+                whole = None
                 value, problem, shown, expected = _read_value(
                     value_raw, plan.units, raw, sheet.name, r, value_col
                 )
-            elif type(value_raw) is int or math.copysign(1.0, float(value_raw)) > 0:
-                whole = int(value_raw)
+            else:
+                value, whole = figure
             cells.add(ind.code, (sheet.name, r, value_col), value, note, whole)
             if problem is not None:
                 unit.problems.append(
@@ -974,7 +1149,7 @@ def _read_sheet(
                         context={"label": ind.label, "unit": ind.unit},
                     )
                 )
-    return header is not None
+    return first_header
 
 
 def _read_value(
