@@ -82,6 +82,10 @@ class Memo:
     cells: dict[int, tuple[int, int, int]]
     # run of a shared-string cell → the entry it named
     shared: dict[int, bytes]
+    # the shared strings of the workbook it came from, and which of its runs
+    # name each (by index)
+    strings: list[bytes]
+    naming: dict[int, list[int]]
     # what govstats.read.workbook found reading sheets of this memo
     units: dict[Any, Any] = field(default_factory=dict)
 
@@ -103,6 +107,7 @@ def remember(
     texts = extent.runs if extent.runs is not None else layout.texts
     cells: dict[int, tuple[int, int, int]] = {}
     shared: dict[int, bytes] = {}
+    naming: dict[int, list[int]] = {}
     for run, (kind, row, col) in _cells(layout).items():
         text = texts[run][1:-1]
         value = grid[row][col] if row < len(grid) and col < len(grid[row]) else None
@@ -112,13 +117,21 @@ def remember(
             if entries is None or not 0 <= index < len(entries):
                 return  # calamine's string is not known: never read so
             shared[run] = entries[index]
+            naming.setdefault(index, []).append(run)
             read = _shared(entries[index])
         else:
             read = _read(kind, text)
         if read is not None and type(read) is type(value) and read == value:
             cells[run] = (kind, row, col)
     layout.memo = Memo(
-        scan.frame, texts, [line[:] for line in grid], list(merged), cells, shared
+        scan.frame,
+        texts,
+        [line[:] for line in grid],
+        list(merged),
+        cells,
+        shared,
+        strings.entries() or [] if shared else [],
+        naming,
     )
 
 
@@ -153,8 +166,10 @@ def read_off_layout(
     grid = [line[:] for line in memo.grid]
     cells = memo.cells
     differ: set[tuple[int, int]] = set()
+    renamed = []  # shared-string cells that name another string than the memo's
     for run in changed:
         if run in memo.shared:
+            renamed.append(run)
             continue
         cell = cells.get(run)
         if cell is None:
@@ -169,13 +184,17 @@ def read_off_layout(
         entries = strings.entries()
         if entries is None:
             return None
-        for run, was_entry in memo.shared.items():
+        # A cell naming the string the memo's named, at the same index, where
+        # the workbook's strings differ from the memo's workbook's.
+        for index in strings.differing(memo.strings):
+            renamed.extend(memo.naming.get(index, ()))
+        for run in renamed:
             text = texts[run][1:-1]
             index = int(text) if text.isdigit() else -1
             if not 0 <= index < len(entries):
                 return None
             entry = entries[index]
-            if entry == was_entry:
+            if entry == memo.shared[run]:
                 continue  # the very string (whatever its index)
             cell = cells.get(run)
             value = None if cell is None else _shared(entry)
@@ -193,6 +212,7 @@ class Strings:
         self._scan = scan
         self._entries: list[bytes] | None = None
         self._done = False
+        self._differing: dict[int, list[int]] = {}
 
     def entries(self) -> list[bytes] | None:
         """Each ``<si>`` element's bytes, in order; None where they cannot be told
@@ -201,6 +221,21 @@ class Strings:
             self._done = True
             self._entries = shared_strings(self._scan.strings)
         return self._entries
+
+    def differing(self, others: list[bytes]) -> list[int]:
+        """The indexes at which these strings and ``others`` (another
+        workbook's) differ, or either has none."""
+        found = self._differing.get(id(others))
+        if found is None:
+            entries = self.entries() or []
+            found = [
+                i
+                for i, (a, b) in enumerate(zip(entries, others, strict=False))
+                if a != b
+            ]
+            found.extend(range(min(len(entries), len(others)), len(others)))
+            self._differing[id(others)] = found
+        return found
 
 
 def shared_strings(part: tuple[int, int, bytes] | None) -> list[bytes] | None:
