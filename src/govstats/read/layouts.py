@@ -26,7 +26,13 @@ and calamine reads the sheet:
 - a number is a plain decimal, finite, never empty.
 
 A shared-string cell whose text did not change still names another string when
-the workbook's strings differ: each one's entry is compared with the kept one.
+the workbook's strings differ from those of the workbook the grid came from: the
+cells naming a string that differs are read again.
+
+calamine is not opened at all for a workbook whose every sheet is read so: it
+would refuse a workbook whose shared strings it cannot parse, which the
+inspection found well-formed; such a workbook is read here where none of its
+sheets' cells names a string that differs.
 """
 
 from __future__ import annotations
