@@ -96,6 +96,20 @@ class Memo:
     units: dict[Any, Any] = field(default_factory=dict)
 
 
+@dataclass(eq=False)
+class _Pending:
+    """A sheet calamine read, kept to be made its layout's memo when a second
+    sheet of the layout comes (most layouts read once never do: a workbook
+    validated alone). ``failed``: it cannot serve."""
+
+    frame: tuple[tuple[str, int, bytes], ...]
+    runs: list[bytes] | None
+    grid: list[list[Any]]
+    merged: list[tuple[int, int, int, int]]
+    strings: Strings
+    failed: bool = False
+
+
 def remember(
     extent: SheetExtent,
     scan: PackageScan,
@@ -103,14 +117,23 @@ def remember(
     merged: list[tuple[int, int, int, int]],
     strings: Strings,
 ) -> None:
-    """Keep a sheet calamine read as its layout's memo, where it can serve."""
+    """Keep a sheet calamine read, to serve as its layout's memo."""
     layout = extent.layout
-    if layout is None or not scan.frame or not layout._ready():
+    if layout is None or not scan.frame:
         return
     memo = layout.memo
     if memo is not None and memo.frame == scan.frame:
         return
-    texts = extent.runs if extent.runs is not None else layout.texts
+    copied = [line[:] for line in grid]
+    layout.memo = _Pending(scan.frame, extent.runs, copied, list(merged), strings)
+
+
+def _memo(layout: _Layout, kept: _Pending) -> Memo | None:
+    """The memo of a sheet kept (:func:`remember`), or None where it cannot serve."""
+    if not layout._ready():
+        return None
+    texts = kept.runs if kept.runs is not None else layout.texts
+    grid, strings = kept.grid, kept.strings
     cells: dict[int, tuple[int, int, int]] = {}
     shared: dict[int, bytes] = {}
     naming: dict[int, list[int]] = {}
@@ -121,7 +144,7 @@ def remember(
             entries = strings.entries()
             index = int(text) if text.isdigit() else -1
             if entries is None or not 0 <= index < len(entries):
-                return  # calamine's string is not known: never read so
+                return None  # calamine's string is not known: never read so
             shared[run] = entries[index]
             naming.setdefault(index, []).append(run)
             read = _shared(entries[index])
@@ -129,14 +152,14 @@ def remember(
             read = _read(kind, text)
         if read is not None and type(read) is type(value) and read == value:
             cells[run] = (kind, row, col)
-    layout.memo = Memo(
-        scan.frame,
+    return Memo(
+        kept.frame,
         texts,
-        [line[:] for line in grid],
-        list(merged),
+        grid,
+        kept.merged,
         cells,
         shared,
-        strings.entries() or [] if shared else [],
+        (strings.entries() or []) if shared else [],
         naming,
     )
 
@@ -160,6 +183,14 @@ def read_off_layout(
     if memo is None or memo.frame != scan.frame:
         return None
     assert layout is not None
+    if isinstance(memo, _Pending):
+        if memo.failed:
+            return None
+        made = _memo(layout, memo)
+        if made is None:
+            memo.failed = True
+            return None
+        memo = layout.memo = made
     texts = extent.runs if extent.runs is not None else layout.texts
     if len(texts) != len(memo.texts):
         return None
