@@ -53,7 +53,8 @@ def list_inputs(
                     f.name.startswith(("~$", "."))
                     or f.name.casefold() == ROSTER_NAME
                     or not f.is_file()
-                    or f.resolve() in ignored
+                    # (resolving a path asks the system once per folder above it)
+                    or (ignored and f.resolve() in ignored)
                 ):
                     continue
                 if f.suffix.lower() not in ACCEPTED_SUFFIXES and not _is_workbook(
