@@ -358,3 +358,28 @@ def test_a_bomb_in_a_form_pdfminer_would_draw_is_refused_before_it():
     with pytest.raises(GovstatsError) as err:
         pdf_document(data, "r.pdf")
     assert err.value.problem.code == "pdf-too-large"
+
+
+def test_a_column_line_drawn_a_little_apart_on_two_pages_is_one_line():
+    """LibreOffice laid table 三's columns out 1.3 pt apart on the page it went
+    on to (商业企业 | 科研机构 at 317.3 pt, then at 318.6 pt): the cells of
+    both parts each span one column, not two (where one number was then read
+    for two columns: a random year's audit of its own PDF found wrong totals)."""
+    from itertools import pairwise
+
+    from govstats.audit.pdfpages import PdfCell, _respan
+
+    def row(*edges: float) -> list[PdfCell]:
+        return [
+            PdfCell(str(k), 1, 1, 1, left=left, right=right)
+            for k, (left, right) in enumerate(pairwise(edges))
+        ]
+
+    first = row(56.7, 235.8, 274.7, 317.3, 359.9, 409.9, 459.9, 495.8, 538.6)
+    second = row(56.8, 235.8, 274.7, 318.6, 359.9, 410.1, 459.9, 495.8, 538.5)
+    header = row(56.7, 235.8, 274.7, 495.8, 538.6)  # 法人或其他组织 over five
+    rows = [header, first, second]
+    _respan(rows)
+    assert [c.colspan for c in first] == [1] * 8
+    assert [c.colspan for c in second] == [1] * 8
+    assert [c.colspan for c in header] == [1, 1, 5, 1]

@@ -371,13 +371,26 @@ def _respan(rows: list[list[PdfCell]]) -> None:
     """The column spans of a table joined from parts on two pages: each part
     knows only the column lines it draws (a page that prints no row of the
     narrower label columns draws none between them), so every cell's span is
-    counted again on the column lines of both."""
-    edges = sorted({round(c.left) for row in rows for c in row})
+    counted again on the column lines of both.
+
+    The same line may be drawn a little apart on the two pages (LibreOffice
+    widened a column of a table's second page by 1.3 pt): lines nearer than
+    :data:`_SAME_LINE` are one.
+    """
+    edges: list[float] = []
+    for x in sorted({c.left for row in rows for c in row}):
+        if not edges or x - edges[-1] > _SAME_LINE:
+            edges.append(x)
     for row in rows:
         for c in row:
-            a = bisect.bisect_left(edges, round(c.left) - 1)
-            b = bisect.bisect_left(edges, round(c.right) - 1)
+            a = bisect.bisect_left(edges, c.left - _SAME_LINE)
+            b = bisect.bisect_left(edges, c.right - _SAME_LINE)
             c.colspan = max(b - a, 1)
+
+
+# Points between two column lines of a table's parts on two pages that are the
+# same line (no column of a report is this narrow).
+_SAME_LINE = 3.0
 
 
 def _assemble(pages: list[_Page]) -> PdfText:
