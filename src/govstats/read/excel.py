@@ -22,7 +22,6 @@ from typing import Any
 
 from govstats.core.limits import DEFAULT_LIMITS, Limits
 from govstats.core.problems import GovstatsError, Problem
-from govstats.read.layouts import Strings, read_off_layout, remember
 from govstats.read.package import PackageScan, ScanMemory, SheetExtent, scan_package
 
 __all__ = [
@@ -338,7 +337,13 @@ def read_workbook(
     # calamine at all (govstats.read.layouts); it is opened for the first sheet
     # that cannot.
     fast = scan if memory is not None and scan is not None and scan.frame else None
-    strings = Strings(fast) if fast is not None else None
+    strings = None
+    if fast is not None:
+        # (imported here: its patterns take milliseconds to compile, which a
+        # process that reads no workbook this way need not spend)
+        from govstats.read.layouts import Strings, read_off_layout, remember
+
+        strings = Strings(fast)
     book = memory.book(fast.frame) if memory is not None and fast else None
     opened: list[Any] = []
 
