@@ -493,7 +493,9 @@ def report_outputs(
     return out
 
 
-# Units from which tables.xlsx is built by the compile itself, not by a child.
+# Units from which the compile writes its outputs itself, not in children (the
+# report's, forked before reading, and the workbooks'), and holds no output
+# whole: children would copy the pages they share with it (issue 18).
 TABLES_CHILD_MAX = 2000
 
 

@@ -413,8 +413,8 @@ def read_workbook(
                 )
                 continue
             read = None
-            if fast is not None and strings is not None and extent is not None:
-                read = read_off_layout(extent, fast, strings)
+            if strings is not None and extent is not None:
+                read = read_off_layout(extent, strings)
             try:
                 base: Any = None
                 changed: frozenset[tuple[int, int]] = frozenset()
@@ -422,8 +422,8 @@ def read_workbook(
                     grid, merged, base, changed = read
                 else:
                     grid, merged = _read_sheet(calamine(), name, extent, limits)
-                    if fast is not None and strings is not None and extent is not None:
-                        remember(extent, fast, grid, merged, strings)
+                    if strings is not None and extent is not None:
+                        remember(extent, grid, merged, strings)
             except GovstatsError:
                 raise
             except BaseException as exc:  # noqa: BLE001 - one bad sheet must not stop the rest

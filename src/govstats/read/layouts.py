@@ -112,20 +112,19 @@ class _Pending:
 
 def remember(
     extent: SheetExtent,
-    scan: PackageScan,
     grid: list[list[Any]],
     merged: list[tuple[int, int, int, int]],
     strings: Strings,
 ) -> None:
     """Keep a sheet calamine read, to serve as its layout's memo."""
-    layout = extent.layout
-    if layout is None or not scan.frame:
+    layout, frame = extent.layout, strings.frame
+    if layout is None or not frame:
         return
     memo = layout.memo
-    if memo is not None and memo.frame == scan.frame:
+    if memo is not None and memo.frame == frame:
         return
     copied = [line[:] for line in grid]
-    layout.memo = _Pending(scan.frame, extent.runs, copied, list(merged), strings)
+    layout.memo = _Pending(frame, extent.runs, copied, list(merged), strings)
 
 
 def _memo(layout: _Layout, kept: _Pending) -> Memo | None:
@@ -165,7 +164,7 @@ def _memo(layout: _Layout, kept: _Pending) -> Memo | None:
 
 
 def read_off_layout(
-    extent: SheetExtent, scan: PackageScan, strings: Strings
+    extent: SheetExtent, strings: Strings
 ) -> (
     tuple[
         list[list[Any]],
@@ -180,7 +179,7 @@ def read_off_layout(
     from its grid."""
     layout = extent.layout
     memo = None if layout is None else layout.memo
-    if memo is None or memo.frame != scan.frame:
+    if memo is None or memo.frame != strings.frame:
         return None
     assert layout is not None
     if isinstance(memo, _Pending):
@@ -243,10 +242,12 @@ def read_off_layout(
 
 
 class Strings:
-    """A workbook's shared strings, split into their entries when first asked."""
+    """A workbook's frame (:class:`~govstats.read.package.PackageScan`), and its
+    shared strings, split into their entries when first asked."""
 
     def __init__(self, scan: PackageScan) -> None:
         self._scan = scan
+        self.frame = scan.frame
         self._entries: list[bytes] | None = None
         self._done = False
         self._differing: dict[int, list[int]] = {}

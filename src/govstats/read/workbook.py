@@ -406,12 +406,11 @@ def load_unit_from_raw(raw: RawWorkbook, fmt: Format) -> UnitWorkbook:
     key = _tables_key(located) if len(unit.problems) == before else None
     if key is not None and not raw.oversized and _read_as_before(raw, unit, plan, key):
         # (the tables hold no stray figure: the kept unit's held none)
-        _report_stray_values(raw, fmt, unit, plan, named, [], info=True)
+        _report_stray_values(raw, fmt, unit, plan, named, [])
     else:
         headers: dict[str, int] = {}
         read = _read_tables(raw, fmt, unit, plan, located, unreadable, headers)
-        _report_stray_values(raw, fmt, unit, plan, named, read, info=True)
-        _report_stray_values(raw, fmt, unit, plan, named, read, info=False)
+        _report_stray_values(raw, fmt, unit, plan, named, read)
         if key is not None and len(unit.problems) == before and len(read) == len(key):
             _remember_tables(key, unit, plan, located, headers)
     _external_formulas(raw, fmt, unit)
@@ -553,10 +552,9 @@ def _report_stray_values(
     plan: _Plan,
     named: dict[str, RawSheet],
     tables: list[RawSheet],
-    info: bool,
 ) -> None:
     """Figures in the format's sheets outside the cells read (issue 16, point 5):
-    in the identification sheet, or else in the tables read."""
+    the identification sheet and the ``tables`` read."""
     from govstats.read.stray import stray_values
 
     # The cells read, by sheet, each as one integer (row << 16 | column): a
@@ -568,11 +566,8 @@ def _report_stray_values(
         if found is None:
             found = read[sheet_name] = set()
         found.add(row << 16 | col)
-    if info:
-        sheet = named.get(normalize(fmt.info_sheet))
-        sheets = [sheet] if sheet is not None else []
-    else:
-        sheets = tables
+    info = named.get(normalize(fmt.info_sheet))
+    sheets = ([info] if info is not None else []) + tables
     unit.problems.extend(
         stray_values(
             str(raw.path),
